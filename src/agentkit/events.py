@@ -1,0 +1,256 @@
+"""Typed events: the single record of what happened in a run.
+
+Every event carries the run it belongs to (``run_id``), its position in that run (``seq``, strictly increasing from
+0), when it happened (``at``, read from an injectable clock) and the ``schema_version`` of the event format, so
+stored logs stay readable as the format evolves. Events form a discriminated union on ``type`` and round-trip
+through JSON with :func:`parse_event`.
+
+An :class:`EventEmitter` stamps events for one run and hands them to sinks (anything callable with an event).
+Logging, metrics, tracing, storage and replay are all sinks.
+
+Example:
+    >>> from agentkit.events import EventEmitter, ToolCallStarted, parse_event
+    >>> seen = []
+    >>> emitter = EventEmitter(run_id="run-1", sinks=[seen.append])
+    >>> event = emitter.emit(ToolCallStarted, tool_name="search", tool_version="1.0.0", tool_call_id="c1",
+    ...                      arguments={"q": "x"})
+    >>> (event.type, event.seq, seen[0] is event)
+    ('tool.call.started', 0, True)
+    >>> parse_event(event.model_dump_json()) == event
+    True
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentkit._clock import Clock, system_clock
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+__all__ = (
+    "SCHEMA_VERSION",
+    "BaseEvent",
+    "Event",
+    "EventEmitter",
+    "EventSink",
+    "ToolArgumentsRejected",
+    "ToolCallFailed",
+    "ToolCallStarted",
+    "ToolCallSucceeded",
+    "parse_event",
+)
+
+SCHEMA_VERSION = 1
+"""Version of the event format written by this release."""
+
+_log = logging.getLogger("agentkit.events")
+
+
+class BaseEvent(BaseModel):
+    """Fields every event has.
+
+    Example:
+        >>> from agentkit.events import BaseEvent, ToolCallStarted
+        >>> issubclass(ToolCallStarted, BaseEvent)
+        True
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    seq: int = Field(ge=0)
+    at: datetime
+
+
+class ToolCallStarted(BaseEvent):
+    """A tool call passed validation and is about to run.
+
+    ``arguments`` are the validated arguments with sensitive fields masked.
+
+    Example:
+        >>> from agentkit.events import ToolCallStarted
+        >>> ToolCallStarted.model_fields["type"].default
+        'tool.call.started'
+    """
+
+    type: Literal["tool.call.started"] = "tool.call.started"
+    tool_name: str
+    tool_version: str
+    tool_call_id: str | None = None
+    arguments: dict[str, Any] | None = None
+
+
+class ToolCallSucceeded(BaseEvent):
+    """A tool call finished and its result was serialized for the model.
+
+    Example:
+        >>> from agentkit.events import ToolCallSucceeded
+        >>> ToolCallSucceeded.model_fields["type"].default
+        'tool.call.succeeded'
+    """
+
+    type: Literal["tool.call.succeeded"] = "tool.call.succeeded"
+    tool_name: str
+    tool_call_id: str | None = None
+    duration_s: float = Field(ge=0)
+    output_chars: int = Field(ge=0)
+
+
+class ToolCallFailed(BaseEvent):
+    """A tool call failed: the tool raised ``ToolFailed``, crashed, timed out, or returned unserializable output.
+
+    ``reason`` says which. For crashes, ``error_type``, ``error_message`` and ``traceback`` give the developer
+    the detail the model never sees.
+
+    Example:
+        >>> from agentkit.events import ToolCallFailed
+        >>> ToolCallFailed.model_fields["type"].default
+        'tool.call.failed'
+    """
+
+    type: Literal["tool.call.failed"] = "tool.call.failed"
+    tool_name: str
+    tool_call_id: str | None = None
+    reason: Literal["tool_failed", "retry_requested", "exception", "timeout", "invalid_output"]
+    duration_s: float = Field(ge=0)
+    error_type: str
+    error_message: str
+    traceback: str | None = None
+
+
+class ToolArgumentsRejected(BaseEvent):
+    """The model's arguments for a tool did not validate; the model gets a repair hint.
+
+    Example:
+        >>> from agentkit.events import ToolArgumentsRejected
+        >>> ToolArgumentsRejected.model_fields["type"].default
+        'tool.arguments.rejected'
+    """
+
+    type: Literal["tool.arguments.rejected"] = "tool.arguments.rejected"
+    tool_name: str
+    tool_call_id: str | None = None
+    issues: list[dict[str, Any]]
+    attempt: int = Field(ge=1)
+    max_retries: int = Field(ge=0)
+
+
+Event = Annotated[
+    ToolCallStarted | ToolCallSucceeded | ToolCallFailed | ToolArgumentsRejected,
+    Field(discriminator="type"),
+]
+"""Any event; ``type`` tells them apart."""
+
+
+@cache
+def _event_adapter() -> TypeAdapter[Event]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Event)
+
+
+def parse_event(data: str | bytes | dict[str, Any]) -> Event:
+    """Parse one event from JSON text or a dict, whatever its type.
+
+    Example:
+        >>> from agentkit.events import parse_event
+        >>> parse_event({"type": "tool.call.succeeded", "run_id": "r", "seq": 3, "at": "2026-01-01T00:00:00Z",
+        ...              "tool_name": "t", "duration_s": 0.5, "output_chars": 2}).seq
+        3
+    """
+    adapter = _event_adapter()
+    if isinstance(data, dict):
+        return adapter.validate_python(data)
+    return adapter.validate_json(data)
+
+
+class EventSink(Protocol):
+    """Anything that receives events: a callable taking one event.
+
+    Example:
+        >>> from agentkit.events import EventEmitter
+        >>> received = []
+        >>> EventEmitter(sinks=[received.append]).sinks[0] == received.append
+        True
+    """
+
+    def __call__(self, event: BaseEvent, /) -> None:
+        """Receive one event."""
+        ...
+
+
+E = TypeVar("E", bound=BaseEvent)
+
+
+class EventEmitter:
+    """Stamps events for one run (run id, sequence number, time) and hands them to sinks.
+
+    The emitter keeps every event it emitted in :attr:`events`, before any sink sees it, so a failing sink
+    loses nothing: its exception is logged on the ``agentkit.events`` logger and the next sink still runs.
+
+    Args:
+        run_id: Identifier of the run; a random one is made when omitted.
+        clock: Where event times come from.
+        sinks: Callables that receive each event.
+
+    Example:
+        >>> from agentkit.events import EventEmitter, ToolCallSucceeded
+        >>> emitter = EventEmitter(run_id="r")
+        >>> _ = emitter.emit(ToolCallSucceeded, tool_name="t", duration_s=0.1, output_chars=2)
+        >>> _ = emitter.emit(ToolCallSucceeded, tool_name="t", duration_s=0.2, output_chars=2)
+        >>> [e.seq for e in emitter.events]
+        [0, 1]
+    """
+
+    __slots__ = ("_events", "_seq", "clock", "run_id", "sinks")
+
+    def __init__(
+        self,
+        run_id: str | None = None,
+        *,
+        clock: Clock = system_clock,
+        sinks: Iterable[EventSink] = (),
+    ) -> None:
+        self.run_id = run_id if run_id is not None else uuid.uuid4().hex
+        self.clock = clock
+        self.sinks: list[EventSink] = list(sinks)
+        self._events: list[BaseEvent] = []
+        self._seq = 0
+
+    @property
+    def events(self) -> tuple[BaseEvent, ...]:
+        """Every event emitted so far, in order."""
+        return tuple(self._events)
+
+    def emit(self, event_type: type[E], /, **fields: Any) -> E:
+        """Create an event of ``event_type`` stamped with this run's id, the next ``seq`` and the clock's time.
+
+        Args:
+            event_type: The event class.
+            **fields: The event's own fields.
+
+        Returns:
+            The event, after every sink received it.
+        """
+        event = event_type(run_id=self.run_id, seq=self._seq, at=self.clock.now(), **fields)
+        self._seq += 1
+        self._events.append(event)
+        for sink in self.sinks:
+            try:
+                sink(event)
+            except Exception:
+                _log.exception("event sink %r failed on %s #%d", sink, event_type.__name__, event.seq)
+        return event
+
+    def __repr__(self) -> str:
+        return f"EventEmitter(run_id={self.run_id!r}, events={len(self._events)})"

@@ -1,0 +1,564 @@
+"""Every error agentkit raises, and the control-flow signals tools raise on purpose.
+
+All errors share one root, so ``except AgentkitError`` catches everything the library raises. The tree splits
+mistakes made while *defining* things (``UsageError``: fix your code) from things that go wrong while *running*
+(``RunError``: handle, retry or report them). Control-flow signals are not errors at all: a tool raises them to
+steer the run, and they derive from ``AgentkitSignal``, not from ``AgentkitError``::
+
+    AgentkitError
+    ├── UsageError                     definition time: a bug in the calling code
+    │   ├── ToolDefinitionError        a tool's signature, schema, name or version is unusable
+    │   ├── RegistryError
+    │   │   ├── ToolCollisionError     two tools claim the same name and major version
+    │   │   ├── ToolNotFoundError      no registered tool matches a name / version range
+    │   │   └── PluginLoadError        an ``agentkit.tools`` entry point failed to load
+    │   └── MissingExtraError          an optional extra is not installed (with the pip line)
+    └── RunError                       run time: the model, a tool or the world misbehaved
+        └── ToolError                  one tool call went wrong
+            ├── InvalidToolArguments   the model sent arguments that do not validate (carries a repair hint)
+            ├── UnknownToolError       the model called a tool that does not exist
+            ├── ToolExecutionError     the tool crashed (the model only sees a generic failure)
+            ├── ToolTimeout            the tool ran past its timeout
+            ├── ToolOutputError        the tool's result could not be serialized for the model
+            └── ToolRetriesExhausted   the model kept sending bad calls past the tool's retry budget
+
+    AgentkitSignal                     not an error: raised by a tool on purpose
+    ├── ToolFailed                     "tell the model this safe message"
+    ├── RetryWithFeedback              "ask the model to try again, with this feedback"
+    └── ApprovalRequired               "a human must approve this call first"
+
+Every error carries typed fields (``err.tool_name``, ``err.issues``...) beside its message, and pickles with them,
+so errors cross process boundaries (worker pools, durable execution) intact. Messages never contain the values of
+fields marked sensitive.
+
+Example:
+    >>> from agentkit.exceptions import AgentkitError, ToolTimeout
+    >>> err = ToolTimeout(tool_name="search", timeout=2.5)
+    >>> isinstance(err, AgentkitError), err.timeout
+    (True, 2.5)
+    >>> print(err)
+    tool 'search' did not finish within 2.5s
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = (
+    "AgentkitError",
+    "AgentkitSignal",
+    "ApprovalRequired",
+    "ArgumentIssue",
+    "InvalidToolArguments",
+    "MissingExtraError",
+    "PluginLoadError",
+    "RegistryError",
+    "RetryWithFeedback",
+    "RunError",
+    "ToolCollisionError",
+    "ToolDefinitionError",
+    "ToolError",
+    "ToolExecutionError",
+    "ToolFailed",
+    "ToolNotFoundError",
+    "ToolOutputError",
+    "ToolRetriesExhausted",
+    "ToolTimeout",
+    "UnknownToolError",
+    "UsageError",
+)
+
+
+def _rebuild(cls: type[BaseException], kwargs: dict[str, Any]) -> BaseException:
+    return cls(**kwargs)
+
+
+class _Picklable(Exception):
+    """Mixin: keyword-only constructors survive ``pickle`` with every typed field."""
+
+    _fields: tuple[str, ...] = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), {name: getattr(self, name) for name in self._fields}))
+
+
+class AgentkitError(_Picklable):
+    """Root of every error agentkit raises.
+
+    Example:
+        >>> from agentkit.exceptions import AgentkitError, UsageError
+        >>> issubclass(UsageError, AgentkitError)
+        True
+    """
+
+    _fields = ("message",)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --------------------------------------------------------------------------------------------- usage errors
+
+
+class UsageError(AgentkitError):
+    """The calling code used agentkit wrongly; raised at definition time, fix the code.
+
+    Example:
+        >>> from agentkit.exceptions import ToolDefinitionError, UsageError
+        >>> issubclass(ToolDefinitionError, UsageError)
+        True
+    """
+
+
+class ToolDefinitionError(UsageError):
+    """A tool cannot be built: bad name, version, signature, annotation or schema.
+
+    Attributes:
+        tool_name: The tool being defined, when known.
+
+    Example:
+        >>> from agentkit.exceptions import ToolDefinitionError
+        >>> str(ToolDefinitionError("version '1.x' is not semver", tool_name="search"))
+        "tool 'search': version '1.x' is not semver"
+    """
+
+    _fields = ("message", "tool_name")
+
+    def __init__(self, message: str, *, tool_name: str | None = None) -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
+
+    def __str__(self) -> str:
+        return f"tool {self.tool_name!r}: {self.message}" if self.tool_name else self.message
+
+
+class RegistryError(UsageError):
+    """Base class for registry misuse (collisions, lookups of missing tools, plugins that fail to load).
+
+    Example:
+        >>> from agentkit.exceptions import RegistryError, ToolCollisionError
+        >>> issubclass(ToolCollisionError, RegistryError)
+        True
+    """
+
+
+class ToolCollisionError(RegistryError):
+    """Two tools claim the same qualified name and major version under the ``"error"`` collision policy.
+
+    Attributes:
+        name: The qualified name in conflict.
+        existing_version: Version already registered.
+        new_version: Version that was being registered.
+
+    Example:
+        >>> from agentkit.exceptions import ToolCollisionError
+        >>> print(ToolCollisionError(name="search", existing_version="1.0.0", new_version="1.1.0"))
+        tool 'search' 1.1.0 collides with the registered 1.0.0 (same major version); pass on_collision='replace' to swap it, or 'prefix' to keep both under different names
+    """
+
+    _fields = ("name", "existing_version", "new_version")
+
+    def __init__(self, *, name: str, existing_version: str, new_version: str) -> None:
+        super().__init__(
+            f"tool {name!r} {new_version} collides with the registered {existing_version} (same major version); "
+            "pass on_collision='replace' to swap it, or 'prefix' to keep both under different names"
+        )
+        self.name = name
+        self.existing_version = existing_version
+        self.new_version = new_version
+
+
+class ToolNotFoundError(RegistryError, LookupError):
+    """No registered tool matches the requested name (and version range).
+
+    Attributes:
+        name: The name that was looked up.
+        version: The version requirement, if one was given.
+        suggestions: Close registered names ("did you mean").
+
+    Example:
+        >>> from agentkit.exceptions import ToolNotFoundError
+        >>> print(ToolNotFoundError(name="serch", suggestions=("search",)))
+        no tool named 'serch' is registered; did you mean 'search'?
+    """
+
+    _fields = ("name", "version", "suggestions")
+
+    def __init__(
+        self, *, name: str, version: str | None = None, suggestions: tuple[str, ...] = ()
+    ) -> None:
+        if version is None:
+            msg = f"no tool named {name!r} is registered"
+        else:
+            msg = f"no version of tool {name!r} matches {version!r}"
+        if suggestions:
+            msg += "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+        super().__init__(msg)
+        self.name = name
+        self.version = version
+        self.suggestions = tuple(suggestions)
+
+
+class PluginLoadError(RegistryError):
+    """An entry point in the ``agentkit.tools`` group could not be loaded or held no tools.
+
+    Attributes:
+        entry_point: The entry point's name.
+        distribution: The distribution that declared it, when known.
+        reason: What went wrong.
+
+    Example:
+        >>> from agentkit.exceptions import PluginLoadError
+        >>> print(PluginLoadError(entry_point="weather", distribution="acme-tools", reason="ImportError: no module named 'acme'"))
+        entry point 'weather' from distribution 'acme-tools' failed to load: ImportError: no module named 'acme'
+    """
+
+    _fields = ("entry_point", "distribution", "reason")
+
+    def __init__(self, *, entry_point: str, distribution: str | None, reason: str) -> None:
+        origin = f" from distribution {distribution!r}" if distribution else ""
+        super().__init__(f"entry point {entry_point!r}{origin} failed to load: {reason}")
+        self.entry_point = entry_point
+        self.distribution = distribution
+        self.reason = reason
+
+
+class MissingExtraError(UsageError, ImportError):
+    """An optional feature needs an extra that is not installed.
+
+    Attributes:
+        extra: The extra's name, as in ``agentkit[extra]``.
+        package: The import that failed.
+
+    Example:
+        >>> from agentkit.exceptions import MissingExtraError
+        >>> print(MissingExtraError(extra="otel", package="opentelemetry"))
+        this feature needs the optional dependency 'opentelemetry': pip install "agentkit[otel]"
+    """
+
+    _fields = ("extra", "package")
+
+    def __init__(self, *, extra: str, package: str) -> None:
+        super().__init__(
+            f'this feature needs the optional dependency {package!r}: pip install "agentkit[{extra}]"'
+        )
+        self.extra = extra
+        self.package = package
+
+
+# --------------------------------------------------------------------------------------------- run errors
+
+
+class RunError(AgentkitError):
+    """Something went wrong while running: a model, a tool or the outside world misbehaved.
+
+    Example:
+        >>> from agentkit.exceptions import RunError, ToolError
+        >>> issubclass(ToolError, RunError)
+        True
+    """
+
+
+class ToolError(RunError):
+    """One tool call went wrong.
+
+    Attributes:
+        tool_name: The tool that was called.
+
+    Example:
+        >>> from agentkit.exceptions import ToolError
+        >>> ToolError("boom", tool_name="search").tool_name
+        'search'
+    """
+
+    _fields = ("message", "tool_name")
+
+    def __init__(self, message: str, *, tool_name: str) -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
+
+
+@dataclass(frozen=True)
+class ArgumentIssue:
+    """One problem with the arguments a model sent, in a form the model can act on.
+
+    Attributes:
+        path: Dotted path to the offending value (``"passengers.0.age"``); empty for the whole payload.
+        problem: A short machine-readable code (``"missing"``, ``"unknown_field"``, ``"too_large"``, pydantic's
+            or jsonschema's error type otherwise).
+        message: What is wrong, in words.
+        expected: What would be accepted (a type, an enum, a range), when known.
+        got: The value the model sent; ``None`` when absent or when the field is sensitive.
+        did_you_mean: The closest valid field name, for unknown fields.
+
+    Example:
+        >>> from agentkit.exceptions import ArgumentIssue
+        >>> ArgumentIssue(path="destinaton", problem="unknown_field", message="Extra inputs are not permitted",
+        ...               did_you_mean="destination").to_dict()
+        {'path': 'destinaton', 'problem': 'unknown_field', 'message': 'Extra inputs are not permitted', 'did_you_mean': 'destination'}
+    """
+
+    path: str
+    problem: str
+    message: str
+    expected: str | None = None
+    got: Any = None
+    did_you_mean: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the issue as a compact dict, leaving out empty fields."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+class InvalidToolArguments(ToolError):
+    """The model sent arguments that do not validate against the tool's input schema.
+
+    The error is meant to go back to the model: :attr:`repair_hint` is compact JSON listing each problem (path,
+    problem, expected, "did you mean") so the model can fix its call. Values of sensitive fields are never echoed.
+
+    Attributes:
+        tool_name: The tool that was called.
+        issues: Each problem found.
+
+    Example:
+        >>> from agentkit.exceptions import ArgumentIssue, InvalidToolArguments
+        >>> err = InvalidToolArguments(tool_name="search", issues=(
+        ...     ArgumentIssue(path="limit", problem="missing", message="Field required", expected="integer"),))
+        >>> print(err)
+        invalid arguments for tool 'search': limit: Field required (expected integer)
+        >>> err.repair_hint
+        '{"error":"invalid_arguments","tool":"search","issues":[{"path":"limit","problem":"missing","message":"Field required","expected":"integer"}],"hint":"Fix these arguments and call search again."}'
+    """
+
+    _fields = ("tool_name", "issues")
+
+    def __init__(self, *, tool_name: str, issues: tuple[ArgumentIssue, ...]) -> None:
+        parts = []
+        for issue in issues:
+            text = f"{issue.path}: {issue.message}" if issue.path else issue.message
+            if issue.expected:
+                text += f" (expected {issue.expected})"
+            if issue.did_you_mean:
+                text += f" (did you mean {issue.did_you_mean!r}?)"
+            parts.append(text)
+        super().__init__(
+            f"invalid arguments for tool {tool_name!r}: " + "; ".join(parts), tool_name=tool_name
+        )
+        self.issues = tuple(issues)
+
+    @property
+    def repair_hint(self) -> str:
+        """Compact JSON the model receives so it can repair its call."""
+        return json.dumps(
+            {
+                "error": "invalid_arguments",
+                "tool": self.tool_name,
+                "issues": [issue.to_dict() for issue in self.issues],
+                "hint": f"Fix these arguments and call {self.tool_name} again.",
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+            default=str,
+        )
+
+
+class UnknownToolError(ToolError):
+    """The model called a tool that is not available in this run.
+
+    Attributes:
+        tool_name: The name the model used.
+        available: The tools the model could have called.
+        suggestions: Close names ("did you mean").
+
+    Example:
+        >>> from agentkit.exceptions import UnknownToolError
+        >>> print(UnknownToolError(tool_name="serch", available=("search", "book"), suggestions=("search",)))
+        unknown tool 'serch'; did you mean 'search'? available: book, search
+    """
+
+    _fields = ("tool_name", "available", "suggestions")
+
+    def __init__(
+        self, *, tool_name: str, available: tuple[str, ...], suggestions: tuple[str, ...] = ()
+    ) -> None:
+        msg = f"unknown tool {tool_name!r}"
+        if suggestions:
+            msg += "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+        msg += " available: " + (", ".join(sorted(available)) or "(none)")
+        super().__init__(msg, tool_name=tool_name)
+        self.available = tuple(available)
+        self.suggestions = tuple(suggestions)
+
+    @property
+    def repair_hint(self) -> str:
+        """Compact JSON the model receives so it can pick an existing tool."""
+        payload: dict[str, Any] = {"error": "unknown_tool", "tool": self.tool_name}
+        if self.suggestions:
+            payload["did_you_mean"] = self.suggestions[0]
+        payload["available"] = sorted(self.available)
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+class ToolExecutionError(ToolError):
+    """The tool raised an unexpected exception.
+
+    The model only ever sees a generic failure message; the developer gets this error (chained to the original
+    exception via ``__cause__``) and a ``tool.call.failed`` event with the details.
+
+    Attributes:
+        tool_name: The tool that crashed.
+        exception_type: Qualified name of the original exception's type.
+
+    Example:
+        >>> from agentkit.exceptions import ToolExecutionError
+        >>> print(ToolExecutionError(tool_name="search", exception_type="KeyError"))
+        tool 'search' raised KeyError
+    """
+
+    _fields = ("tool_name", "exception_type")
+
+    def __init__(self, *, tool_name: str, exception_type: str) -> None:
+        super().__init__(f"tool {tool_name!r} raised {exception_type}", tool_name=tool_name)
+        self.exception_type = exception_type
+
+
+class ToolTimeout(ToolError, TimeoutError):
+    """The tool did not finish within its timeout.
+
+    Attributes:
+        tool_name: The tool that timed out.
+        timeout: The limit, in seconds.
+
+    Example:
+        >>> from agentkit.exceptions import ToolTimeout
+        >>> ToolTimeout(tool_name="search", timeout=1.0).timeout
+        1.0
+    """
+
+    _fields = ("tool_name", "timeout")
+
+    def __init__(self, *, tool_name: str, timeout: float) -> None:
+        super().__init__(f"tool {tool_name!r} did not finish within {timeout:g}s", tool_name=tool_name)
+        self.timeout = timeout
+
+
+class ToolOutputError(ToolError):
+    """The tool returned a value that could not be serialized for the model.
+
+    Attributes:
+        tool_name: The tool whose result failed.
+        reason: What the serializer said.
+
+    Example:
+        >>> from agentkit.exceptions import ToolOutputError
+        >>> print(ToolOutputError(tool_name="search", reason="Unable to serialize unknown type: <class 'object'>"))
+        tool 'search' returned a value that cannot be sent to the model: Unable to serialize unknown type: <class 'object'>
+    """
+
+    _fields = ("tool_name", "reason")
+
+    def __init__(self, *, tool_name: str, reason: str) -> None:
+        super().__init__(
+            f"tool {tool_name!r} returned a value that cannot be sent to the model: {reason}",
+            tool_name=tool_name,
+        )
+        self.reason = reason
+
+
+class ToolRetriesExhausted(ToolError):
+    """The model kept sending bad calls to a tool past its retry budget.
+
+    Attributes:
+        tool_name: The tool.
+        max_retries: The budget that ran out.
+        last_error: The message of the last rejection, saying what the model kept doing.
+
+    Example:
+        >>> from agentkit.exceptions import ToolRetriesExhausted
+        >>> print(ToolRetriesExhausted(tool_name="search", max_retries=2, last_error="limit: Field required"))
+        tool 'search' exceeded its retry budget of 2; last problem: limit: Field required
+    """
+
+    _fields = ("tool_name", "max_retries", "last_error")
+
+    def __init__(self, *, tool_name: str, max_retries: int, last_error: str) -> None:
+        super().__init__(
+            f"tool {tool_name!r} exceeded its retry budget of {max_retries}; last problem: {last_error}",
+            tool_name=tool_name,
+        )
+        self.max_retries = max_retries
+        self.last_error = last_error
+
+
+# --------------------------------------------------------------------------------------------- signals
+
+
+class AgentkitSignal(_Picklable):
+    """Root of the control-flow signals a tool raises on purpose. These are not errors.
+
+    Example:
+        >>> from agentkit.exceptions import AgentkitError, AgentkitSignal, ToolFailed
+        >>> issubclass(ToolFailed, AgentkitSignal), issubclass(ToolFailed, AgentkitError)
+        (True, False)
+    """
+
+    _fields = ("message",)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ToolFailed(AgentkitSignal):
+    """Raised by a tool to tell the model a safe, meaningful failure message.
+
+    Unlike any other exception, the message reaches the model verbatim, so put nothing secret in it.
+
+    Example:
+        >>> from agentkit.exceptions import ToolFailed
+        >>> def book(flight_id: str) -> str:
+        ...     raise ToolFailed(f"flight {flight_id} is sold out")
+    """
+
+
+class RetryWithFeedback(AgentkitSignal):
+    """Raised by a tool to ask the model to call it again, with feedback on what to change.
+
+    It counts against the tool's retry budget like invalid arguments do.
+
+    Example:
+        >>> from agentkit.exceptions import RetryWithFeedback
+        >>> def search(query: str) -> list[str]:
+        ...     if len(query) < 3:
+        ...         raise RetryWithFeedback("query is too vague; use at least 3 characters")
+        ...     return []
+    """
+
+
+class ApprovalRequired(AgentkitSignal):
+    """Raised by a tool to pause the run until a human approves this call.
+
+    Attributes:
+        message: Why approval is needed, shown to the approver.
+        details: Extra JSON-serializable context for the approver.
+
+    Example:
+        >>> from agentkit.exceptions import ApprovalRequired
+        >>> ApprovalRequired("refund above 100 EUR", details={"amount": 250}).details
+        {'amount': 250}
+    """
+
+    _fields = ("message", "details")
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details = dict(details or {})

@@ -1,0 +1,54 @@
+"""Tools: contracts, the ``@tool`` decorator, the ``Tool`` base class and the invocation fast path.
+
+Example:
+    >>> import anyio
+    >>> from agentkit.tools import tool
+    >>> @tool
+    ... def greet(name: str) -> str:
+    ...     '''Greet someone.'''
+    ...     return f"Hello {name}"
+    >>> anyio.run(greet.invoke_json, '{"name": "Ada"}').content
+    'Hello Ada'
+"""
+
+from __future__ import annotations
+
+from agentkit.tools._base import (
+    DEFAULT_MAX_ARGUMENT_BYTES,
+    DEFAULT_MAX_RETRIES,
+    GENERIC_FAILURE,
+    OutcomeStatus,
+    Tool,
+    ToolOutcome,
+)
+from agentkit.tools._context import RunContext
+from agentkit.tools._contract import JSONSchema, ToolAnnotations, ToolContract
+from agentkit.tools._docstrings import ParsedDocstring, parse_docstring
+from agentkit.tools._function import FunctionTool, tool
+from agentkit.tools._jsonschema import JsonSchemaTool
+from agentkit.tools._semver import Version, VersionRange, parse_version
+from agentkit.tools._sensitive import MASK, Sensitive, mask_arguments
+
+__all__ = (
+    "DEFAULT_MAX_ARGUMENT_BYTES",
+    "DEFAULT_MAX_RETRIES",
+    "GENERIC_FAILURE",
+    "MASK",
+    "FunctionTool",
+    "JSONSchema",
+    "JsonSchemaTool",
+    "OutcomeStatus",
+    "ParsedDocstring",
+    "RunContext",
+    "Sensitive",
+    "Tool",
+    "ToolAnnotations",
+    "ToolContract",
+    "ToolOutcome",
+    "Version",
+    "VersionRange",
+    "mask_arguments",
+    "parse_docstring",
+    "parse_version",
+    "tool",
+)

@@ -1,0 +1,702 @@
+"""``Tool``: a contract plus an executor, and the invocation fast path every kind of tool shares."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+import traceback
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Generic, Literal, get_args, get_origin
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
+from typing_extensions import TypeVar
+
+from agentkit.events import ToolArgumentsRejected, ToolCallFailed, ToolCallStarted, ToolCallSucceeded
+from agentkit.exceptions import (
+    ApprovalRequired,
+    ArgumentIssue,
+    InvalidToolArguments,
+    RetryWithFeedback,
+    ToolDefinitionError,
+    ToolError,
+    ToolExecutionError,
+    ToolFailed,
+    ToolOutputError,
+    ToolRetriesExhausted,
+    ToolTimeout,
+)
+from agentkit.tools._context import RunContext
+from agentkit.tools._contract import JSONSchema, ToolAnnotations, ToolContract
+from agentkit.tools._hints import HintBuilder
+from agentkit.tools._schema import CanonicalJsonSchema, find_sensitive_pointers
+from agentkit.tools._sensitive import mask_arguments
+from agentkit.tools._semver import parse_version
+
+
+__all__ = (
+    "DEFAULT_MAX_ARGUMENT_BYTES",
+    "DEFAULT_MAX_RETRIES",
+    "GENERIC_FAILURE",
+    "OutcomeStatus",
+    "Tool",
+    "ToolOutcome",
+)
+
+ArgsT = TypeVar("ArgsT", default=Any)
+ResultT = TypeVar("ResultT", default=Any)
+
+DEFAULT_MAX_RETRIES = 2
+"""How many consecutive bad calls of one tool a model gets repair hints for before the run gives up on it."""
+
+DEFAULT_MAX_ARGUMENT_BYTES = 1_000_000
+"""Largest raw argument payload accepted (characters for ``str``, bytes for ``bytes``)."""
+
+GENERIC_FAILURE = "The tool failed with an internal error. Do not retry with the same arguments."
+"""What the model is told when a tool crashes: never the exception itself."""
+
+OutcomeStatus = Literal[
+    "success", "invalid_arguments", "retry", "failed", "error", "timeout", "retries_exhausted"
+]
+"""How a tool call ended; see :class:`ToolOutcome`."""
+
+# Call conventions of ``_ToolSpec.call``.
+_CALL_MODEL = 0  # Tool subclass: run(self, args_model, ctx)
+_CALL_KWARGS = 1  # function tool without context: fn(**fields)
+_CALL_KWARGS_CTX = 2  # function tool with a RunContext parameter: fn(ctx_param=ctx, **fields)
+_CALL_DICT = 3  # raw-schema tool: handler(arguments_dict, ctx)
+
+
+class ToolOutcome(Generic[ResultT]):
+    """The result of one invocation: what the model receives, and what the developer needs to know.
+
+    ``content`` is always the text to send back to the model: the serialized result on success, a repair hint
+    after invalid arguments, the tool's own ``ToolFailed`` message, or a generic failure that reveals nothing
+    about a crash. ``error`` holds the typed error for the developer. Treat outcomes as read-only.
+
+    Attributes:
+        tool_name: The tool that was called.
+        tool_call_id: The id of the call, from the run context.
+        status: ``"success"``; ``"invalid_arguments"`` (repair hint sent); ``"retry"`` (the tool raised
+            ``RetryWithFeedback``); ``"failed"`` (the tool raised ``ToolFailed``); ``"error"`` (the tool crashed or
+            returned unserializable output); ``"timeout"``; ``"retries_exhausted"`` (the model kept sending bad
+            calls past the retry budget: the run should stop).
+        content: What the model receives.
+        value: The tool's Python return value on success, else ``None``.
+        error: The typed error when the call did not succeed.
+
+    Example:
+        >>> import anyio
+        >>> from agentkit import tool
+        >>> @tool
+        ... async def add(a: int, b: int) -> int:
+        ...     '''Add two integers.'''
+        ...     return a + b
+        >>> outcome = anyio.run(add.invoke_json, '{"a": 1, "b": 2}')
+        >>> outcome.ok, outcome.content, outcome.value
+        (True, '3', 3)
+    """
+
+    __slots__ = ("content", "error", "status", "tool_call_id", "tool_name", "value")
+
+    def __init__(
+        self,
+        tool_name: str,
+        status: OutcomeStatus,
+        content: str,
+        value: ResultT | None = None,
+        error: ToolError | None = None,
+        tool_call_id: str | None = None,
+    ) -> None:
+        self.tool_name = tool_name
+        self.status: OutcomeStatus = status
+        self.content = content
+        self.value = value
+        self.error = error
+        self.tool_call_id = tool_call_id
+
+    @property
+    def ok(self) -> bool:
+        """Whether the tool ran and its result was serialized."""
+        return self.status == "success"
+
+    @property
+    def is_error(self) -> bool:
+        """Whether the model should see this result as an error (every status but ``"success"``)."""
+        return self.status != "success"
+
+    def raise_for_error(self) -> ToolOutcome[ResultT]:
+        """Raise :attr:`error` unless the call succeeded (like ``httpx.Response.raise_for_status``).
+
+        ``failed`` and ``retry`` outcomes carry no error: the tool chose them on purpose.
+        """
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __repr__(self) -> str:
+        return f"ToolOutcome(tool_name={self.tool_name!r}, status={self.status!r}, content={self.content!r})"
+
+
+class _ToolSpec:
+    """Everything the fast path needs, resolved once per tool so no call pays for reflection."""
+
+    __slots__ = (
+        "call",
+        "call_mode",
+        "contract",
+        "ctx_param",
+        "dump",
+        "hints",
+        "inline",
+        "is_async",
+        "blocking",
+        "max_argument_bytes",
+        "max_retries",
+        "name",
+        "nullable_args",
+        "timeout",
+        "validate_json",
+        "validate_python",
+    )
+
+    def __init__(
+        self,
+        *,
+        contract: ToolContract,
+        validate_json: Callable[[str | bytes], Any],
+        validate_python: Callable[[Any], Any],
+        call: Callable[..., Any],
+        call_mode: int,
+        dump: Callable[[Any], str],
+        is_async: bool,
+        blocking: bool,
+        max_retries: int,
+        max_argument_bytes: int,
+        ctx_param: str | None = None,
+    ) -> None:
+        if max_retries < 0:
+            raise ToolDefinitionError("max_retries must be >= 0", tool_name=contract.name)
+        if max_argument_bytes <= 0:
+            raise ToolDefinitionError("max_argument_bytes must be > 0", tool_name=contract.name)
+        self.contract = contract
+        self.name = contract.name
+        self.validate_json = validate_json
+        self.validate_python = validate_python
+        self.call = call
+        self.call_mode = call_mode
+        self.dump = dump
+        self.is_async = is_async
+        self.blocking = blocking
+        self.max_retries = max_retries
+        self.max_argument_bytes = max_argument_bytes
+        self.timeout = contract.timeout
+        self.ctx_param = ctx_param
+        self.hints = HintBuilder(contract.input_schema, contract.sensitive)
+        self.nullable_args = not contract.input_schema.get("required")
+        # Inline: no timeout to enforce and nothing that may block the event loop.
+        self.inline = self.timeout is None and (is_async or not blocking)
+
+    def renamed(self, contract: ToolContract) -> _ToolSpec:
+        spec = copy.copy(self)
+        spec.contract = contract
+        spec.name = contract.name
+        return spec
+
+
+def _make_dumper(result_type: Any) -> tuple[Callable[[Any], str], JSONSchema | None]:
+    """A serializer for results of ``result_type`` and the output schema it implies."""
+    if result_type is None or result_type is type(None):
+        return (lambda value: "null" if value is None else _dump_any(value)), None
+    if result_type is Any or result_type is object or result_type is inspect.Parameter.empty:
+        return _dump_any, None
+    adapter = TypeAdapter(result_type)
+    serializer = adapter.serializer
+    schema = adapter.json_schema(mode="serialization", schema_generator=CanonicalJsonSchema)
+    schema.pop("title", None)
+
+    def dump(value: Any) -> str:
+        if type(value) is str:
+            return value
+        return serializer.to_json(value, warnings="error").decode()
+
+    return dump, schema
+
+
+_ANY_ADAPTER: TypeAdapter[Any] | None = None
+
+
+def _dump_any(value: Any) -> str:
+    global _ANY_ADAPTER
+    if type(value) is str:
+        return value
+    if _ANY_ADAPTER is None:
+        _ANY_ADAPTER = TypeAdapter(Any)
+    return _ANY_ADAPTER.dump_json(value).decode()
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z][a-z])", r"_\1\2", name).lower()
+
+
+def _args_validator(args_type: Any, *, tool_name: str) -> tuple[Callable[..., Any], Callable[..., Any], JSONSchema]:
+    """Validators (JSON and Python) and the canonical input schema for an arguments type."""
+    try:
+        if isinstance(args_type, type) and issubclass(args_type, BaseModel):
+            validator = args_type.__pydantic_validator__
+            schema = args_type.model_json_schema(schema_generator=CanonicalJsonSchema)
+        else:
+            adapter: TypeAdapter[Any] = TypeAdapter(args_type)
+            validator = adapter.validator  # type: ignore[assignment]  # SchemaValidator once built
+            schema = adapter.json_schema(schema_generator=CanonicalJsonSchema)
+    except Exception as exc:
+        raise ToolDefinitionError(f"cannot build a schema for the arguments: {exc}", tool_name=tool_name) from exc
+    schema.pop("title", None)
+    schema.pop("description", None)
+    return validator.validate_json, validator.validate_python, schema
+
+
+class _LazySpec:
+    """Builds a ``Tool`` subclass's spec on first use and caches it on that class."""
+
+    def __get__(self, instance: Tool[Any, Any] | None, owner: type[Tool[Any, Any]]) -> _ToolSpec:
+        spec = owner._build_class_spec()
+        owner._spec = spec  # type: ignore[misc]  # replaces this descriptor on the concrete class
+        return spec
+
+
+class Tool(ABC, Generic[ArgsT, ResultT]):
+    """Base class for tools with a pydantic arguments model and a typed result.
+
+    Subclass it as ``Tool[ArgsModel, ResultType]`` and implement ``run`` (async, or sync: sync tools run in a
+    worker thread unless ``blocking = False``). Settings are class attributes; the class docstring is the
+    description. The contract and validators are built once per class, on first use.
+
+    Class attributes:
+        name: Tool name; defaults to the class name in snake_case.
+        version: Semantic version of the contract (default ``"1.0.0"``).
+        description: Defaults to the class docstring.
+        namespace, annotations, tags, timeout, requires_approval, sensitive: as on :class:`ToolContract`.
+        max_retries: Consecutive invalid calls the model gets repair hints for.
+        blocking: For a sync ``run``, whether it may block (runs in a worker thread) or not (runs inline).
+
+    Example:
+        >>> import anyio
+        >>> from pydantic import BaseModel, Field
+        >>> from agentkit import RunContext, Tool
+        >>> class WeatherArgs(BaseModel):
+        ...     city: str = Field(description="City name")
+        >>> class GetWeather(Tool[WeatherArgs, dict]):
+        ...     '''Current weather for a city.'''
+        ...     version = "2.0.0"
+        ...     async def run(self, args: WeatherArgs, ctx: RunContext) -> dict:
+        ...         return {"city": args.city, "temp_c": 21}
+        >>> weather = GetWeather()
+        >>> weather.contract.name, weather.contract.description
+        ('get_weather', 'Current weather for a city.')
+        >>> anyio.run(weather.invoke_json, '{"city": "Lisbon"}').content
+        '{"city":"Lisbon","temp_c":21}'
+    """
+
+    version: ClassVar[str] = "1.0.0"
+    description: ClassVar[str | None] = None
+    namespace: ClassVar[str | None] = None
+    annotations: ClassVar[ToolAnnotations | None] = None
+    tags: ClassVar[tuple[str, ...]] = ()
+    timeout: ClassVar[float | None] = None
+    requires_approval: ClassVar[bool] = False
+    sensitive: ClassVar[tuple[str, ...]] = ()
+    max_retries: ClassVar[int] = DEFAULT_MAX_RETRIES
+    max_argument_bytes: ClassVar[int] = DEFAULT_MAX_ARGUMENT_BYTES
+    blocking: ClassVar[bool] = True
+
+    _spec: _ToolSpec = _LazySpec()  # type: ignore[assignment]  # a descriptor until first use
+
+    @abstractmethod
+    def run(self, args: ArgsT, ctx: RunContext[Any]) -> ResultT | Any:
+        """Execute the tool with validated arguments. May be ``async def`` or a plain ``def``."""
+
+    # ------------------------------------------------------------------------------------------ contract
+
+    @property
+    def contract(self) -> ToolContract:
+        """The tool's contract."""
+        return self._spec.contract
+
+    @property
+    def name(self) -> str:
+        """The tool's name (``contract.name``); a ``Tool`` subclass may set it as a class attribute."""
+        return self._spec.name
+
+    def renamed(self, name: str, *, namespace: str | None | Literal[False] = False) -> Tool[ArgsT, ResultT]:
+        """A copy of this tool under another name (and optionally namespace); the original is untouched.
+
+        Example:
+            >>> from agentkit import tool
+            >>> @tool
+            ... def search(q: str) -> str:
+            ...     '''Search.'''
+            ...     return q
+            >>> search.renamed("web_search").contract.name, search.contract.name
+            ('web_search', 'search')
+        """
+        update: dict[str, Any] = {"name": name}
+        if namespace is not False:
+            update["namespace"] = namespace
+        try:
+            contract = ToolContract.model_validate({**self.contract.model_dump(), **update})
+        except ValidationError as exc:
+            raise ToolDefinitionError(_first_error(exc), tool_name=name) from None
+        clone = copy.copy(self)
+        clone._spec = self._spec.renamed(contract)
+        return clone
+
+    @classmethod
+    def _resolve_generic_args(cls) -> tuple[Any, Any]:
+        for klass in cls.__mro__:
+            for base in getattr(klass, "__orig_bases__", ()):
+                if get_origin(base) is Tool:
+                    args = get_args(base)
+                    if len(args) == 2 and not any(isinstance(a, TypeVar) for a in args):
+                        return args[0], args[1]
+        raise ToolDefinitionError(
+            f"{cls.__name__} must subclass Tool[ArgsModel, ResultType] with concrete types, "
+            "e.g. class SearchFlights(Tool[SearchArgs, list[Flight]])",
+            tool_name=_class_setting(cls, "name"),
+        )
+
+    @classmethod
+    def _build_class_spec(cls) -> _ToolSpec:
+        if inspect.isabstract(cls):
+            raise ToolDefinitionError(f"{cls.__name__} is abstract: implement run(self, args, ctx)")
+        name = _class_setting(cls, "name") or _snake_case(cls.__name__)
+        args_type, result_type = cls._resolve_generic_args()
+        validate_json, validate_python, input_schema = _args_validator(args_type, tool_name=name)
+        dump, output_schema = _make_dumper(result_type)
+        doc = cls.description if cls.description is not None else inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+        sensitive = tuple(sorted({*cls.sensitive, *find_sensitive_pointers(args_type)}))
+        contract = _build_contract(
+            name=name,
+            namespace=cls.namespace,
+            version=cls.version,
+            description=doc,
+            input_schema=input_schema,
+            output_schema=output_schema,
+            annotations=cls.annotations,
+            tags=cls.tags,
+            timeout=cls.timeout,
+            requires_approval=cls.requires_approval,
+            sensitive=sensitive,
+        )
+        run = cls.run
+        return _ToolSpec(
+            contract=contract,
+            validate_json=validate_json,
+            validate_python=validate_python,
+            call=run,
+            call_mode=_CALL_MODEL,
+            dump=dump,
+            is_async=inspect.iscoroutinefunction(run),
+            blocking=cls.blocking,
+            max_retries=cls.max_retries,
+            max_argument_bytes=cls.max_argument_bytes,
+        )
+
+    # ------------------------------------------------------------------------------------------ invocation
+
+    async def invoke_json(
+        self, raw_arguments: str | bytes, ctx: RunContext[Any] | None = None
+    ) -> ToolOutcome[ResultT]:
+        """Validate raw JSON arguments from a model, run the tool, and serialize its result for the model.
+
+        The raw text is validated straight by pydantic-core (no ``json.loads`` first). This never raises for bad
+        input or a failing tool: every ending is a :class:`ToolOutcome`, with a repair hint for the model and a
+        typed error (plus an event, when ``ctx.events`` is set) for the developer. Only ``ApprovalRequired`` and
+        cancellation propagate, since they are the run's business.
+
+        Args:
+            raw_arguments: The arguments exactly as the model sent them (JSON text or bytes).
+            ctx: The run context; needed for ``RunContext`` parameters, events and the per-tool retry budget.
+
+        Example:
+            >>> import anyio
+            >>> from agentkit import tool
+            >>> @tool
+            ... def shout(text: str) -> str:
+            ...     '''Upper-case text.'''
+            ...     return text.upper()
+            >>> anyio.run(shout.invoke_json, '{"text": "hi"}').content
+            'HI'
+            >>> print(anyio.run(shout.invoke_json, '{"txt": "hi"}').content)
+            {"error":"invalid_arguments","tool":"shout","issues":[{"path":"text","problem":"missing","message":"Field required","expected":"string"},{"path":"txt","problem":"unknown_field","message":"Extra inputs are not permitted","did_you_mean":"text"}],"hint":"Fix these arguments and call shout again."}
+        """
+        spec = self._spec
+        if not raw_arguments:
+            raw_arguments = "{}"  # some providers send "" for tools without parameters
+        if len(raw_arguments) > spec.max_argument_bytes:
+            return self._rejected(spec, ctx, _too_large(len(raw_arguments), spec.max_argument_bytes))
+        try:
+            args = spec.validate_json(raw_arguments)
+        except ValidationError as exc:
+            if spec.nullable_args and raw_arguments.strip() in ("null", b"null"):
+                args = spec.validate_json("{}")
+            else:
+                return self._rejected(spec, ctx, spec.hints.from_pydantic(exc))
+        return await self._execute(spec, args, ctx)
+
+    async def invoke(
+        self, arguments: Mapping[str, Any] | str | bytes, ctx: RunContext[Any] | None = None
+    ) -> ToolOutcome[ResultT]:
+        """Like :meth:`invoke_json`, but also accepts already-decoded arguments (a mapping).
+
+        Example:
+            >>> import anyio
+            >>> from agentkit import tool
+            >>> @tool
+            ... def add(a: int, b: int) -> int:
+            ...     '''Add.'''
+            ...     return a + b
+            >>> anyio.run(add.invoke, {"a": 2, "b": 3}).value
+            5
+        """
+        if isinstance(arguments, str | bytes):
+            return await self.invoke_json(arguments, ctx)
+        spec = self._spec
+        try:
+            args = spec.validate_python(dict(arguments))
+        except ValidationError as exc:
+            return self._rejected(spec, ctx, spec.hints.from_pydantic(exc))
+        return await self._execute(spec, args, ctx)
+
+    async def _execute(self, spec: _ToolSpec, args: Any, ctx: RunContext[Any] | None) -> ToolOutcome[ResultT]:
+        events = ctx.events if ctx is not None else None
+        call_id = ctx.tool_call_id if ctx is not None else None
+        if events is not None:
+            started = events.clock.monotonic()
+            events.emit(
+                ToolCallStarted,
+                tool_name=spec.name,
+                tool_version=spec.contract.version,
+                tool_call_id=call_id,
+                arguments=mask_arguments(_as_plain(args), spec.contract.sensitive),
+            )
+        else:
+            started = 0.0
+        mode = spec.call_mode
+        if ctx is None and mode != _CALL_KWARGS:
+            ctx = RunContext(deps=None)
+        try:
+            if spec.inline:
+                if mode == _CALL_KWARGS:
+                    result = spec.call(**args.__dict__)
+                elif mode == _CALL_MODEL:
+                    result = spec.call(self, args, ctx)
+                elif mode == _CALL_KWARGS_CTX:
+                    result = spec.call(**args.__dict__, **{spec.ctx_param: ctx})
+                else:
+                    result = spec.call(args, ctx)
+                if spec.is_async:
+                    result = await result
+            elif mode == _CALL_KWARGS:
+                result = await self._run_guarded(spec, spec.call, (), args.__dict__)
+            elif mode == _CALL_MODEL:
+                result = await self._run_guarded(spec, spec.call, (self, args, ctx), {})
+            elif mode == _CALL_KWARGS_CTX:
+                kwargs = {**args.__dict__, spec.ctx_param: ctx}
+                result = await self._run_guarded(spec, spec.call, (), kwargs)
+            else:
+                result = await self._run_guarded(spec, spec.call, (args, ctx), {})
+        except ToolFailed as signal:
+            return self._failed(spec, ctx, started, "failed", "tool_failed", signal.message, signal, None)
+        except RetryWithFeedback as signal:
+            budget = self._count_retry(spec, ctx, signal.message)
+            if budget is not None:
+                return budget
+            hint = _feedback(spec.name, signal.message)
+            return self._failed(spec, ctx, started, "retry", "retry_requested", hint, signal, None)
+        except ApprovalRequired:
+            raise
+        except ToolTimeout as exc:
+            msg = f"The tool {spec.name} timed out after {exc.timeout:g}s."
+            return self._failed(spec, ctx, started, "timeout", "timeout", msg, exc, exc)
+        except Exception as exc:
+            error = ToolExecutionError(tool_name=spec.name, exception_type=_qualname(type(exc)))
+            error.__cause__ = exc
+            return self._failed(spec, ctx, started, "error", "exception", GENERIC_FAILURE, exc, error)
+        try:
+            content = spec.dump(result)
+        except (PydanticSerializationError, TypeError, ValueError) as exc:
+            error_out = ToolOutputError(tool_name=spec.name, reason=str(exc))
+            error_out.__cause__ = exc
+            return self._failed(spec, ctx, started, "error", "invalid_output", GENERIC_FAILURE, exc, error_out)
+        if ctx is not None and ctx.retries:
+            ctx.retries.pop(spec.name, None)
+        if events is not None:
+            events.emit(
+                ToolCallSucceeded,
+                tool_name=spec.name,
+                tool_call_id=call_id,
+                duration_s=max(0.0, events.clock.monotonic() - started),
+                output_chars=len(content),
+            )
+        return ToolOutcome(spec.name, "success", content, result, None, call_id)
+
+    @staticmethod
+    async def _run_guarded(spec: _ToolSpec, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run with the tool's timeout, in a worker thread when the tool is sync and may block."""
+        import anyio
+        import anyio.to_thread
+
+        async def call() -> Any:
+            if spec.is_async:
+                return await fn(*args, **kwargs)
+            if spec.blocking:
+                return await anyio.to_thread.run_sync(lambda: fn(*args, **kwargs), abandon_on_cancel=True)
+            return fn(*args, **kwargs)
+
+        if spec.timeout is None:
+            return await call()
+        with anyio.move_on_after(spec.timeout) as scope:
+            return await call()
+        if scope.cancelled_caught:
+            raise ToolTimeout(tool_name=spec.name, timeout=spec.timeout)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # ------------------------------------------------------------------------------------------ failures
+
+    def _count_retry(self, spec: _ToolSpec, ctx: RunContext[Any] | None, problem: str) -> ToolOutcome[ResultT] | None:
+        """Count one bad call against the budget; an outcome when the budget is exhausted."""
+        if ctx is None:
+            return None
+        count = ctx.retries.get(spec.name, 0) + 1
+        ctx.retries[spec.name] = count
+        if count <= spec.max_retries:
+            return None
+        error = ToolRetriesExhausted(tool_name=spec.name, max_retries=spec.max_retries, last_error=problem)
+        content = f"The tool {spec.name} was called incorrectly too many times; stop calling it."
+        return ToolOutcome(spec.name, "retries_exhausted", content, None, error, ctx.tool_call_id)
+
+    def _rejected(
+        self, spec: _ToolSpec, ctx: RunContext[Any] | None, issues: tuple[ArgumentIssue, ...]
+    ) -> ToolOutcome[ResultT]:
+        error = InvalidToolArguments(tool_name=spec.name, issues=issues)
+        call_id = ctx.tool_call_id if ctx is not None else None
+        if ctx is not None and ctx.events is not None:
+            ctx.events.emit(
+                ToolArgumentsRejected,
+                tool_name=spec.name,
+                tool_call_id=call_id,
+                issues=[i.to_dict() for i in issues],
+                attempt=ctx.retries.get(spec.name, 0) + 1,
+                max_retries=spec.max_retries,
+            )
+        exhausted = self._count_retry(spec, ctx, error.message)
+        if exhausted is not None:
+            return exhausted
+        return ToolOutcome(spec.name, "invalid_arguments", error.repair_hint, None, error, call_id)
+
+    def _failed(
+        self,
+        spec: _ToolSpec,
+        ctx: RunContext[Any] | None,
+        started: float,
+        status: OutcomeStatus,
+        reason: Literal["tool_failed", "retry_requested", "exception", "timeout", "invalid_output"],
+        content: str,
+        exc: BaseException,
+        error: ToolError | None,
+    ) -> ToolOutcome[ResultT]:
+        call_id = ctx.tool_call_id if ctx is not None else None
+        if ctx is not None and ctx.events is not None:
+            events = ctx.events
+            tb = None
+            if reason in ("exception", "invalid_output"):
+                tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            duration = max(0.0, events.clock.monotonic() - started)
+            events.emit(
+                ToolCallFailed,
+                tool_name=spec.name,
+                tool_call_id=call_id,
+                reason=reason,
+                duration_s=duration,
+                error_type=_qualname(type(exc)),
+                error_message=str(exc),
+                traceback=tb,
+            )
+        return ToolOutcome(spec.name, status, content, None, error, call_id)
+
+    def __repr__(self) -> str:
+        try:
+            contract = self._spec.contract
+        except ToolDefinitionError:
+            return f"<{type(self).__name__} (invalid)>"
+        return f"<{type(self).__name__} {contract.qualified_name!r} v{contract.version}>"
+
+
+def _class_setting(cls: type, attr: str) -> Any:
+    """A setting a subclass gave as a plain class attribute (not the base class's property)."""
+    for klass in cls.__mro__:
+        if klass is Tool:
+            return None
+        value = klass.__dict__.get(attr)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _build_contract(**fields: Any) -> ToolContract:
+    name = fields.get("name")
+    if fields.get("annotations") is None:
+        fields["annotations"] = ToolAnnotations()
+    parse_version(fields["version"], tool_name=name)
+    try:
+        return ToolContract(**fields)
+    except ValidationError as exc:
+        raise ToolDefinitionError(_first_error(exc), tool_name=name) from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{where}: {msg}" if where else msg
+
+
+def _too_large(size: int, limit: int) -> tuple[ArgumentIssue, ...]:
+    return (
+        ArgumentIssue(
+            path="",
+            problem="too_large",
+            message=f"arguments are {size} bytes, more than the limit of {limit}",
+            expected=f"at most {limit} bytes of JSON",
+        ),
+    )
+
+
+def _feedback(name: str, message: str) -> str:
+    import json
+
+    return json.dumps(
+        {"error": "retry", "tool": name, "feedback": message, "hint": f"Change the arguments and call {name} again."},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def _qualname(cls: type) -> str:
+    module = cls.__module__
+    return cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
+
+
+def _as_plain(args: Any) -> Any:
+    if isinstance(args, BaseModel):
+        return args.model_dump(mode="json")
+    if isinstance(args, dict):
+        return args
+    try:
+        return TypeAdapter(type(args)).dump_python(args, mode="json")
+    except Exception:  # pragma: no cover - defensive: events must never break a call
+        return None
+

@@ -1,0 +1,348 @@
+"""``@tool``: turn a plain (sync or async) function into a tool that stays callable as before."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+import sys
+import typing
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar, get_args, get_origin, overload
+
+from pydantic import ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
+from typing_extensions import ParamSpec
+
+from agentkit.exceptions import ToolDefinitionError
+from agentkit.tools._base import (
+    _CALL_KWARGS,
+    _CALL_KWARGS_CTX,
+    DEFAULT_MAX_ARGUMENT_BYTES,
+    DEFAULT_MAX_RETRIES,
+    Tool,
+    _args_validator,
+    _build_contract,
+    _make_dumper,
+    _ToolSpec,
+)
+from agentkit.tools._context import RunContext
+from agentkit.tools._contract import ToolAnnotations
+from agentkit.tools._docstrings import parse_docstring
+from agentkit.tools._schema import find_sensitive_pointers
+
+__all__ = ("FunctionTool", "tool")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_RUN_CONTEXT_STRING = re.compile(r"^(?:[\w.]+\.)?RunContext(?:\[.*\])?$")
+
+
+def _is_run_context(annotation: Any) -> bool:
+    if annotation is RunContext or get_origin(annotation) is RunContext:
+        return True
+    if get_origin(annotation) is typing.Annotated:
+        return _is_run_context(get_args(annotation)[0])
+    return isinstance(annotation, str) and bool(_RUN_CONTEXT_STRING.match(annotation.strip()))
+
+
+def _resolve_hints(func: Callable[..., Any], localns: dict[str, Any] | None, name: str) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func, localns=localns, include_extras=True)
+    except Exception:
+        pass
+    # Resolve one annotation at a time so the error names the culprit (and RunContext may stay unresolved).
+    hints: dict[str, Any] = {}
+    globalns = getattr(func, "__globals__", {})
+    for pname, ann in getattr(func, "__annotations__", {}).items():
+        if not isinstance(ann, str):
+            hints[pname] = ann
+            continue
+        if _is_run_context(ann):
+            hints[pname] = RunContext
+            continue
+        try:
+            hints[pname] = eval(ann, globalns, localns or {})  # noqa: S307 - annotations are the author's own code
+        except Exception as exc:
+            raise ToolDefinitionError(
+                f"cannot resolve the annotation {ann!r} of {pname!r}: {exc}. Define the type at module level "
+                "(or before the tool) so it can be found",
+                tool_name=name,
+            ) from exc
+    return hints
+
+
+class FunctionTool(Tool[Any, Any], Generic[P, R]):
+    """A tool made from a function by :func:`tool`. Calling it calls the function, unchanged.
+
+    Attributes:
+        func: The original function.
+
+    Example:
+        >>> from agentkit import tool
+        >>> @tool
+        ... def add(a: int, b: int = 1) -> int:
+        ...     '''Add two integers.'''
+        ...     return a + b
+        >>> add(2, b=3)
+        5
+        >>> add.contract.input_schema["properties"]
+        {'a': {'type': 'integer'}, 'b': {'default': 1, 'type': 'integer'}}
+    """
+
+    def __init__(
+        self,
+        func: Callable[P, R],
+        *,
+        name: str | None = None,
+        version: str = "1.0.0",
+        description: str | None = None,
+        namespace: str | None = None,
+        annotations: ToolAnnotations | None = None,
+        tags: Iterable[str] = (),
+        timeout: float | None = None,
+        requires_approval: bool = False,
+        sensitive: Iterable[str] = (),
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_argument_bytes: int = DEFAULT_MAX_ARGUMENT_BYTES,
+        blocking: bool = True,
+        strict: bool = False,
+        localns: dict[str, Any] | None = None,
+    ) -> None:
+        if not callable(func):
+            raise ToolDefinitionError(f"@tool needs a function, got {type(func).__name__}")
+        self.func = func
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]  # copies __name__, __doc__, __wrapped__
+        tool_name = name or getattr(func, "__name__", None) or type(func).__name__
+        if tool_name == "<lambda>":
+            raise ToolDefinitionError("a lambda needs an explicit name: tool(name='...')(lambda ...)")
+        target = func
+        is_async = inspect.iscoroutinefunction(func)
+        if not inspect.isfunction(func) and not inspect.ismethod(func) and callable(func):
+            # A callable object: look at its __call__.
+            target = func.__call__  # type: ignore[operator]  # callable() checked above
+            is_async = is_async or inspect.iscoroutinefunction(target)
+        try:
+            signature = inspect.signature(target)
+        except (TypeError, ValueError) as exc:
+            raise ToolDefinitionError(f"cannot read the signature: {exc}", tool_name=tool_name) from exc
+        hints = _resolve_hints(target, localns, tool_name)
+        doc = parse_docstring(inspect.getdoc(func))
+
+        fields: dict[str, Any] = {}
+        ctx_param: str | None = None
+        for pname, param in signature.parameters.items():
+            annotation = hints.get(pname, Any if param.annotation is inspect.Parameter.empty else param.annotation)
+            if _is_run_context(annotation):
+                if ctx_param is not None:
+                    raise ToolDefinitionError(
+                        f"only one RunContext parameter is allowed, got {ctx_param!r} and {pname!r}", tool_name=tool_name
+                    )
+                ctx_param = pname
+                continue
+            if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                raise ToolDefinitionError(
+                    f"*args/**kwargs ({pname!r}) cannot be described to a model; declare each parameter "
+                    "or take one pydantic model",
+                    tool_name=tool_name,
+                )
+            if param.kind is inspect.Parameter.POSITIONAL_ONLY:
+                raise ToolDefinitionError(
+                    f"positional-only parameter {pname!r} is not supported: models pass arguments by name",
+                    tool_name=tool_name,
+                )
+            if pname in ("self", "cls") and param.annotation is inspect.Parameter.empty:
+                raise ToolDefinitionError(
+                    "@tool decorates functions, not methods; for a tool with state, subclass Tool",
+                    tool_name=tool_name,
+                )
+            if pname.startswith("_"):
+                raise ToolDefinitionError(
+                    f"parameter {pname!r} starts with '_', which pydantic treats as private; rename it",
+                    tool_name=tool_name,
+                )
+            default = ... if param.default is inspect.Parameter.empty else param.default
+            described = doc.params.get(pname)
+            if described:
+                existing = FieldInfo.from_annotated_attribute(annotation, default)
+                if existing.description is None:
+                    annotation = typing.Annotated[annotation, Field(description=described)]
+            fields[pname] = (annotation, default)
+
+        model_name = "".join(part.capitalize() for part in re.split(r"[^0-9A-Za-z]+", tool_name) if part) + "Args"
+        try:
+            args_model = create_model(  # type: ignore[call-overload]  # dynamic fields
+                model_name or "ToolArgs",
+                __config__=ConfigDict(extra="forbid", strict=strict, arbitrary_types_allowed=False),
+                __module__=getattr(func, "__module__", __name__),
+                **fields,
+            )
+        except Exception as exc:
+            raise ToolDefinitionError(f"cannot build an arguments model: {exc}", tool_name=tool_name) from exc
+        self.args_model: type[Any] = args_model
+        validate_json, validate_python, input_schema = _args_validator(args_model, tool_name=tool_name)
+
+        return_hint = hints.get("return", inspect.Parameter.empty)
+        if is_async and get_origin(return_hint) in (typing.Coroutine, typing.Awaitable):
+            return_hint = get_args(return_hint)[-1]
+        try:
+            dump, output_schema = _make_dumper(return_hint)
+        except Exception as exc:
+            raise ToolDefinitionError(f"cannot serialize the return type {return_hint!r}: {exc}", tool_name=tool_name) from exc
+
+        contract = _build_contract(
+            name=tool_name,
+            namespace=namespace,
+            version=version,
+            description=description if description is not None else doc.description,
+            input_schema=input_schema,
+            output_schema=output_schema,
+            annotations=annotations,
+            tags=tuple(tags),
+            timeout=timeout,
+            requires_approval=requires_approval,
+            sensitive=tuple(sorted({*sensitive, *find_sensitive_pointers(args_model)})),
+        )
+        self._spec = _ToolSpec(
+            contract=contract,
+            validate_json=validate_json,
+            validate_python=validate_python,
+            call=func,
+            call_mode=_CALL_KWARGS_CTX if ctx_param else _CALL_KWARGS,
+            dump=dump,
+            is_async=is_async,
+            blocking=blocking,
+            max_retries=max_retries,
+            max_argument_bytes=max_argument_bytes,
+            ctx_param=ctx_param,
+        )
+
+    def run(self, args: Any, ctx: RunContext[Any]) -> Any:
+        """Call the function with validated arguments (the fast path bypasses this)."""
+        kwargs = dict(args.__dict__)
+        if self._spec.ctx_param:
+            kwargs[self._spec.ctx_param] = ctx
+        return self.func(**kwargs)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.func(*args, **kwargs)
+
+
+@overload
+def tool(func: Callable[P, R], /) -> FunctionTool[P, R]: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    version: str = "1.0.0",
+    description: str | None = None,
+    namespace: str | None = None,
+    annotations: ToolAnnotations | None = None,
+    tags: Iterable[str] = (),
+    timeout: float | None = None,
+    requires_approval: bool = False,
+    sensitive: Iterable[str] = (),
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_argument_bytes: int = DEFAULT_MAX_ARGUMENT_BYTES,
+    blocking: bool = True,
+    strict: bool = False,
+) -> Callable[[Callable[P, R]], FunctionTool[P, R]]: ...
+
+
+def tool(
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    version: str = "1.0.0",
+    description: str | None = None,
+    namespace: str | None = None,
+    annotations: ToolAnnotations | None = None,
+    tags: Iterable[str] = (),
+    timeout: float | None = None,
+    requires_approval: bool = False,
+    sensitive: Iterable[str] = (),
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_argument_bytes: int = DEFAULT_MAX_ARGUMENT_BYTES,
+    blocking: bool = True,
+    strict: bool = False,
+) -> FunctionTool[P, R] | Callable[[Callable[P, R]], FunctionTool[P, R]]:
+    """Make a tool from a sync or async function; use bare (``@tool``) or with options (``@tool(...)``).
+
+    The input schema comes from the signature: annotations, defaults, ``Annotated[..., Field(...)]`` constraints,
+    and parameter descriptions from the docstring (Google, NumPy or Sphinx style); the rest of the docstring is the
+    description. A parameter annotated ``RunContext[...]`` receives the run context and is left out of the schema.
+    The decorated object is still callable exactly like the function.
+
+    Args:
+        func: The function (bare form).
+        name: Tool name; defaults to the function's name.
+        version: Semantic version of the contract.
+        description: Overrides the docstring.
+        namespace: Dotted namespace for the registry (``travel`` makes ``travel.search_flights``).
+        annotations: Behaviour hints (read-only, destructive, idempotent, open-world).
+        tags: Labels for filtering.
+        timeout: Seconds the tool may run.
+        requires_approval: Whether a human must approve each call.
+        sensitive: Extra JSON pointers of arguments never to log or echo (``Sensitive()`` / ``SecretStr``
+            annotations are found automatically).
+        max_retries: Consecutive invalid calls the model gets repair hints for.
+        max_argument_bytes: Largest raw argument payload accepted.
+        blocking: For sync functions: ``True`` runs them in a worker thread, ``False`` inline on the event loop
+            (only for quick, non-blocking code).
+        strict: Validate in pydantic strict mode (no ``"5"`` → ``5`` coercion).
+
+    Example:
+        >>> from typing import Annotated, Literal
+        >>> from pydantic import Field
+        >>> from agentkit import tool
+        >>> @tool(version="1.1.0", tags=["travel"])
+        ... async def search_flights(
+        ...     origin: Annotated[str, Field(pattern="^[A-Z]{3}$")],
+        ...     cabin: Literal["economy", "business"] = "economy",
+        ... ) -> list[str]:
+        ...     '''Search flights.
+        ...
+        ...     Args:
+        ...         origin: IATA code of the departure airport.
+        ...         cabin: Cabin class.
+        ...     '''
+        ...     return ["AF123"]
+        >>> search_flights.contract.input_schema["properties"]["origin"]
+        {'description': 'IATA code of the departure airport.', 'pattern': '^[A-Z]{3}$', 'type': 'string'}
+    """
+    options: dict[str, Any] = {
+        "name": name,
+        "version": version,
+        "description": description,
+        "namespace": namespace,
+        "annotations": annotations,
+        "tags": tags,
+        "timeout": timeout,
+        "requires_approval": requires_approval,
+        "sensitive": sensitive,
+        "max_retries": max_retries,
+        "max_argument_bytes": max_argument_bytes,
+        "blocking": blocking,
+        "strict": strict,
+    }
+    if func is not None:
+        return FunctionTool(func, localns=_caller_locals(), **options)
+
+    localns = _caller_locals()
+
+    def decorate(f: Callable[P, R]) -> FunctionTool[P, R]:
+        return FunctionTool(f, localns=localns, **options)
+
+    return decorate
+
+
+def _caller_locals() -> dict[str, Any] | None:
+    """The locals of the code that applied the decorator, so types defined in a function body resolve."""
+    frame = sys._getframe(2)
+    if frame.f_code.co_flags & inspect.CO_NEWLOCALS and frame.f_locals is not frame.f_globals:
+        return dict(frame.f_locals)
+    return None

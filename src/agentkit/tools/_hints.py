@@ -1,0 +1,252 @@
+"""Turning validation failures into repair hints a model can act on.
+
+This runs only on the error path, but models send bad arguments often, so it is kept cheap: schema lookups are
+cached per tool and path, and at most ``MAX_ISSUES`` problems are reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import TYPE_CHECKING, Any
+
+from agentkit.exceptions import ArgumentIssue
+from agentkit.tools._schema import describe_expected, field_names_at, subschema_at
+from agentkit.tools._sensitive import pointer_matches
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails, ValidationError
+
+__all__ = ("MAX_ISSUES", "HintBuilder")
+
+MAX_ISSUES = 10
+_MAX_GOT_CHARS = 120
+
+_PROBLEMS = {
+    "missing": "missing",
+    "extra_forbidden": "unknown_field",
+    "json_invalid": "invalid_json",
+    "literal_error": "not_allowed",
+    "enum": "not_allowed",
+    "string_pattern_mismatch": "pattern_mismatch",
+    "greater_than": "out_of_range",
+    "greater_than_equal": "out_of_range",
+    "less_than": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "multiple_of": "out_of_range",
+    "string_too_short": "wrong_length",
+    "string_too_long": "wrong_length",
+    "too_short": "wrong_length",
+    "too_long": "wrong_length",
+    "union_tag_invalid": "not_allowed",
+    "union_tag_not_found": "missing",
+}
+
+_CONSTRAINT_CTX = {
+    "greater_than": ("gt", ">"),
+    "greater_than_equal": ("ge", ">="),
+    "less_than": ("lt", "<"),
+    "less_than_equal": ("le", "<="),
+    "multiple_of": ("multiple_of", "multiple of"),
+    "string_too_short": ("min_length", "min length"),
+    "string_too_long": ("max_length", "max length"),
+    "too_short": ("min_length", "min length"),
+    "too_long": ("max_length", "max length"),
+}
+
+
+def _path_text(loc: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _compact(value: Any) -> Any:
+    """Echo a value back to the model, but keep it short."""
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_GOT_CHARS else value[:_MAX_GOT_CHARS] + "…"
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    except (TypeError, ValueError):  # pragma: no cover - inputs from JSON are always serializable
+        return None
+    return value if len(text) <= _MAX_GOT_CHARS else text[:_MAX_GOT_CHARS] + "…"
+
+
+class HintBuilder:
+    """Builds ``ArgumentIssue`` lists for one tool's input schema."""
+
+    __slots__ = ("_expected_cache", "_names_cache", "schema", "sensitive")
+
+    def __init__(self, schema: dict[str, Any], sensitive: tuple[str, ...]) -> None:
+        self.schema = schema
+        self.sensitive = sensitive
+        self._expected_cache: dict[tuple[str | int, ...], str | None] = {}
+        self._names_cache: dict[tuple[str | int, ...], list[str]] = {}
+
+    def _is_sensitive(self, loc: tuple[str | int, ...]) -> bool:
+        return any(pointer_matches(p, loc) for p in self.sensitive)
+
+    def _expected(self, loc: tuple[str | int, ...]) -> str | None:
+        # Array indexes do not change the schema: cache on the shape of the path.
+        key = tuple(0 if isinstance(p, int) else p for p in loc)
+        try:
+            return self._expected_cache[key]
+        except KeyError:
+            value = describe_expected(self.schema, subschema_at(self.schema, key)) if key else "object"
+            self._expected_cache[key] = value
+            return value
+
+    def _names(self, parent: tuple[str | int, ...]) -> list[str]:
+        key = tuple(0 if isinstance(p, int) else p for p in parent)
+        try:
+            return self._names_cache[key]
+        except KeyError:
+            names = field_names_at(self.schema, key)
+            self._names_cache[key] = names
+            return names
+
+    def from_pydantic(self, exc: ValidationError) -> tuple[ArgumentIssue, ...]:
+        """Issues for a pydantic ``ValidationError``."""
+        errors = exc.errors(include_url=False)
+        issues = [self._one_pydantic(err) for err in errors[:MAX_ISSUES]]
+        return self._finish(issues, len(errors))
+
+    def _one_pydantic(self, err: ErrorDetails) -> ArgumentIssue:
+        kind = err["type"]
+        loc = tuple(err["loc"])
+        ctx = err.get("ctx") or {}
+        problem = _PROBLEMS.get(kind)
+        if problem is None:
+            problem = "wrong_type" if kind.endswith(("_type", "_parsing")) else kind
+        sensitive = self._is_sensitive(loc)
+        expected: str | None
+        did_you_mean: str | None = None
+        got: Any = None
+        if kind == "json_invalid":
+            return ArgumentIssue(
+                path="",
+                problem=problem,
+                message=f"arguments are not valid JSON: {ctx.get('error', err['msg'])}",
+                expected="a JSON object",
+            )
+        if kind == "extra_forbidden":
+            expected = None
+            name = str(loc[-1]) if loc else ""
+            candidates = self._names(loc[:-1])
+            close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+            did_you_mean = close[0] if close else None
+            if candidates and not did_you_mean:
+                expected = "one of the fields " + ", ".join(candidates)
+        elif kind in _CONSTRAINT_CTX and _CONSTRAINT_CTX[kind][0] in ctx:
+            key, sign = _CONSTRAINT_CTX[kind]
+            expected = f"{sign} {ctx[key]}"
+        elif kind in ("literal_error", "enum") and "expected" in ctx:
+            expected = f"one of {ctx['expected']}"
+            allowed = [v.strip().strip("'\"") for v in str(ctx["expected"]).replace(" or ", ",").split(",")]
+            if isinstance(err.get("input"), str) and not sensitive:
+                close = difflib.get_close_matches(err["input"], allowed, n=1, cutoff=0.6)
+                did_you_mean = close[0] if close else None
+        elif kind == "string_pattern_mismatch" and "pattern" in ctx:
+            expected = f"a string matching {ctx['pattern']}"
+        else:
+            expected = self._expected(loc) if loc or kind != "missing" else None
+        if kind not in ("missing", "extra_forbidden") and not sensitive:
+            got = _compact(err.get("input"))
+        message = err["msg"]
+        if sensitive:
+            message = _scrub(message, err.get("input"))
+        return ArgumentIssue(
+            path=_path_text(loc),
+            problem=problem,
+            message=message,
+            expected=expected,
+            got=got,
+            did_you_mean=did_you_mean,
+        )
+
+    def from_jsonschema(self, errors: list[Any]) -> tuple[ArgumentIssue, ...]:
+        """Issues for ``jsonschema`` validation errors (raw-schema tools)."""
+        issues = []
+        for err in errors[:MAX_ISSUES]:
+            loc = tuple(err.absolute_path)
+            validator = str(err.validator)
+            sensitive = self._is_sensitive(loc)
+            did_you_mean = None
+            if validator == "required":
+                missing = next(
+                    (name for name in err.validator_value if name not in (err.instance or {})), None
+                )
+                path = (*loc, missing) if missing is not None else loc
+                issues.append(
+                    ArgumentIssue(
+                        path=_path_text(path),
+                        problem="missing",
+                        message="Field required",
+                        expected=self._expected(path),
+                    )
+                )
+                continue
+            if validator in ("additionalProperties", "unevaluatedProperties"):
+                allowed = self._names(loc)
+                extras = [k for k in (err.instance or {}) if k not in allowed]
+                for extra in extras:
+                    close = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.6)
+                    issues.append(
+                        ArgumentIssue(
+                            path=_path_text((*loc, extra)),
+                            problem="unknown_field",
+                            message="Extra inputs are not permitted",
+                            did_you_mean=close[0] if close else None,
+                            expected=None if close else "one of the fields " + ", ".join(allowed),
+                        )
+                    )
+                continue
+            problem = {
+                "type": "wrong_type",
+                "enum": "not_allowed",
+                "const": "not_allowed",
+                "pattern": "pattern_mismatch",
+                "minimum": "out_of_range",
+                "maximum": "out_of_range",
+                "exclusiveMinimum": "out_of_range",
+                "exclusiveMaximum": "out_of_range",
+                "minLength": "wrong_length",
+                "maxLength": "wrong_length",
+                "minItems": "wrong_length",
+                "maxItems": "wrong_length",
+            }.get(validator, validator)
+            if validator == "enum" and isinstance(err.instance, str) and not sensitive:
+                close = difflib.get_close_matches(
+                    err.instance, [str(v) for v in err.validator_value], n=1, cutoff=0.6
+                )
+                did_you_mean = close[0] if close else None
+            message = err.message if not sensitive else f"value does not satisfy {validator!r}"
+            issues.append(
+                ArgumentIssue(
+                    path=_path_text(loc),
+                    problem=problem,
+                    message=message,
+                    expected=self._expected(loc),
+                    got=None if sensitive else _compact(err.instance),
+                    did_you_mean=did_you_mean,
+                )
+            )
+        return self._finish(issues, len(errors))
+
+    @staticmethod
+    def _finish(issues: list[ArgumentIssue], total: int) -> tuple[ArgumentIssue, ...]:
+        if total > len(issues) and len(issues) >= MAX_ISSUES:
+            issues.append(
+                ArgumentIssue(
+                    path="",
+                    problem="more_issues",
+                    message=f"{total - MAX_ISSUES} more problems not shown; fix these first",
+                )
+            )
+        return tuple(issues)
+
+
+def _scrub(message: str, value: Any) -> str:
+    if isinstance(value, str) and value and value in message:
+        return message.replace(value, "***")
+    return message

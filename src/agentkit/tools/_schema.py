@@ -1,0 +1,210 @@
+"""Canonical JSON Schema generation and the schema lookups used by repair hints."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections import abc
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, SecretBytes, SecretStr
+from pydantic.json_schema import GenerateJsonSchema
+
+from agentkit.tools._sensitive import Sensitive
+
+__all__ = (
+    "CanonicalJsonSchema",
+    "describe_expected",
+    "field_names_at",
+    "find_sensitive_pointers",
+    "subschema_at",
+)
+
+
+class CanonicalJsonSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema 2020-12 generator, minus the auto-generated field titles.
+
+    Titles such as ``"Origin"`` for a field named ``origin`` carry no information, cost tokens on every request,
+    and some providers reject them; titles a user sets explicitly are kept.
+    """
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+def _deref(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    seen = 0
+    while "$ref" in schema and seen < 32:
+        ref = schema["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return schema
+        target: Any = root
+        for token in ref[2:].split("/"):
+            target = target.get(token.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
+        schema = target if isinstance(target, dict) else {}
+        seen += 1
+    return schema
+
+
+def _branches(schema: dict[str, Any], root: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = _deref(schema, root)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            out: list[dict[str, Any]] = []
+            for sub in schema[key]:
+                if isinstance(sub, dict):
+                    out.extend(_branches(sub, root))
+            return out
+    return [schema]
+
+
+def subschema_at(root: dict[str, Any], path: tuple[str | int, ...]) -> dict[str, Any] | None:
+    """The schema describing the value at ``path`` of an instance of ``root``, following refs and unions."""
+    current = [root]
+    for segment in path:
+        nxt: list[dict[str, Any]] = []
+        for schema in current:
+            for branch in _branches(schema, root):
+                if isinstance(segment, int) or (isinstance(segment, str) and segment.isdigit()):
+                    items = branch.get("items")
+                    if isinstance(items, dict):
+                        nxt.append(items)
+                    prefix = branch.get("prefixItems")
+                    if isinstance(prefix, list) and int(segment) < len(prefix):
+                        nxt.append(prefix[int(segment)])
+                props = branch.get("properties")
+                if isinstance(props, dict) and segment in props:
+                    nxt.append(props[segment])
+                elif isinstance(branch.get("additionalProperties"), dict) and not isinstance(segment, int):
+                    nxt.append(branch["additionalProperties"])
+        if not nxt:
+            return None
+        current = nxt
+    branches = [b for s in current for b in _branches(s, root)]
+    if len(branches) == 1:
+        return branches[0]
+    return {"anyOf": branches}
+
+
+def field_names_at(root: dict[str, Any], path: tuple[str | int, ...]) -> list[str]:
+    """Property names allowed on the object at ``path`` (for "did you mean" suggestions)."""
+    schema = subschema_at(root, path) if path else root
+    if schema is None:
+        return []
+    names: list[str] = []
+    for branch in _branches(schema, root):
+        props = branch.get("properties")
+        if isinstance(props, dict):
+            names.extend(k for k in props if k not in names)
+    return names
+
+
+def describe_expected(root: dict[str, Any], schema: dict[str, Any] | None) -> str | None:
+    """A short human/model-readable description of what ``schema`` accepts (``"integer >= 1"``, ``"one of ..."``)."""
+    if schema is None:
+        return None
+    parts: list[str] = []
+    for branch in _branches(schema, root):
+        text = _describe_one(branch)
+        if text and text not in parts:
+            parts.append(text)
+    return " or ".join(parts) or None
+
+
+def _describe_one(schema: dict[str, Any]) -> str | None:
+    if "const" in schema:
+        return f"exactly {_literal(schema['const'])}"
+    if "enum" in schema and isinstance(schema["enum"], list):
+        return "one of " + ", ".join(_literal(v) for v in schema["enum"][:20])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = " or ".join(str(k) for k in kind)
+    if kind is None:
+        if "properties" in schema:
+            kind = "object"
+        else:
+            return None
+    text = str(kind)
+    fmt = schema.get("format")
+    if fmt:
+        text += f" ({fmt})"
+    if kind == "array" and isinstance(schema.get("items"), dict):
+        inner = _describe_one(schema["items"])
+        if inner:
+            text = f"array of {inner}"
+    bounds = []
+    for key, sign in (
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+    ):
+        if key in schema:
+            bounds.append(f"{sign} {schema[key]}")
+    for key, label in (
+        ("minLength", "min length"),
+        ("maxLength", "max length"),
+        ("minItems", "min items"),
+        ("maxItems", "max items"),
+    ):
+        if key in schema:
+            bounds.append(f"{label} {schema[key]}")
+    if "pattern" in schema:
+        bounds.append(f"matching {schema['pattern']}")
+    if bounds:
+        text += " " + ", ".join(bounds)
+    return text
+
+
+def _literal(value: Any) -> str:
+    return f"{value!r}" if isinstance(value, str) else ("null" if value is None else str(value).lower() if isinstance(value, bool) else str(value))
+
+
+def _is_sensitive_annotation(annotation: Any, metadata: list[Any]) -> bool:
+    if any(isinstance(m, Sensitive) or m is Sensitive for m in metadata):
+        return True
+    return annotation in (SecretStr, SecretBytes)
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
+    metadata: list[Any] = []
+    while get_origin(annotation) is typing.Annotated:
+        base, *extra = get_args(annotation)
+        metadata.extend(extra)
+        annotation = base
+    return annotation, metadata
+
+
+def find_sensitive_pointers(
+    annotation: Any, prefix: str = "", _seen: frozenset[Any] = frozenset()
+) -> list[str]:
+    """JSON pointers of every sensitive field reachable from ``annotation`` (models, lists, dicts, unions)."""
+    annotation, metadata = _unwrap(annotation)
+    if _is_sensitive_annotation(annotation, metadata):
+        return [prefix or "/"]
+    pointers: list[str] = []
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in _seen:
+            return []
+        seen = _seen | {annotation}
+        for name, info in annotation.model_fields.items():
+            key = info.alias or name
+            field_meta = list(info.metadata)
+            if _is_sensitive_annotation(info.annotation, field_meta):
+                pointers.append(f"{prefix}/{key}")
+            else:
+                pointers.extend(find_sensitive_pointers(info.annotation, f"{prefix}/{key}", seen))
+        return pointers
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin in (list, tuple, set, frozenset, abc.Sequence, abc.Set, abc.Iterable):
+        for arg in args:
+            if arg is not Ellipsis:
+                pointers.extend(find_sensitive_pointers(arg, f"{prefix}/*", _seen))
+    elif origin in (dict, abc.Mapping):
+        if len(args) == 2:
+            pointers.extend(find_sensitive_pointers(args[1], f"{prefix}/*", _seen))
+    elif origin is typing.Union or origin is types.UnionType:
+        for arg in args:
+            pointers.extend(find_sensitive_pointers(arg, prefix, _seen))
+    return sorted(set(pointers))
