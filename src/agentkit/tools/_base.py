@@ -314,6 +314,11 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
 
     _spec: _ToolSpec = _LazySpec()  # type: ignore[assignment]  # a descriptor until first use
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Every class gets its own lazy spec: a subclass must not inherit the spec its parent already cached.
+        cls._spec = _LazySpec()  # type: ignore[assignment]  # a descriptor until first use
+
     @abstractmethod
     def run(self, args: ArgsT, ctx: RunContext[Any]) -> ResultT | Any:
         """Execute the tool with validated arguments. May be ``async def`` or a plain ``def``."""

@@ -7,6 +7,7 @@ import inspect
 import re
 import sys
 import typing
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar, get_args, get_origin, overload
 
@@ -157,6 +158,10 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
                     "@tool decorates functions, not methods; for a tool with state, subclass Tool",
                     tool_name=tool_name,
                 )
+            if pname == "model_config":
+                raise ToolDefinitionError(
+                    "parameter 'model_config' is reserved by pydantic; rename it", tool_name=tool_name
+                )
             if pname.startswith("_"):
                 raise ToolDefinitionError(
                     f"parameter {pname!r} starts with '_', which pydantic treats as private; rename it",
@@ -172,12 +177,16 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
 
         model_name = "".join(part.capitalize() for part in re.split(r"[^0-9A-Za-z]+", tool_name) if part) + "Args"
         try:
-            args_model = create_model(  # type: ignore[call-overload]  # dynamic fields
-                model_name or "ToolArgs",
-                __config__=ConfigDict(extra="forbid", strict=strict, arbitrary_types_allowed=False),
-                __module__=getattr(func, "__module__", __name__),
-                **fields,
-            )
+            with warnings.catch_warnings():
+                # Parameters such as ``schema`` or ``json`` shadow BaseModel methods; harmless here, since the
+                # arguments model is private and its values are read from ``__dict__``.
+                warnings.filterwarnings("ignore", r"Field name .* shadows an attribute", UserWarning)
+                args_model = create_model(  # type: ignore[call-overload]  # dynamic fields
+                    model_name or "ToolArgs",
+                    __config__=ConfigDict(extra="forbid", strict=strict, arbitrary_types_allowed=False),
+                    __module__=getattr(func, "__module__", __name__),
+                    **fields,
+                )
         except Exception as exc:
             raise ToolDefinitionError(f"cannot build an arguments model: {exc}", tool_name=tool_name) from exc
         self.args_model: type[Any] = args_model

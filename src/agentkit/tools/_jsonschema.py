@@ -153,6 +153,8 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
                     ),
                 )
             ) from None
+        if arguments is None and self._spec.nullable_args:
+            arguments = {}  # some providers send null for tools without required parameters
         return self._validate_python(arguments)
 
     async def invoke_json(self, raw_arguments: str | bytes, ctx: RunContext[Any] | None = None) -> Any:

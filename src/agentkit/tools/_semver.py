@@ -131,6 +131,14 @@ class VersionRange:
                     high = (0, 0, (patch or 0) + 1)
             elif op == "~":
                 high = (major, minor + 1, 0) if minor is not None else (major + 1, 0, 0)
+            elif op == "<" and not prerelease:
+                # "<3" means "below the 3 line": 3.0.0-rc.1 is excluded too, as in npm and cargo.
+                self._checks.append(("<release", low))
+                continue
+            elif op == "<" and not prerelease:
+                # "<2" means "before 2.0.0", pre-releases of 2.0.0 included, like the upper bound of "^1".
+                self._checks.append(("<release", low))
+                continue
             else:
                 self._checks.append((op, low))
                 continue

@@ -1,0 +1,105 @@
+"""Every way to build, check and run agentkit: ``nox -l`` lists the sessions, ``nox -s NAME`` runs one.
+
+CI (``.ci/run``) runs exactly the README's test command (``nox -s tests``) plus ``lint``, ``typecheck``, ``docs``
+and ``demo``. Sessions use the interpreter nox runs with unless they say otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "virtualenv"
+nox.options.reuse_existing_virtualenvs = False
+nox.options.sessions = ["tests", "lint", "typecheck", "docs", "demo"]
+
+TEST_DEPS = [
+    "pytest>=8.3",
+    "pytest-cov>=5",
+    "pytest-timeout>=2.3",
+    "hypothesis>=6.100",
+    "inline-snapshot>=0.13",
+]
+TYPE_DEPS = ["mypy>=1.13", *TEST_DEPS]
+LINT_DEPS = ["ruff>=0.8"]
+DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
+BENCH_DEPS = ["pydantic-ai-slim", "openai-agents", "langchain-core", "mcp"]
+PLUGIN_DIST = "./tests/plugin_dist"
+
+
+def _quiet_env() -> dict[str, str]:
+    # Never let a developer's provider keys reach tests or examples: everything runs offline.
+    return {
+        key: ""
+        for key in os.environ
+        if key.endswith("_API_KEY") or key in ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")
+    }
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite (unit, doctests, typing checks at runtime, plugins) with branch coverage.
+
+    Installs agentkit (editable) with the test tools and the test plugin distribution, then runs pytest in strict
+    mode; coverage below the floor in pyproject.toml fails the session. Extra pytest arguments pass through:
+    ``nox -s tests -- -k registry``.
+    """
+    session.install("-e", ".", *TEST_DEPS)
+    session.install(PLUGIN_DIST)
+    session.run(
+        "pytest",
+        "--cov=agentkit",
+        "--cov-branch",
+        "--cov-report=term",
+        *session.posargs,
+        env=_quiet_env(),
+    )
+
+
+@nox.session(python=["3.10", "3.13"])
+def compat(session: nox.Session) -> None:
+    """Run the test suite on the oldest and newest supported Pythons (no coverage gate)."""
+    session.install("-e", ".", *TEST_DEPS)
+    session.install(PLUGIN_DIST)
+    session.run("pytest", "-q", "-p", "no:cacheprovider", *session.posargs, env=_quiet_env())
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style: ``ruff check`` (rules in pyproject.toml) and ``ruff format --check``."""
+    session.install(*LINT_DEPS)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check ``src/`` and ``tests/typing`` with ``mypy --strict``; tests/typing proves generics infer."""
+    session.install("-e", ".", *TYPE_DEPS)
+    session.run("mypy", "src", "tests/typing")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with ``mkdocs build --strict`` (any warning fails)."""
+    session.install("-e", ".", *DOCS_DEPS)
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run the bundled demo (examples/quickstart.py) offline: no API key, no network."""
+    session.install(".")
+    session.run("python", "examples/quickstart.py")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmark agentkit beside the bare-pydantic floor and its peers; reports ratios, never gates.
+
+    Peers (pydantic-ai-slim, openai-agents, langchain-core, mcp) are installed in this session's own environment.
+    ``nox -s bench -- --quick`` runs a short smoke version.
+    """
+    session.install(".", *BENCH_DEPS)
+    session.run("python", "benchmarks/run.py", *session.posargs)

@@ -1,0 +1,19 @@
+"""The registry: namespaced, versioned tools, toolsets, and plugin discovery through entry points.
+
+Example:
+    >>> from agentkit.registry import Registry
+    >>> registry = Registry()
+    >>> @registry.tool(namespace="ops")
+    ... def ping() -> str:
+    ...     '''Check the service is up.'''
+    ...     return "pong"
+    >>> [t.contract.qualified_name for t in registry]
+    ['ops.ping']
+"""
+
+from __future__ import annotations
+
+from agentkit.registry._registry import ENTRY_POINT_GROUP, CollisionPolicy, Registry
+from agentkit.registry._toolset import Toolset
+
+__all__ = ("ENTRY_POINT_GROUP", "CollisionPolicy", "Registry", "Toolset")

@@ -1,0 +1,150 @@
+"""``Toolset``: a composable view over tools (filter, prefix, rename, combine)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from agentkit.exceptions import ToolCollisionError, UnknownToolError, UsageError
+from agentkit.tools import Tool
+
+__all__ = ("Toolset",)
+
+_Source = Callable[[], Iterable[Tool[Any, Any]]]
+
+
+class Toolset:
+    """An immutable, lazily evaluated set of tools offered to a model, by the name the model sees.
+
+    A toolset is built from tools or from a live source (a registry): every transformation returns a new toolset,
+    and the tools are computed when asked for, so a toolset over a registry sees tools registered later. Names must
+    be unique within a toolset; a clash raises :class:`~agentkit.exceptions.ToolCollisionError` when it is
+    materialized, with the names involved.
+
+    Example:
+        >>> from agentkit import Toolset, tool
+        >>> @tool(tags=["read"])
+        ... def get_order(order_id: str) -> dict:
+        ...     '''Fetch an order.'''
+        ...     return {}
+        >>> @tool(tags=["write"])
+        ... def cancel_order(order_id: str) -> str:
+        ...     '''Cancel an order.'''
+        ...     return "ok"
+        >>> shop = Toolset([get_order, cancel_order])
+        >>> shop.filter(tags={"read"}).prefixed("shop").names()
+        ['shop_get_order']
+        >>> shop.renamed({"cancel_order": "cancel"}).names()
+        ['cancel', 'get_order']
+    """
+
+    __slots__ = ("_source",)
+
+    def __init__(self, tools: Iterable[Tool[Any, Any]] | _Source = ()) -> None:
+        if callable(tools):
+            self._source: _Source = tools
+        else:
+            fixed = list(tools)
+            for item in fixed:
+                if not isinstance(item, Tool):
+                    raise UsageError(f"a Toolset holds Tool objects, got {item!r}; wrap functions with @tool")
+            self._source = lambda: fixed
+
+    def tools(self) -> list[Tool[Any, Any]]:
+        """The tools, sorted by name; raises ``ToolCollisionError`` if two share a name."""
+        seen: dict[str, Tool[Any, Any]] = {}
+        for item in self._source():
+            name = item.contract.name
+            other = seen.get(name)
+            if other is not None and other is not item:
+                raise ToolCollisionError(
+                    name=name, existing_version=other.contract.version, new_version=item.contract.version
+                )
+            seen[name] = item
+        return [seen[n] for n in sorted(seen)]
+
+    def names(self) -> list[str]:
+        """The names the model sees, sorted."""
+        return [t.contract.name for t in self.tools()]
+
+    def get(self, name: str) -> Tool[Any, Any]:
+        """The tool a model called by ``name``.
+
+        Raises:
+            UnknownToolError: No tool has that name; carries the available names and a "did you mean".
+        """
+        tools = {t.contract.name: t for t in self.tools()}
+        try:
+            return tools[name]
+        except KeyError:
+            close = tuple(difflib.get_close_matches(name, list(tools), n=1, cutoff=0.6))
+            raise UnknownToolError(tool_name=name, available=tuple(tools), suggestions=close) from None
+
+    def filter(
+        self,
+        predicate: Callable[[Tool[Any, Any]], bool] | None = None,
+        *,
+        tags: Iterable[str] | None = None,
+        names: Iterable[str] | None = None,
+        namespace: str | None = None,
+    ) -> Toolset:
+        """Keep the tools that pass every given test.
+
+        Args:
+            predicate: Any function of the tool.
+            tags: Keep tools having at least one of these tags.
+            names: Keep tools with these names.
+            namespace: Keep tools in this namespace (or below it).
+        """
+        tag_set = set(tags) if tags is not None else None
+        name_set = set(names) if names is not None else None
+
+        def keep(item: Tool[Any, Any]) -> bool:
+            contract = item.contract
+            if tag_set is not None and not tag_set.intersection(contract.tags):
+                return False
+            if name_set is not None and contract.name not in name_set:
+                return False
+            if namespace is not None and not (
+                contract.namespace == namespace or (contract.namespace or "").startswith(namespace + ".")
+            ):
+                return False
+            return predicate is None or predicate(item)
+
+        source = self._source
+        return Toolset(lambda: [t for t in source() if keep(t)])
+
+    def prefixed(self, prefix: str, *, separator: str = "_") -> Toolset:
+        """Prefix every tool's name (``prefix`` + ``separator`` + name)."""
+        source = self._source
+        return Toolset(lambda: [t.renamed(f"{prefix}{separator}{t.contract.name}") for t in source()])
+
+    def renamed(self, mapping: Mapping[str, str]) -> Toolset:
+        """Rename tools by their current name; names not in ``mapping`` are kept."""
+        source = self._source
+        renames = dict(mapping)
+        return Toolset(
+            lambda: [t.renamed(renames[t.contract.name]) if t.contract.name in renames else t for t in source()]
+        )
+
+    def __or__(self, other: Toolset) -> Toolset:
+        if not isinstance(other, Toolset):
+            return NotImplemented
+        left, right = self._source, other._source
+        return Toolset(lambda: [*left(), *right()])
+
+    def __iter__(self) -> Iterator[Tool[Any, Any]]:
+        return iter(self.tools())
+
+    def __len__(self) -> int:
+        return len(self.tools())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self.names()
+
+    def __repr__(self) -> str:
+        try:
+            return f"Toolset({self.names()!r})"
+        except ToolCollisionError:
+            return "Toolset(<name collision>)"

@@ -1,0 +1,84 @@
+"""Toolsets: filter, prefix, rename, combine, and lookups by the name a model uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentkit import Registry, Toolset, tool
+from agentkit.exceptions import ToolCollisionError, UnknownToolError, UsageError
+
+
+@tool(tags=["read"], namespace="shop")
+def get_order(order_id: str) -> dict[str, str]:
+    """Fetch an order."""
+    return {"id": order_id}
+
+
+@tool(tags=["write"], namespace="shop.admin")
+def cancel_order(order_id: str) -> str:
+    """Cancel an order."""
+    return "cancelled"
+
+
+@tool(tags=["read"])
+def ping() -> str:
+    """Ping."""
+    return "pong"
+
+
+def test_filter_by_tags_names_namespace_and_predicate() -> None:
+    toolset = Toolset([get_order, cancel_order, ping])
+    assert toolset.filter(tags={"read"}).names() == ["get_order", "ping"]
+    assert toolset.filter(names=["ping"]).names() == ["ping"]
+    assert toolset.filter(namespace="shop").names() == ["cancel_order", "get_order"]
+    assert toolset.filter(namespace="shop.admin").names() == ["cancel_order"]
+    assert toolset.filter(lambda t: t.contract.name.startswith("c")).names() == ["cancel_order"]
+
+
+def test_prefix_and_rename_do_not_touch_the_originals() -> None:
+    toolset = Toolset([get_order, ping]).prefixed("acme").renamed({"acme_ping": "health"})
+    assert toolset.names() == ["acme_get_order", "health"]
+    assert get_order.contract.name == "get_order"
+    assert ping() == "pong"
+
+
+@pytest.mark.anyio
+async def test_renamed_tools_still_invoke() -> None:
+    renamed = Toolset([get_order]).prefixed("acme").get("acme_get_order")
+    outcome = await renamed.invoke_json('{"order_id": "A1"}')
+    assert outcome.ok
+    assert outcome.tool_name == "acme_get_order"
+    assert outcome.content == '{"id":"A1"}'
+
+
+def test_combining_toolsets_and_name_clashes() -> None:
+    combined = Toolset([get_order]) | Toolset([ping])
+    assert combined.names() == ["get_order", "ping"]
+    clash = Toolset([ping]) | Toolset([ping.renamed("ping")])
+    with pytest.raises(ToolCollisionError):
+        clash.names()
+    assert repr(clash) == "Toolset(<name collision>)"
+
+
+def test_unknown_tool_lookup_gives_a_repairable_error() -> None:
+    with pytest.raises(UnknownToolError) as info:
+        Toolset([get_order, ping]).get("get_ordr")
+    assert info.value.suggestions == ("get_order",)
+    assert '"did_you_mean":"get_order"' in info.value.repair_hint
+
+
+def test_registry_toolset_is_live_and_can_qualify_names() -> None:
+    registry = Registry()
+    toolset = registry.toolset()
+    assert toolset.names() == []
+    registry.register(get_order)
+    registry.register(ping)
+    assert toolset.names() == ["get_order", "ping"]
+    assert registry.toolset(qualify=True).names() == ["ping", "shop_get_order"]
+    assert "ping" in toolset
+    assert len(toolset) == 2
+
+
+def test_toolset_rejects_non_tools() -> None:
+    with pytest.raises(UsageError, match="wrap functions"):
+        Toolset([lambda: None])  # type: ignore[list-item]
