@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 import anyio
 from pydantic import BaseModel, Field
 
-from agentkit import Registry, RunContext, Tool, ToolFailed, tool
+from agentkit import InvalidToolArguments, Registry, RunContext, Tool, ToolFailed, tool
 
 # --8<-- [start:function-tools]
 Airport = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
@@ -60,7 +60,9 @@ async def search_flights(
 
 
 @tool(blocking=False)  # quick, pure code: run it inline instead of in a worker thread
-def convert_price(amount: Annotated[float, Field(gt=0)], currency: Literal["EUR", "USD", "GBP"]) -> str:
+def convert_price(
+    amount: Annotated[float, Field(gt=0)], currency: Literal["EUR", "USD", "GBP"]
+) -> str:
     """Convert a price in euros to another currency.
 
     Args:
@@ -165,7 +167,8 @@ async def main() -> None:
     print("model gets    (compact JSON, one issue per line here)")
     show_hint(outcome.content)
     assert outcome.error is not None
-    print(f"developer gets {outcome.error!r:.40}... in outcome.error")
+    if isinstance(outcome.error, InvalidToolArguments):  # the typed error, for the developer
+        print(f"developer gets InvalidToolArguments with {len(outcome.error.issues)} issues")
 
     heading("A tool that refuses: ToolFailed")
     book = registry.get("travel.book_flight")

@@ -86,7 +86,9 @@ def collisions() -> None:
     except ToolCollisionError as exc:
         print(f"error    {exc.name}: {exc.existing_version} is taken, {exc.new_version} collides")
 
-    kept = registry.register(faster_search, namespace="travel", on_collision="prefix", prefix="v")
+    kept = registry.register(
+        faster_search, namespace="travel", on_collision="prefix", prefix="fast"
+    )
     print(f"prefix   registered as {kept.contract.qualified_name} {kept.contract.version}")
 
     registry.register(faster_search, namespace="travel", on_collision="replace")

@@ -25,15 +25,16 @@ EXPECTED: dict[str, list[str]] = {
         '"problem": "wrong_type"',
         '"did_you_mean": "destination"',
         "model gets    flight TP1349 is sold out; pick another flight",
+        "developer gets InvalidToolArguments with 3 issues",
         "convert_price(120, 'USD') -> '129.60 USD'",
     ],
     "registry_toolsets.py": [
         "versions of travel.search_flights: ['1.4.0', '2.0.0']",
         'get("travel.search_flights", "^1") -> 1.4.0',
         "error    travel.search_flights: 1.4.0 is taken, 1.5.0 collides",
-        "prefix   registered as travel.v_search_flights 1.5.0",
+        "prefix   registered as travel.fast_search_flights 1.5.0",
         "replace  travel.search_flights ^1 is now 1.5.0",
-        "prefixed('acme')    ['acme_book_flight', 'acme_search_flights', 'acme_v_search_flights']",
+        "prefixed('acme')    ['acme_book_flight', 'acme_fast_search_flights', 'acme_search_flights']",
         "did you mean 'search_docs'?",
     ],
 }

@@ -13,32 +13,102 @@ import agentkit
 
 PUBLIC = {
     "agentkit": (
-        "AgentkitError", "AgentkitSignal", "ApprovalRequired", "Clock", "Event", "EventEmitter",
-        "FunctionTool", "InvalidToolArguments", "JsonSchemaTool", "Message", "Registry",
-        "RetryWithFeedback", "RunContext", "RunError", "Sensitive", "SystemClock", "Tool",
-        "ToolAnnotations", "ToolContract", "ToolError", "ToolFailed", "ToolOutcome", "Toolset",
-        "Usage", "UsageError", "__version__", "tool",
+        "AgentkitError",
+        "AgentkitSignal",
+        "ApprovalRequired",
+        "Clock",
+        "Event",
+        "EventEmitter",
+        "FunctionTool",
+        "InvalidToolArguments",
+        "JsonSchemaTool",
+        "Message",
+        "Registry",
+        "RetryWithFeedback",
+        "RunContext",
+        "RunError",
+        "Sensitive",
+        "SystemClock",
+        "Tool",
+        "ToolAnnotations",
+        "ToolContract",
+        "ToolError",
+        "ToolFailed",
+        "ToolOutcome",
+        "Toolset",
+        "Usage",
+        "UsageError",
+        "__version__",
+        "tool",
     ),
     "agentkit.tools": (
-        "DEFAULT_MAX_ARGUMENT_BYTES", "DEFAULT_MAX_RETRIES", "GENERIC_FAILURE", "MASK", "FunctionTool",
-        "JSONSchema", "JsonSchemaTool", "OutcomeStatus", "ParsedDocstring", "RunContext", "Sensitive",
-        "Tool", "ToolAnnotations", "ToolContract", "ToolOutcome", "Version", "VersionRange",
-        "mask_arguments", "parse_docstring", "parse_version", "tool",
+        "DEFAULT_MAX_ARGUMENT_BYTES",
+        "DEFAULT_MAX_RETRIES",
+        "GENERIC_FAILURE",
+        "MASK",
+        "FunctionTool",
+        "JSONSchema",
+        "JsonSchemaTool",
+        "OutcomeStatus",
+        "ParsedDocstring",
+        "RunContext",
+        "Sensitive",
+        "Tool",
+        "ToolAnnotations",
+        "ToolContract",
+        "ToolOutcome",
+        "Version",
+        "VersionRange",
+        "mask_arguments",
+        "parse_docstring",
+        "parse_version",
+        "tool",
     ),
     "agentkit.registry": ("ENTRY_POINT_GROUP", "CollisionPolicy", "Registry", "Toolset"),
     "agentkit.exceptions": (
-        "AgentkitError", "AgentkitSignal", "ApprovalRequired", "ArgumentIssue", "InvalidToolArguments",
-        "MissingExtraError", "PluginLoadError", "RegistryError", "RetryWithFeedback", "RunError",
-        "ToolCollisionError", "ToolDefinitionError", "ToolError", "ToolExecutionError", "ToolFailed",
-        "ToolNotFoundError", "ToolOutputError", "ToolRetriesExhausted", "ToolTimeout", "UnknownToolError",
+        "AgentkitError",
+        "AgentkitSignal",
+        "ApprovalRequired",
+        "ArgumentIssue",
+        "InvalidToolArguments",
+        "MissingExtraError",
+        "PluginLoadError",
+        "RegistryError",
+        "RetryWithFeedback",
+        "RunError",
+        "ToolCollisionError",
+        "ToolDefinitionError",
+        "ToolError",
+        "ToolExecutionError",
+        "ToolFailed",
+        "ToolNotFoundError",
+        "ToolOutputError",
+        "ToolRetriesExhausted",
+        "ToolTimeout",
+        "UnknownToolError",
         "UsageError",
     ),
     "agentkit.messages": (
-        "Message", "Part", "ReasoningPart", "Role", "TextPart", "ToolCallPart", "ToolResultPart", "Usage",
+        "Message",
+        "Part",
+        "ReasoningPart",
+        "Role",
+        "TextPart",
+        "ToolCallPart",
+        "ToolResultPart",
+        "Usage",
     ),
     "agentkit.events": (
-        "SCHEMA_VERSION", "BaseEvent", "Event", "EventEmitter", "EventSink", "ToolArgumentsRejected",
-        "ToolCallFailed", "ToolCallStarted", "ToolCallSucceeded", "parse_event",
+        "SCHEMA_VERSION",
+        "BaseEvent",
+        "Event",
+        "EventEmitter",
+        "EventSink",
+        "ToolArgumentsRejected",
+        "ToolCallFailed",
+        "ToolCallStarted",
+        "ToolCallSucceeded",
+        "parse_event",
     ),
     "agentkit.cli": ("main",),
 }
@@ -68,11 +138,23 @@ def test_import_agentkit_is_light() -> None:
         "import json, sys; import agentkit; from agentkit import tool, Tool, Registry, RunContext;"
         "print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     loaded = set(json.loads(result.stdout))
     forbidden = {
-        "httpx", "httpcore", "jsonschema", "anyio", "opentelemetry", "mcp", "fastapi", "uvicorn",
-        "asyncpg", "redis", "temporalio", "rich",
+        "httpx",
+        "httpcore",
+        "jsonschema",
+        "anyio",
+        "opentelemetry",
+        "mcp",
+        "fastapi",
+        "uvicorn",
+        "asyncpg",
+        "redis",
+        "temporalio",
+        "rich",
     }
     assert loaded & forbidden == set()
     assert "pydantic" in loaded
@@ -80,5 +162,7 @@ def test_import_agentkit_is_light() -> None:
 
 def test_bare_import_does_not_even_load_pydantic() -> None:
     code = "import json, sys; import agentkit; print(json.dumps('pydantic' in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert json.loads(result.stdout) is False

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
@@ -34,6 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentkit._clock import Clock, system_clock
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from pydantic import TypeAdapter
 
 __all__ = (
@@ -248,8 +249,10 @@ class EventEmitter:
         for sink in self.sinks:
             try:
                 sink(event)
-            except Exception:
-                _log.exception("event sink %r failed on %s #%d", sink, event_type.__name__, event.seq)
+            except Exception:  # noqa: PERF203 - one sink's failure must not stop the others
+                _log.exception(
+                    "event sink %r failed on %s #%d", sink, event_type.__name__, event.seq
+                )
         return event
 
     def __repr__(self) -> str:

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = (
     "AgentkitError",
@@ -78,7 +78,7 @@ def _rebuild(cls: type[BaseException], kwargs: dict[str, Any]) -> BaseException:
 class _Picklable(Exception):
     """Mixin: keyword-only constructors survive ``pickle`` with every typed field."""
 
-    _fields: tuple[str, ...] = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), {name: getattr(self, name) for name in self._fields}))
@@ -93,7 +93,7 @@ class AgentkitError(_Picklable):
         True
     """
 
-    _fields = ("message",)
+    _fields: ClassVar[tuple[str, ...]] = ("message",)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -128,7 +128,7 @@ class ToolDefinitionError(UsageError):
         "tool 'search': version '1.x' is not semver"
     """
 
-    _fields = ("message", "tool_name")
+    _fields: ClassVar[tuple[str, ...]] = ("message", "tool_name")
 
     def __init__(self, message: str, *, tool_name: str | None = None) -> None:
         super().__init__(message)
@@ -162,7 +162,7 @@ class ToolCollisionError(RegistryError):
         tool 'search' 1.1.0 collides with the registered 1.0.0 (same major version); pass on_collision='replace' to swap it, or 'prefix' to keep both under different names
     """
 
-    _fields = ("name", "existing_version", "new_version")
+    _fields: ClassVar[tuple[str, ...]] = ("name", "existing_version", "new_version")
 
     def __init__(self, *, name: str, existing_version: str, new_version: str) -> None:
         super().__init__(
@@ -188,7 +188,7 @@ class ToolNotFoundError(RegistryError, LookupError):
         no tool named 'serch' is registered; did you mean 'search'?
     """
 
-    _fields = ("name", "version", "suggestions")
+    _fields: ClassVar[tuple[str, ...]] = ("name", "version", "suggestions")
 
     def __init__(
         self, *, name: str, version: str | None = None, suggestions: tuple[str, ...] = ()
@@ -219,7 +219,7 @@ class PluginLoadError(RegistryError):
         entry point 'weather' from distribution 'acme-tools' failed to load: ImportError: no module named 'acme'
     """
 
-    _fields = ("entry_point", "distribution", "reason")
+    _fields: ClassVar[tuple[str, ...]] = ("entry_point", "distribution", "reason")
 
     def __init__(self, *, entry_point: str, distribution: str | None, reason: str) -> None:
         origin = f" from distribution {distribution!r}" if distribution else ""
@@ -242,7 +242,7 @@ class MissingExtraError(UsageError, ImportError):
         this feature needs the optional dependency 'opentelemetry': pip install "agentkit[otel]"
     """
 
-    _fields = ("extra", "package")
+    _fields: ClassVar[tuple[str, ...]] = ("extra", "package")
 
     def __init__(self, *, extra: str, package: str) -> None:
         super().__init__(
@@ -277,7 +277,7 @@ class ToolError(RunError):
         'search'
     """
 
-    _fields = ("message", "tool_name")
+    _fields: ClassVar[tuple[str, ...]] = ("message", "tool_name")
 
     def __init__(self, message: str, *, tool_name: str) -> None:
         super().__init__(message)
@@ -336,7 +336,7 @@ class InvalidToolArguments(ToolError):
         '{"error":"invalid_arguments","tool":"search","issues":[{"path":"limit","problem":"missing","message":"Field required","expected":"integer"}],"hint":"Fix these arguments and call search again."}'
     """
 
-    _fields = ("tool_name", "issues")
+    _fields: ClassVar[tuple[str, ...]] = ("tool_name", "issues")
 
     def __init__(self, *, tool_name: str, issues: tuple[ArgumentIssue, ...]) -> None:
         parts = []
@@ -382,7 +382,7 @@ class UnknownToolError(ToolError):
         unknown tool 'serch'; did you mean 'search'? available: book, search
     """
 
-    _fields = ("tool_name", "available", "suggestions")
+    _fields: ClassVar[tuple[str, ...]] = ("tool_name", "available", "suggestions")
 
     def __init__(
         self, *, tool_name: str, available: tuple[str, ...], suggestions: tuple[str, ...] = ()
@@ -421,7 +421,7 @@ class ToolExecutionError(ToolError):
         tool 'search' raised KeyError
     """
 
-    _fields = ("tool_name", "exception_type")
+    _fields: ClassVar[tuple[str, ...]] = ("tool_name", "exception_type")
 
     def __init__(self, *, tool_name: str, exception_type: str) -> None:
         super().__init__(f"tool {tool_name!r} raised {exception_type}", tool_name=tool_name)
@@ -441,10 +441,12 @@ class ToolTimeout(ToolError, TimeoutError):
         1.0
     """
 
-    _fields = ("tool_name", "timeout")
+    _fields: ClassVar[tuple[str, ...]] = ("tool_name", "timeout")
 
     def __init__(self, *, tool_name: str, timeout: float) -> None:
-        super().__init__(f"tool {tool_name!r} did not finish within {timeout:g}s", tool_name=tool_name)
+        super().__init__(
+            f"tool {tool_name!r} did not finish within {timeout:g}s", tool_name=tool_name
+        )
         self.timeout = timeout
 
 
@@ -461,7 +463,7 @@ class ToolOutputError(ToolError):
         tool 'search' returned a value that cannot be sent to the model: Unable to serialize unknown type: <class 'object'>
     """
 
-    _fields = ("tool_name", "reason")
+    _fields: ClassVar[tuple[str, ...]] = ("tool_name", "reason")
 
     def __init__(self, *, tool_name: str, reason: str) -> None:
         super().__init__(
@@ -485,7 +487,7 @@ class ToolRetriesExhausted(ToolError):
         tool 'search' exceeded its retry budget of 2; last problem: limit: Field required
     """
 
-    _fields = ("tool_name", "max_retries", "last_error")
+    _fields: ClassVar[tuple[str, ...]] = ("tool_name", "max_retries", "last_error")
 
     def __init__(self, *, tool_name: str, max_retries: int, last_error: str) -> None:
         super().__init__(
@@ -508,7 +510,7 @@ class AgentkitSignal(_Picklable):
         (True, False)
     """
 
-    _fields = ("message",)
+    _fields: ClassVar[tuple[str, ...]] = ("message",)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -557,7 +559,7 @@ class ApprovalRequired(AgentkitSignal):
         {'amount': 250}
     """
 
-    _fields = ("message", "details")
+    _fields: ClassVar[tuple[str, ...]] = ("message", "details")
 
     def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)

@@ -109,7 +109,9 @@ class ReasoningPart(_Frozen):
     provider: str | None = None
 
 
-Part = Annotated[TextPart | ToolCallPart | ToolResultPart | ReasoningPart, Field(discriminator="kind")]
+Part = Annotated[
+    TextPart | ToolCallPart | ToolResultPart | ReasoningPart, Field(discriminator="kind")
+]
 """Any message part; the ``kind`` field tells them apart."""
 
 

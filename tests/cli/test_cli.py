@@ -44,7 +44,9 @@ def test_missing_module_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert "no_such_module_anywhere" in capsys.readouterr().err
 
 
-def test_entry_points_skip_broken_plugins_with_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
+def test_entry_points_skip_broken_plugins_with_a_warning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, out = run("tools", "list", "--entry-points")
     assert code == 0
     assert "get_weather" in out

@@ -18,7 +18,9 @@ from agentkit.exceptions import (
 )
 
 
-def make(name: str, version: str = "1.0.0", doc: str = "A tool.", namespace: str | None = None) -> Any:
+def make(
+    name: str, version: str = "1.0.0", doc: str = "A tool.", namespace: str | None = None
+) -> Any:
     def impl(x: int) -> int:
         return x
 

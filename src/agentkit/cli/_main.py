@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from agentkit.exceptions import AgentkitError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ("main",)
 
@@ -16,7 +18,9 @@ __all__ = ("main",)
 def _parser() -> argparse.ArgumentParser:
     from agentkit import __version__
 
-    parser = argparse.ArgumentParser(prog="agentkit", description="Typed tool contracts for LLM agents.")
+    parser = argparse.ArgumentParser(
+        prog="agentkit", description="Typed tool contracts for LLM agents."
+    )
     parser.add_argument("--version", action="version", version=f"agentkit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -38,14 +42,18 @@ def _parser() -> argparse.ArgumentParser:
             help="also load tools that installed distributions declare in the 'agentkit.tools' group",
         )
 
-    listing = tool_commands.add_parser("list", help="list tools with their versions and fingerprints")
+    listing = tool_commands.add_parser(
+        "list", help="list tools with their versions and fingerprints"
+    )
     sources(listing)
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     show = tool_commands.add_parser("show", help="print one tool's contract as JSON")
     sources(show)
     show.add_argument("name", help="qualified tool name (namespace.name)")
-    show.add_argument("--version", dest="requirement", default=None, help="version requirement, e.g. '^1'")
+    show.add_argument(
+        "--version", dest="requirement", default=None, help="version requirement, e.g. '^1'"
+    )
     return parser
 
 
@@ -82,7 +90,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             _list(registry, out, as_json=args.json)
         else:
             contract = registry.get(args.name, args.requirement).contract
-            out.write(json.dumps(contract.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps(contract.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+            )
     except (AgentkitError, ImportError) as exc:
         print(f"agentkit: error: {exc}", file=sys.stderr)
         return 1
@@ -112,4 +122,9 @@ def _list(registry: object, out: TextIO, *, as_json: bool) -> None:
         table.append((c.qualified_name, c.version, c.fingerprint[:19], summary))
     widths = [max(len(row[i]) for row in table) for i in range(3)]
     for row in table:
-        out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] + "\n")
+        out.write(
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3]))
+            + "  "
+            + row[3]
+            + "\n"
+        )

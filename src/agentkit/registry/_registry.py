@@ -6,8 +6,7 @@ import difflib
 import importlib
 import inspect
 import types
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from agentkit.exceptions import (
     PluginLoadError,
@@ -19,6 +18,9 @@ from agentkit.exceptions import (
 from agentkit.registry._toolset import Toolset
 from agentkit.tools import FunctionTool, Tool, tool
 from agentkit.tools._semver import Version, VersionRange
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
 
 __all__ = ("ENTRY_POINT_GROUP", "CollisionPolicy", "Registry")
 
@@ -84,8 +86,10 @@ class Registry:
         on_collision: CollisionPolicy | None = None,
         prefix: str | None = None,
     ) -> Tool[Any, Any]:
-        """Register a tool (a ``Tool`` instance, a ``Tool`` subclass with a no-argument constructor, or a plain
-        function, which is wrapped with :func:`~agentkit.tool`).
+        """Register a tool: a ``Tool`` instance, a ``Tool`` subclass, or a plain function.
+
+        A ``Tool`` subclass must have a no-argument constructor; a plain function is wrapped with
+        :func:`~agentkit.tool`.
 
         Args:
             obj: What to register.
@@ -108,7 +112,9 @@ class Registry:
         _check_policy(policy)
         item = _as_tool(obj)
         if namespace:
-            joined = f"{namespace}.{item.contract.namespace}" if item.contract.namespace else namespace
+            joined = (
+                f"{namespace}.{item.contract.namespace}" if item.contract.namespace else namespace
+            )
             item = item.renamed(item.contract.name, namespace=joined)
         key = item.contract.qualified_name
         major = item.contract.semver.major
@@ -116,7 +122,9 @@ class Registry:
         if existing is not None and existing is not item and existing.contract != item.contract:
             if policy == "error":
                 raise ToolCollisionError(
-                    name=key, existing_version=existing.contract.version, new_version=item.contract.version
+                    name=key,
+                    existing_version=existing.contract.version,
+                    new_version=item.contract.version,
                 )
             if policy == "prefix":
                 if not prefix:
@@ -133,7 +141,12 @@ class Registry:
 
     @overload
     def tool(
-        self, /, *, namespace: str | None = None, on_collision: CollisionPolicy | None = None, **options: Any
+        self,
+        /,
+        *,
+        namespace: str | None = None,
+        on_collision: CollisionPolicy | None = None,
+        **options: Any,
     ) -> Callable[[Callable[..., Any]], FunctionTool[Any, Any]]: ...
 
     def tool(
@@ -177,8 +190,10 @@ class Registry:
         on_collision: CollisionPolicy | None = None,
         prefix: str | None = None,
     ) -> list[Tool[Any, Any]]:
-        """Register every tool a module exposes: ``Tool`` instances (``@tool`` functions included) and concrete
-        ``Tool`` subclasses defined in it. ``__all__`` is honoured when present; names starting with ``_`` are not.
+        """Register every tool a module exposes.
+
+        That is ``Tool`` instances (``@tool`` functions included) and concrete ``Tool`` subclasses defined in the
+        module. ``__all__`` is honoured when present; names starting with ``_`` are not.
 
         Example:
             >>> import types
@@ -209,7 +224,9 @@ class Registry:
                 found.append(obj)
         default_prefix = prefix or module.__name__.rsplit(".", 1)[-1]
         return [
-            self.register(obj, namespace=namespace, on_collision=on_collision, prefix=default_prefix)
+            self.register(
+                obj, namespace=namespace, on_collision=on_collision, prefix=default_prefix
+            )
             for obj in found
         ]
 
@@ -259,12 +276,15 @@ class Registry:
                 if not tools:
                     raise ValueError(f"{ep.value!r} holds no tools")
                 loaded.extend(
-                    self.register(t, namespace=namespace, on_collision=on_collision, prefix=ep.name) for t in tools
+                    self.register(t, namespace=namespace, on_collision=on_collision, prefix=ep.name)
+                    for t in tools
                 )
             except Exception as exc:
                 if isinstance(exc, ToolCollisionError) and on_error == "raise":
                     raise
-                error = PluginLoadError(entry_point=ep.name, distribution=dist, reason=f"{type(exc).__name__}: {exc}")
+                error = PluginLoadError(
+                    entry_point=ep.name, distribution=dist, reason=f"{type(exc).__name__}: {exc}"
+                )
                 if on_error == "raise":
                     raise error from exc
                 self.plugin_errors.append(error)
@@ -341,7 +361,9 @@ class Registry:
             if not qualify:
                 return items
             return [
-                t.renamed(t.contract.qualified_name.replace(".", "_"), namespace=None) if t.contract.namespace else t
+                t.renamed(t.contract.qualified_name.replace(".", "_"), namespace=None)
+                if t.contract.namespace
+                else t
                 for t in items
             ]
 
@@ -378,7 +400,9 @@ def _semver(item: Tool[Any, Any]) -> Version:
 
 def _check_policy(policy: str) -> None:
     if policy not in _POLICIES:
-        raise UsageError(f"on_collision must be one of {', '.join(map(repr, _POLICIES))}, got {policy!r}")
+        raise UsageError(
+            f"on_collision must be one of {', '.join(map(repr, _POLICIES))}, got {policy!r}"
+        )
 
 
 def _as_tool(obj: Any) -> Tool[Any, Any]:
@@ -396,7 +420,9 @@ def _as_tool(obj: Any) -> Tool[Any, Any]:
     raise UsageError(f"cannot register {obj!r}: expected a Tool, a Tool subclass or a function")
 
 
-def _tools_from(obj: Any, ep_name: str, _depth: int = 0) -> list[Tool[Any, Any] | type[Tool[Any, Any]]]:
+def _tools_from(
+    obj: Any, ep_name: str, _depth: int = 0
+) -> list[Tool[Any, Any] | type[Tool[Any, Any]]]:
     """Tools held by an entry point's target."""
     if _depth > 2:
         raise ValueError("entry point nests factories too deeply")
@@ -412,4 +438,6 @@ def _tools_from(obj: Any, ep_name: str, _depth: int = 0) -> list[Tool[Any, Any] 
         return out
     if callable(obj):
         return _tools_from(obj(), ep_name, _depth + 1)
-    raise TypeError(f"expected a Tool, Tool subclass, module, list or factory, got {type(obj).__name__}")
+    raise TypeError(
+        f"expected a Tool, Tool subclass, module, list or factory, got {type(obj).__name__}"
+    )

@@ -48,7 +48,9 @@ class Toolset:
             fixed = list(tools)
             for item in fixed:
                 if not isinstance(item, Tool):
-                    raise UsageError(f"a Toolset holds Tool objects, got {item!r}; wrap functions with @tool")
+                    raise UsageError(
+                        f"a Toolset holds Tool objects, got {item!r}; wrap functions with @tool"
+                    )
             self._source = lambda: fixed
 
     def tools(self) -> list[Tool[Any, Any]]:
@@ -59,7 +61,9 @@ class Toolset:
             other = seen.get(name)
             if other is not None and other is not item:
                 raise ToolCollisionError(
-                    name=name, existing_version=other.contract.version, new_version=item.contract.version
+                    name=name,
+                    existing_version=other.contract.version,
+                    new_version=item.contract.version,
                 )
             seen[name] = item
         return [seen[n] for n in sorted(seen)]
@@ -79,7 +83,9 @@ class Toolset:
             return tools[name]
         except KeyError:
             close = tuple(difflib.get_close_matches(name, list(tools), n=1, cutoff=0.6))
-            raise UnknownToolError(tool_name=name, available=tuple(tools), suggestions=close) from None
+            raise UnknownToolError(
+                tool_name=name, available=tuple(tools), suggestions=close
+            ) from None
 
     def filter(
         self,
@@ -107,7 +113,8 @@ class Toolset:
             if name_set is not None and contract.name not in name_set:
                 return False
             if namespace is not None and not (
-                contract.namespace == namespace or (contract.namespace or "").startswith(namespace + ".")
+                contract.namespace == namespace
+                or (contract.namespace or "").startswith(namespace + ".")
             ):
                 return False
             return predicate is None or predicate(item)
@@ -118,14 +125,19 @@ class Toolset:
     def prefixed(self, prefix: str, *, separator: str = "_") -> Toolset:
         """Prefix every tool's name (``prefix`` + ``separator`` + name)."""
         source = self._source
-        return Toolset(lambda: [t.renamed(f"{prefix}{separator}{t.contract.name}") for t in source()])
+        return Toolset(
+            lambda: [t.renamed(f"{prefix}{separator}{t.contract.name}") for t in source()]
+        )
 
     def renamed(self, mapping: Mapping[str, str]) -> Toolset:
         """Rename tools by their current name; names not in ``mapping`` are kept."""
         source = self._source
         renames = dict(mapping)
         return Toolset(
-            lambda: [t.renamed(renames[t.contract.name]) if t.contract.name in renames else t for t in source()]
+            lambda: [
+                t.renamed(renames[t.contract.name]) if t.contract.name in renames else t
+                for t in source()
+            ]
         )
 
     def __or__(self, other: Toolset) -> Toolset:

@@ -7,14 +7,18 @@ import inspect
 import re
 import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Generic, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 from typing_extensions import TypeVar
 
-from agentkit.events import ToolArgumentsRejected, ToolCallFailed, ToolCallStarted, ToolCallSucceeded
+from agentkit.events import (
+    ToolArgumentsRejected,
+    ToolCallFailed,
+    ToolCallStarted,
+    ToolCallSucceeded,
+)
 from agentkit.exceptions import (
     ApprovalRequired,
     ArgumentIssue,
@@ -32,9 +36,11 @@ from agentkit.tools._context import RunContext
 from agentkit.tools._contract import JSONSchema, ToolAnnotations, ToolContract
 from agentkit.tools._hints import HintBuilder
 from agentkit.tools._schema import CanonicalJsonSchema, find_sensitive_pointers
-from agentkit.tools._sensitive import mask_arguments
 from agentkit.tools._semver import parse_version
+from agentkit.tools._sensitive import mask_arguments
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 __all__ = (
     "DEFAULT_MAX_ARGUMENT_BYTES",
@@ -144,6 +150,7 @@ class _ToolSpec:
     """Everything the fast path needs, resolved once per tool so no call pays for reflection."""
 
     __slots__ = (
+        "blocking",
         "call",
         "call_mode",
         "contract",
@@ -152,7 +159,6 @@ class _ToolSpec:
         "hints",
         "inline",
         "is_async",
-        "blocking",
         "max_argument_bytes",
         "max_retries",
         "name",
@@ -241,7 +247,9 @@ def _snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z][a-z])", r"_\1\2", name).lower()
 
 
-def _args_validator(args_type: Any, *, tool_name: str) -> tuple[Callable[..., Any], Callable[..., Any], JSONSchema]:
+def _args_validator(
+    args_type: Any, *, tool_name: str
+) -> tuple[Callable[..., Any], Callable[..., Any], JSONSchema]:
     """Validators (JSON and Python) and the canonical input schema for an arguments type."""
     try:
         if isinstance(args_type, type) and issubclass(args_type, BaseModel):
@@ -249,10 +257,12 @@ def _args_validator(args_type: Any, *, tool_name: str) -> tuple[Callable[..., An
             schema = args_type.model_json_schema(schema_generator=CanonicalJsonSchema)
         else:
             adapter: TypeAdapter[Any] = TypeAdapter(args_type)
-            validator = adapter.validator  # type: ignore[assignment]  # SchemaValidator once built
+            validator = adapter.validator
             schema = adapter.json_schema(schema_generator=CanonicalJsonSchema)
     except Exception as exc:
-        raise ToolDefinitionError(f"cannot build a schema for the arguments: {exc}", tool_name=tool_name) from exc
+        raise ToolDefinitionError(
+            f"cannot build a schema for the arguments: {exc}", tool_name=tool_name
+        ) from exc
     schema.pop("title", None)
     schema.pop("description", None)
     return validator.validate_json, validator.validate_python, schema
@@ -263,7 +273,7 @@ class _LazySpec:
 
     def __get__(self, instance: Tool[Any, Any] | None, owner: type[Tool[Any, Any]]) -> _ToolSpec:
         spec = owner._build_class_spec()
-        owner._spec = spec  # type: ignore[misc]  # replaces this descriptor on the concrete class
+        owner._spec = spec
         return spec
 
 
@@ -335,7 +345,9 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         """The tool's name (``contract.name``); a ``Tool`` subclass may set it as a class attribute."""
         return self._spec.name
 
-    def renamed(self, name: str, *, namespace: str | None | Literal[False] = False) -> Tool[ArgsT, ResultT]:
+    def renamed(
+        self, name: str, *, namespace: str | Literal[False] | None = False
+    ) -> Tool[ArgsT, ResultT]:
         """A copy of this tool under another name (and optionally namespace); the original is untouched.
 
         Example:
@@ -380,7 +392,11 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         args_type, result_type = cls._resolve_generic_args()
         validate_json, validate_python, input_schema = _args_validator(args_type, tool_name=name)
         dump, output_schema = _make_dumper(result_type)
-        doc = cls.description if cls.description is not None else inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+        doc = (
+            cls.description
+            if cls.description is not None
+            else inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+        )
         sensitive = tuple(sorted({*cls.sensitive, *find_sensitive_pointers(args_type)}))
         contract = _build_contract(
             name=name,
@@ -441,7 +457,9 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         if not raw_arguments:
             raw_arguments = "{}"  # some providers send "" for tools without parameters
         if len(raw_arguments) > spec.max_argument_bytes:
-            return self._rejected(spec, ctx, _too_large(len(raw_arguments), spec.max_argument_bytes))
+            return self._rejected(
+                spec, ctx, _too_large(len(raw_arguments), spec.max_argument_bytes)
+            )
         try:
             args = spec.validate_json(raw_arguments)
         except ValidationError as exc:
@@ -475,7 +493,9 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             return self._rejected(spec, ctx, spec.hints.from_pydantic(exc))
         return await self._execute(spec, args, ctx)
 
-    async def _execute(self, spec: _ToolSpec, args: Any, ctx: RunContext[Any] | None) -> ToolOutcome[ResultT]:
+    async def _execute(
+        self, spec: _ToolSpec, args: Any, ctx: RunContext[Any] | None
+    ) -> ToolOutcome[ResultT]:
         events = ctx.events if ctx is not None else None
         call_id = ctx.tool_call_id if ctx is not None else None
         if events is not None:
@@ -499,7 +519,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 elif mode == _CALL_MODEL:
                     result = spec.call(self, args, ctx)
                 elif mode == _CALL_KWARGS_CTX:
-                    result = spec.call(**args.__dict__, **{spec.ctx_param: ctx})
+                    result = spec.call(**args.__dict__, **{spec.ctx_param: ctx})  # type: ignore[arg-type]  # ctx_param is set in this mode
                 else:
                     result = spec.call(args, ctx)
                 if spec.is_async:
@@ -514,7 +534,9 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             else:
                 result = await self._run_guarded(spec, spec.call, (args, ctx), {})
         except ToolFailed as signal:
-            return self._failed(spec, ctx, started, "failed", "tool_failed", signal.message, signal, None)
+            return self._failed(
+                spec, ctx, started, "failed", "tool_failed", signal.message, signal, None
+            )
         except RetryWithFeedback as signal:
             budget = self._count_retry(spec, ctx, signal.message)
             if budget is not None:
@@ -529,13 +551,17 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         except Exception as exc:
             error = ToolExecutionError(tool_name=spec.name, exception_type=_qualname(type(exc)))
             error.__cause__ = exc
-            return self._failed(spec, ctx, started, "error", "exception", GENERIC_FAILURE, exc, error)
+            return self._failed(
+                spec, ctx, started, "error", "exception", GENERIC_FAILURE, exc, error
+            )
         try:
             content = spec.dump(result)
         except (PydanticSerializationError, TypeError, ValueError) as exc:
             error_out = ToolOutputError(tool_name=spec.name, reason=str(exc))
             error_out.__cause__ = exc
-            return self._failed(spec, ctx, started, "error", "invalid_output", GENERIC_FAILURE, exc, error_out)
+            return self._failed(
+                spec, ctx, started, "error", "invalid_output", GENERIC_FAILURE, exc, error_out
+            )
         if ctx is not None and ctx.retries:
             ctx.retries.pop(spec.name, None)
         if events is not None:
@@ -549,7 +575,9 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         return ToolOutcome(spec.name, "success", content, result, None, call_id)
 
     @staticmethod
-    async def _run_guarded(spec: _ToolSpec, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    async def _run_guarded(
+        spec: _ToolSpec, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """Run with the tool's timeout, in a worker thread when the tool is sync and may block."""
         import anyio
         import anyio.to_thread
@@ -558,7 +586,9 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             if spec.is_async:
                 return await fn(*args, **kwargs)
             if spec.blocking:
-                return await anyio.to_thread.run_sync(lambda: fn(*args, **kwargs), abandon_on_cancel=True)
+                return await anyio.to_thread.run_sync(
+                    lambda: fn(*args, **kwargs), abandon_on_cancel=True
+                )
             return fn(*args, **kwargs)
 
         if spec.timeout is None:
@@ -571,7 +601,9 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
 
     # ------------------------------------------------------------------------------------------ failures
 
-    def _count_retry(self, spec: _ToolSpec, ctx: RunContext[Any] | None, problem: str) -> ToolOutcome[ResultT] | None:
+    def _count_retry(
+        self, spec: _ToolSpec, ctx: RunContext[Any] | None, problem: str
+    ) -> ToolOutcome[ResultT] | None:
         """Count one bad call against the budget; an outcome when the budget is exhausted."""
         if ctx is None:
             return None
@@ -579,7 +611,9 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         ctx.retries[spec.name] = count
         if count <= spec.max_retries:
             return None
-        error = ToolRetriesExhausted(tool_name=spec.name, max_retries=spec.max_retries, last_error=problem)
+        error = ToolRetriesExhausted(
+            tool_name=spec.name, max_retries=spec.max_retries, last_error=problem
+        )
         content = f"The tool {spec.name} was called incorrectly too many times; stop calling it."
         return ToolOutcome(spec.name, "retries_exhausted", content, None, error, ctx.tool_call_id)
 
@@ -684,7 +718,12 @@ def _feedback(name: str, message: str) -> str:
     import json
 
     return json.dumps(
-        {"error": "retry", "tool": name, "feedback": message, "hint": f"Change the arguments and call {name} again."},
+        {
+            "error": "retry",
+            "tool": name,
+            "feedback": message,
+            "hint": f"Change the arguments and call {name} again.",
+        },
         separators=(",", ":"),
         ensure_ascii=False,
     )
@@ -692,7 +731,9 @@ def _feedback(name: str, message: str) -> str:
 
 def _qualname(cls: type) -> str:
     module = cls.__module__
-    return cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
+    return (
+        cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
+    )
 
 
 def _as_plain(args: Any) -> Any:
@@ -704,4 +745,3 @@ def _as_plain(args: Any) -> Any:
         return TypeAdapter(type(args)).dump_python(args, mode="json")
     except Exception:  # pragma: no cover - defensive: events must never break a call
         return None
-

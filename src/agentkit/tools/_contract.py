@@ -144,7 +144,9 @@ class ToolContract(BaseModel):
     def _check_pointers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for pointer in value:
             if not pointer.startswith("/"):
-                raise ValueError(f"sensitive entry {pointer!r} is not a JSON pointer; write it like '/password'")
+                raise ValueError(
+                    f"sensitive entry {pointer!r} is not a JSON pointer; write it like '/password'"
+                )
         return tuple(sorted(set(value)))
 
     @property

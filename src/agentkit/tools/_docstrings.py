@@ -55,16 +55,23 @@ def parse_docstring(doc: str | None) -> ParsedDocstring:
         return ParsedDocstring(description="")
     text = inspect.cleandoc(doc)
     lines = text.splitlines()
-    if any(_SPHINX_FIELD.match(line.strip()) for line in lines if line.strip().startswith(":param")):
+    if any(
+        _SPHINX_FIELD.match(line.strip()) for line in lines if line.strip().startswith(":param")
+    ):
         return _parse_sphinx(lines)
     for i in range(len(lines) - 1):
-        if lines[i].strip().lower() in ("parameters", "other parameters") and _NUMPY_UNDERLINE.match(
-            lines[i + 1]
-        ):
+        if lines[i].strip().lower() in (
+            "parameters",
+            "other parameters",
+        ) and _NUMPY_UNDERLINE.match(lines[i + 1]):
             return _parse_numpy(lines)
     for line in lines:
         match = _GOOGLE_SECTION.match(line)
-        if match and match.group(1).strip().lower() in _GOOGLE_PARAM_HEADERS and not line.startswith(" "):
+        if (
+            match
+            and match.group(1).strip().lower() in _GOOGLE_PARAM_HEADERS
+            and not line.startswith(" ")
+        ):
             return _parse_google(lines)
     return ParsedDocstring(description=text.strip())
 
@@ -89,7 +96,11 @@ def _parse_google(lines: list[str]) -> ParsedDocstring:
     while i < len(lines):
         line = lines[i]
         header = _GOOGLE_SECTION.match(line)
-        if header and _indent(line) == 0 and header.group(1).strip().lower() in _GOOGLE_PARAM_HEADERS:
+        if (
+            header
+            and _indent(line) == 0
+            and header.group(1).strip().lower() in _GOOGLE_PARAM_HEADERS
+        ):
             i += 1
             entry_indent: int | None = None
             current: str | None = None

@@ -8,7 +8,6 @@ import re
 import sys
 import typing
 import warnings
-from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar, get_args, get_origin, overload
 
 from pydantic import ConfigDict, Field, create_model
@@ -28,9 +27,13 @@ from agentkit.tools._base import (
     _ToolSpec,
 )
 from agentkit.tools._context import RunContext
-from agentkit.tools._contract import ToolAnnotations
 from agentkit.tools._docstrings import parse_docstring
 from agentkit.tools._schema import find_sensitive_pointers
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from agentkit.tools._contract import ToolAnnotations
 
 __all__ = ("FunctionTool", "tool")
 
@@ -48,7 +51,9 @@ def _is_run_context(annotation: Any) -> bool:
     return isinstance(annotation, str) and bool(_RUN_CONTEXT_STRING.match(annotation.strip()))
 
 
-def _resolve_hints(func: Callable[..., Any], localns: dict[str, Any] | None, name: str) -> dict[str, Any]:
+def _resolve_hints(
+    func: Callable[..., Any], localns: dict[str, Any] | None, name: str
+) -> dict[str, Any]:
     try:
         return typing.get_type_hints(func, localns=localns, include_extras=True)
     except Exception:
@@ -64,7 +69,7 @@ def _resolve_hints(func: Callable[..., Any], localns: dict[str, Any] | None, nam
             hints[pname] = RunContext
             continue
         try:
-            hints[pname] = eval(ann, globalns, localns or {})  # noqa: S307 - annotations are the author's own code
+            hints[pname] = eval(ann, globalns, localns or {})
         except Exception as exc:
             raise ToolDefinitionError(
                 f"cannot resolve the annotation {ann!r} of {pname!r}: {exc}. Define the type at module level "
@@ -114,10 +119,12 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         if not callable(func):
             raise ToolDefinitionError(f"@tool needs a function, got {type(func).__name__}")
         self.func = func
-        functools.update_wrapper(self, func)  # type: ignore[arg-type]  # copies __name__, __doc__, __wrapped__
+        functools.update_wrapper(self, func)
         tool_name = name or getattr(func, "__name__", None) or type(func).__name__
         if tool_name == "<lambda>":
-            raise ToolDefinitionError("a lambda needs an explicit name: tool(name='...')(lambda ...)")
+            raise ToolDefinitionError(
+                "a lambda needs an explicit name: tool(name='...')(lambda ...)"
+            )
         target = func
         is_async = inspect.iscoroutinefunction(func)
         if not inspect.isfunction(func) and not inspect.ismethod(func) and callable(func):
@@ -127,18 +134,23 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         try:
             signature = inspect.signature(target)
         except (TypeError, ValueError) as exc:
-            raise ToolDefinitionError(f"cannot read the signature: {exc}", tool_name=tool_name) from exc
+            raise ToolDefinitionError(
+                f"cannot read the signature: {exc}", tool_name=tool_name
+            ) from exc
         hints = _resolve_hints(target, localns, tool_name)
         doc = parse_docstring(inspect.getdoc(func))
 
         fields: dict[str, Any] = {}
         ctx_param: str | None = None
         for pname, param in signature.parameters.items():
-            annotation = hints.get(pname, Any if param.annotation is inspect.Parameter.empty else param.annotation)
+            annotation = hints.get(
+                pname, Any if param.annotation is inspect.Parameter.empty else param.annotation
+            )
             if _is_run_context(annotation):
                 if ctx_param is not None:
                     raise ToolDefinitionError(
-                        f"only one RunContext parameter is allowed, got {ctx_param!r} and {pname!r}", tool_name=tool_name
+                        f"only one RunContext parameter is allowed, got {ctx_param!r} and {pname!r}",
+                        tool_name=tool_name,
                     )
                 ctx_param = pname
                 continue
@@ -160,7 +172,8 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
                 )
             if pname == "model_config":
                 raise ToolDefinitionError(
-                    "parameter 'model_config' is reserved by pydantic; rename it", tool_name=tool_name
+                    "parameter 'model_config' is reserved by pydantic; rename it",
+                    tool_name=tool_name,
                 )
             if pname.startswith("_"):
                 raise ToolDefinitionError(
@@ -175,22 +188,33 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
                     annotation = typing.Annotated[annotation, Field(description=described)]
             fields[pname] = (annotation, default)
 
-        model_name = "".join(part.capitalize() for part in re.split(r"[^0-9A-Za-z]+", tool_name) if part) + "Args"
+        model_name = (
+            "".join(part.capitalize() for part in re.split(r"[^0-9A-Za-z]+", tool_name) if part)
+            + "Args"
+        )
         try:
             with warnings.catch_warnings():
                 # Parameters such as ``schema`` or ``json`` shadow BaseModel methods; harmless here, since the
                 # arguments model is private and its values are read from ``__dict__``.
-                warnings.filterwarnings("ignore", r"Field name .* shadows an attribute", UserWarning)
-                args_model = create_model(  # type: ignore[call-overload]  # dynamic fields
+                warnings.filterwarnings(
+                    "ignore", r"Field name .* shadows an attribute", UserWarning
+                )
+                args_model = create_model(
                     model_name or "ToolArgs",
-                    __config__=ConfigDict(extra="forbid", strict=strict, arbitrary_types_allowed=False),
+                    __config__=ConfigDict(
+                        extra="forbid", strict=strict, arbitrary_types_allowed=False
+                    ),
                     __module__=getattr(func, "__module__", __name__),
                     **fields,
                 )
         except Exception as exc:
-            raise ToolDefinitionError(f"cannot build an arguments model: {exc}", tool_name=tool_name) from exc
+            raise ToolDefinitionError(
+                f"cannot build an arguments model: {exc}", tool_name=tool_name
+            ) from exc
         self.args_model: type[Any] = args_model
-        validate_json, validate_python, input_schema = _args_validator(args_model, tool_name=tool_name)
+        validate_json, validate_python, input_schema = _args_validator(
+            args_model, tool_name=tool_name
+        )
 
         return_hint = hints.get("return", inspect.Parameter.empty)
         if is_async and get_origin(return_hint) in (typing.Coroutine, typing.Awaitable):
@@ -198,7 +222,9 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         try:
             dump, output_schema = _make_dumper(return_hint)
         except Exception as exc:
-            raise ToolDefinitionError(f"cannot serialize the return type {return_hint!r}: {exc}", tool_name=tool_name) from exc
+            raise ToolDefinitionError(
+                f"cannot serialize the return type {return_hint!r}: {exc}", tool_name=tool_name
+            ) from exc
 
         contract = _build_contract(
             name=tool_name,
@@ -232,7 +258,8 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         kwargs = dict(args.__dict__)
         if self._spec.ctx_param:
             kwargs[self._spec.ctx_param] = ctx
-        return self.func(**kwargs)
+        func: Callable[..., Any] = self.func
+        return func(**kwargs)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return self.func(*args, **kwargs)

@@ -92,7 +92,9 @@ class HintBuilder:
         try:
             return self._expected_cache[key]
         except KeyError:
-            value = describe_expected(self.schema, subschema_at(self.schema, key)) if key else "object"
+            value = (
+                describe_expected(self.schema, subschema_at(self.schema, key)) if key else "object"
+            )
             self._expected_cache[key] = value
             return value
 
@@ -142,7 +144,9 @@ class HintBuilder:
             expected = f"{sign} {ctx[key]}"
         elif kind in ("literal_error", "enum") and "expected" in ctx:
             expected = f"one of {ctx['expected']}"
-            allowed = [v.strip().strip("'\"") for v in str(ctx["expected"]).replace(" or ", ",").split(",")]
+            allowed = [
+                v.strip().strip("'\"") for v in str(ctx["expected"]).replace(" or ", ",").split(",")
+            ]
             if isinstance(err.get("input"), str) and not sensitive:
                 close = difflib.get_close_matches(err["input"], allowed, n=1, cutoff=0.6)
                 did_you_mean = close[0] if close else None

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import ValidationError as CoreValidationError
 from pydantic_core import from_json
@@ -19,8 +18,12 @@ from agentkit.tools._base import (
     _dump_any,
     _ToolSpec,
 )
-from agentkit.tools._context import RunContext
-from agentkit.tools._contract import JSONSchema, ToolAnnotations
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from agentkit.tools._context import RunContext
+    from agentkit.tools._contract import JSONSchema, ToolAnnotations
 
 __all__ = ("JsonSchemaTool",)
 
@@ -34,7 +37,7 @@ class _SchemaInvalid(Exception):
 
 
 class JsonSchemaTool(Tool[dict[str, Any], Any]):
-    """A tool whose arguments are described by a raw JSON Schema instead of Python types.
+    r"""A tool whose arguments are described by a raw JSON Schema instead of Python types.
 
     Use it for tools defined elsewhere (an MCP server, a remote HTTP tool, a JSON file). The schema is checked
     against the JSON Schema 2020-12 meta-schema when the tool is made; arguments are validated with the
@@ -64,7 +67,7 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
         >>> anyio.run(population.invoke_json, '{"city": "Lisbon"}').content
         '{"city":"Lisbon","population":545000}'
         >>> anyio.run(population.invoke_json, '{"city": 7}').content
-        '{"error":"invalid_arguments","tool":"population","issues":[{"path":"city","problem":"wrong_type","message":"7 is not of type \\'string\\'","expected":"string","got":7}],"hint":"Fix these arguments and call population again."}'
+        '{"error":"invalid_arguments","tool":"population","issues":[{"path":"city","problem":"wrong_type","message":"7 is not of type \'string\'","expected":"string","got":7}],"hint":"Fix these arguments and call population again."}'
     """
 
     def __init__(
@@ -93,14 +96,21 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
             if schema is None:
                 continue
             if not isinstance(schema, dict):
-                raise ToolDefinitionError(f"{label} must be a JSON object (dict), got {type(schema).__name__}", tool_name=name)
+                raise ToolDefinitionError(
+                    f"{label} must be a JSON object (dict), got {type(schema).__name__}",
+                    tool_name=name,
+                )
             try:
                 jsonschema.Draft202012Validator.check_schema(schema)
             except SchemaError as exc:
                 where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
-                raise ToolDefinitionError(f"{label} is not a valid JSON Schema at {where}: {exc.message}", tool_name=name) from None
+                raise ToolDefinitionError(
+                    f"{label} is not a valid JSON Schema at {where}: {exc.message}", tool_name=name
+                ) from None
         if not callable(handler):
-            raise ToolDefinitionError("handler must be callable as handler(arguments, ctx)", tool_name=name)
+            raise ToolDefinitionError(
+                "handler must be callable as handler(arguments, ctx)", tool_name=name
+            )
         contract = _build_contract(
             name=name,
             namespace=namespace,
@@ -126,7 +136,8 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
             call=handler,
             call_mode=_CALL_DICT,
             dump=_dump_any,
-            is_async=inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(getattr(handler, "__call__", None)),
+            is_async=inspect.iscoroutinefunction(handler)
+            or inspect.iscoroutinefunction(type(handler).__call__),
             blocking=blocking,
             max_retries=max_retries,
             max_argument_bytes=max_argument_bytes,
@@ -157,7 +168,9 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
             arguments = {}  # some providers send null for tools without required parameters
         return self._validate_python(arguments)
 
-    async def invoke_json(self, raw_arguments: str | bytes, ctx: RunContext[Any] | None = None) -> Any:
+    async def invoke_json(
+        self, raw_arguments: str | bytes, ctx: RunContext[Any] | None = None
+    ) -> Any:
         """Validate raw JSON arguments against the schema, call the handler, serialize its result."""
         try:
             return await super().invoke_json(raw_arguments, ctx)

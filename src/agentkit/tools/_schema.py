@@ -40,7 +40,11 @@ def _deref(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
             return schema
         target: Any = root
         for token in ref[2:].split("/"):
-            target = target.get(token.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
+            target = (
+                target.get(token.replace("~1", "/").replace("~0", "~"), {})
+                if isinstance(target, dict)
+                else {}
+            )
         schema = target if isinstance(target, dict) else {}
         seen += 1
     return schema
@@ -65,7 +69,7 @@ def subschema_at(root: dict[str, Any], path: tuple[str | int, ...]) -> dict[str,
         nxt: list[dict[str, Any]] = []
         for schema in current:
             for branch in _branches(schema, root):
-                if isinstance(segment, int) or (isinstance(segment, str) and segment.isdigit()):
+                if isinstance(segment, int) or segment.isdigit():
                     items = branch.get("items")
                     if isinstance(items, dict):
                         nxt.append(items)
@@ -75,7 +79,9 @@ def subschema_at(root: dict[str, Any], path: tuple[str | int, ...]) -> dict[str,
                 props = branch.get("properties")
                 if isinstance(props, dict) and segment in props:
                     nxt.append(props[segment])
-                elif isinstance(branch.get("additionalProperties"), dict) and not isinstance(segment, int):
+                elif isinstance(branch.get("additionalProperties"), dict) and not isinstance(
+                    segment, int
+                ):
                     nxt.append(branch["additionalProperties"])
         if not nxt:
             return None
@@ -157,7 +163,17 @@ def _describe_one(schema: dict[str, Any]) -> str | None:
 
 
 def _literal(value: Any) -> str:
-    return f"{value!r}" if isinstance(value, str) else ("null" if value is None else str(value).lower() if isinstance(value, bool) else str(value))
+    return (
+        f"{value!r}"
+        if isinstance(value, str)
+        else (
+            "null"
+            if value is None
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+        )
+    )
 
 
 def _is_sensitive_annotation(annotation: Any, metadata: list[Any]) -> bool:

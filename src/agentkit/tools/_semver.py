@@ -72,7 +72,7 @@ class Version(NamedTuple):
 
 def parse_version(text: str, *, tool_name: str | None = None) -> Version:
     """Parse a semver string, raising ``ToolDefinitionError`` with the expected form when it is not one."""
-    match = _SEMVER.match(text) if isinstance(text, str) else None
+    match = _SEMVER.match(text) if isinstance(text, str) else None  # type: ignore[redundant-expr]  # callers may pass anything at runtime
     if match is None:
         raise ToolDefinitionError(
             f"version {text!r} is not a semantic version; expected MAJOR.MINOR.PATCH such as '1.2.0'",
@@ -88,12 +88,22 @@ def parse_version(text: str, *, tool_name: str | None = None) -> Version:
     )
 
 
-_COMPARATOR = re.compile(r"^(\^|~|>=|<=|>|<|==|=)?\s*v?(\d+)(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(-[0-9A-Za-z.-]+)?$")
+_COMPARATOR = re.compile(
+    r"^(\^|~|>=|<=|>|<|==|=)?\s*v?(\d+)(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(-[0-9A-Za-z.-]+)?$"
+)
 
 
 class VersionRange:
-    """A version requirement: ``"1.2.3"`` (exact), ``"^1"`` / ``"^1.2"`` (same major), ``"~1.2"`` (same minor),
-    ``"1"`` / ``"1.x"`` (any 1.*), comparators (``">=1.2,<2"``) joined by commas, or ``"*"`` (anything)."""
+    """A version requirement, as used by ``Registry.get``.
+
+    Forms: ``"1.2.3"`` (exact), ``"^1"`` / ``"^1.2"`` (same major), ``"~1.2"`` (same minor), ``"1"`` / ``"1.x"``
+    (any 1.*), comparators (``">=1.2,<2"``) joined by commas, or ``"*"`` (anything).
+
+    Example:
+        >>> from agentkit.tools import VersionRange, parse_version
+        >>> parse_version("1.4.0") in VersionRange("^1"), parse_version("2.0.0-rc.1") in VersionRange("^1")
+        (True, False)
+    """
 
     __slots__ = ("_checks", "text")
 
@@ -135,10 +145,6 @@ class VersionRange:
                 # "<3" means "below the 3 line": 3.0.0-rc.1 is excluded too, as in npm and cargo.
                 self._checks.append(("<release", low))
                 continue
-            elif op == "<" and not prerelease:
-                # "<2" means "before 2.0.0", pre-releases of 2.0.0 included, like the upper bound of "^1".
-                self._checks.append(("<release", low))
-                continue
             else:
                 self._checks.append((op, low))
                 continue
@@ -147,7 +153,7 @@ class VersionRange:
 
     def __contains__(self, version: Version) -> bool:
         for op, bound in self._checks:
-            if op == "==" and not version == bound:
+            if op == "==" and version != bound:
                 return False
             if op == ">=" and not version >= bound:
                 return False

@@ -44,10 +44,12 @@ def pointer_matches(pointer: str, path: Iterable[str | int]) -> bool:
     segments = [str(p) for p in path]
     if len(segments) < len(tokens):
         return False
-    return all(tok in ("*", seg) for tok, seg in zip(tokens, segments))
+    return all(tok in ("*", seg) for tok, seg in zip(tokens, segments, strict=False))
 
 
-def mask_arguments(arguments: Any, pointers: tuple[str, ...], _path: tuple[str | int, ...] = ()) -> Any:
+def mask_arguments(
+    arguments: Any, pointers: tuple[str, ...], _path: tuple[str | int, ...] = ()
+) -> Any:
     """Return a copy of ``arguments`` with every value under a sensitive pointer replaced by ``***``.
 
     Example:

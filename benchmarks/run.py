@@ -1,0 +1,257 @@
+"""agentkit's invocation overhead beside the bare-pydantic floor and its peers.
+
+Usage::
+
+    python benchmarks/run.py [--quick] [--json out.json] [--only async,sync,invalid,define,import]
+
+Scenarios, each for agentkit, the floor and every available peer, on one representative tool (see ``_tool.py``):
+
+* ``async``   — async tool, valid raw JSON arguments → the model-facing result text;
+* ``sync``    — the same tool as a plain ``def``;
+* ``invalid`` — wrong type + unknown field + missing field → the error text the model would get;
+* ``define``  — define the tool from the function with the decorator and produce its JSON schema;
+* ``import``  — ``import agentkit`` against ``import pydantic; from pydantic import BaseModel``, in fresh
+  interpreters.
+
+Numbers are medians of per-round ratios to the floor (see ``_harness.py``). Benchmarks report, they never gate:
+the run exits 0 whatever the figures, and prints the targets beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _contenders  # noqa: E402 - needs the path above
+import _harness  # noqa: E402
+import _tool  # noqa: E402
+
+FLOOR = "floor (bare pydantic)"
+
+# (scenario, contender, bound on the median ratio, what it means)
+TARGETS = (
+    ("async", "agentkit", 1.3, "async tool, valid args: <= 1.3x the floor"),
+    ("invalid", "agentkit", 3.0, "invalid args -> repair hint: <= 3x the floor"),
+    ("import", "import agentkit", 1.3, "import agentkit: <= 1.3x import pydantic + BaseModel"),
+)
+
+SCENARIOS = ("async", "sync", "invalid", "define", "import")
+
+TITLES = {
+    "async": "async tool, valid arguments (raw JSON -> result text)",
+    "sync": "sync tool, valid arguments (in the event loop)",
+    "invalid": "invalid arguments: wrong type + unknown field + missing field -> error text",
+    "define": "define the tool with the decorator + produce its JSON schema",
+    "import": "import time in a fresh interpreter",
+}
+
+IMPORTS = (
+    # (name, code, sample every k-th round)
+    ("import pydantic + BaseModel", "import pydantic\nfrom pydantic import BaseModel", 1),
+    ("import agentkit", "import agentkit", 1),
+    ("from agentkit import tool", "from agentkit import tool", 1),
+    ("from pydantic_ai import Tool", "from pydantic_ai import Tool", 4),
+    ("from agents import function_tool", "from agents import function_tool", 4),
+    ("from langchain_core.tools import tool", "from langchain_core.tools import tool", 4),
+    ("from mcp.server.mcpserver import MCPServer", "from mcp.server.mcpserver import MCPServer", 4),
+)
+
+
+def _run_async_scenario(
+    scenario: str, contenders: list[_contenders.Contender], duration: float
+) -> list[dict[str, Any]]:
+    hook = {"async": "valid_async", "sync": "valid_sync", "invalid": "invalid"}[scenario]
+    raw = _tool.INVALID_ARGS if scenario == "invalid" else _tool.VALID_ARGS
+    rows: list[dict[str, Any]] = []
+    live: list[tuple[_contenders.Contender, Any]] = []
+    for c in contenders:
+        factory = getattr(c, hook)
+        if c.unavailable is not None:
+            rows.append({"name": c.name, "status": f"unavailable ({c.unavailable})"})
+            continue
+        if factory is None:
+            continue
+        try:
+            live.append((c, factory()))
+        except Exception as exc:
+            rows.append({"name": c.name, "status": f"unavailable ({_contenders._reason(exc)})"})
+
+    async def main() -> list[_harness.Result]:
+        checked: list[tuple[str, Any]] = []
+        for c, call in live:
+            try:
+                text = await call(raw)
+            except Exception as exc:
+                rows.append({"name": c.name, "status": f"failed ({_contenders._reason(exc)})"})
+                continue
+            if scenario != "invalid" and not _tool.check_result(text):
+                rows.append({"name": c.name, "status": f"failed (wrong result {text[:60]!r})"})
+                continue
+            checked.append((c.name, call))
+        if not checked or checked[0][0] != FLOOR:
+            return []
+        return await _harness.measure_async(checked, raw, duration=duration)
+
+    results = asyncio.run(main())
+    return [_harness.summarize(r) for r in results] + rows
+
+
+def _run_define(contenders: list[_contenders.Contender], duration: float) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    live: list[tuple[str, Any]] = []
+    for c in contenders:
+        if c.unavailable is not None:
+            rows.append({"name": c.name, "status": f"unavailable ({c.unavailable})"})
+            continue
+        if c.define is None:
+            continue
+        try:
+            call = c.define()
+            call()
+        except Exception as exc:
+            rows.append({"name": c.name, "status": f"failed ({_contenders._reason(exc)})"})
+            continue
+        live.append((c.name, call))
+    results = _harness.measure_sync(live, duration=duration) if live and live[0][0] == FLOOR else []
+    return [_harness.summarize(r) for r in results] + rows
+
+
+def _run_imports(rounds: int, *, peers: bool) -> list[dict[str, Any]]:
+    chosen = [entry for entry in IMPORTS if peers or entry[2] == 1]
+    results = _harness.measure_imports(chosen, rounds=rounds)
+    return [_harness.summarize(r) for r in results]
+
+
+def _packages() -> dict[str, str]:
+    names = (
+        "agentkit pydantic pydantic-core anyio pydantic-ai-slim openai-agents langchain-core mcp"
+    ).split()
+    found: dict[str, str] = {}
+    for name in names:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _fmt_row(row: dict[str, Any], unit: str) -> str:
+    name = row["name"]
+    if row.get("status") != "ok":
+        return f"  {name:<44} {row.get('status')}"
+    scale, suffix = (1e-3, "ms") if unit == "ms" else (1.0, "us")
+    return (
+        f"  {name:<44} {row['ratio_median']:>6.2f}x   [{row['ratio_p25']:.2f} - {row['ratio_p75']:.2f}]"
+        f"   {row['us_per_call_median'] * scale:>9.1f} {suffix}   {row['rounds']:>5} rounds"
+    )
+
+
+def _print_table(scenario: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n{scenario}: {TITLES[scenario]}")
+    print(f"  {'contender':<44} {'median':>7}   {'[p25 - p75]':<14} {'per call':>12}")
+    unit = "ms" if scenario in ("define", "import") else "us"
+    for row in rows:
+        print(_fmt_row(row, unit))
+
+
+def _evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    verdicts = []
+    for scenario, name, bound, text in TARGETS:
+        rows = report["scenarios"].get(scenario, {}).get("rows", [])
+        row = next((r for r in rows if r["name"] == name and r.get("status") == "ok"), None)
+        measured = row["ratio_median"] if row else None
+        verdict = "not measured" if measured is None else ("met" if measured <= bound else "MISSED")
+        verdicts.append(
+            {"scenario": scenario, "target": text, "bound": bound, "measured": measured, "verdict": verdict}
+        )
+    return verdicts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the suite, print the tables and targets, optionally write JSON; always exit 0."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a ~20 s smoke run instead of ~3 minutes")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument(
+        "--only", metavar="LIST", help=f"comma-separated scenarios to run (default: all of {','.join(SCENARIOS)})"
+    )
+    args = parser.parse_args(argv)
+    chosen = tuple(s.strip() for s in args.only.split(",")) if args.only else SCENARIOS
+    unknown = set(chosen) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {','.join(SCENARIOS)}")
+
+    # Seconds per in-process scenario, and import rounds (peers' imports only in the full run).
+    duration = 2.5 if args.quick else 28.0
+    import_rounds = 6 if args.quick else 40
+
+    # Peers' deprecation chatter is not ours to fix and would bury the tables.
+    warnings.simplefilter("ignore")
+    started = time.perf_counter()
+    contenders = _contenders.build_contenders()
+    packages = _packages()
+    print(
+        f"agentkit benchmarks ({'quick' if args.quick else 'full'}) — Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores, {platform.platform(terse=True)}"
+    )
+    print("  " + ", ".join(f"{k} {v}" for k, v in packages.items()))
+    print("  ratio = time per call / floor's time per call in the same round; median [p25 - p75]")
+
+    report: dict[str, Any] = {
+        "meta": {
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "mode": "quick" if args.quick else "full",
+            "packages": packages,
+            "seconds_per_scenario": duration,
+            "import_rounds": import_rounds,
+        },
+        "contenders": [
+            {"name": c.name, "versions": c.versions, "unavailable": c.unavailable, "notes": c.notes}
+            for c in contenders
+        ],
+        "scenarios": {},
+    }
+    for scenario in chosen:
+        if scenario in ("async", "sync", "invalid"):
+            rows = _run_async_scenario(scenario, contenders, duration)
+        elif scenario == "define":
+            rows = _run_define(contenders, duration * 0.8)
+        else:
+            rows = _run_imports(import_rounds, peers=not args.quick)
+        report["scenarios"][scenario] = {"title": TITLES[scenario], "rows": rows}
+        _print_table(scenario, rows)
+
+    report["targets"] = _evaluate_targets(report)
+    print("\ntargets (reported, never enforced):")
+    for t in report["targets"]:
+        measured = "-" if t["measured"] is None else f"{t['measured']:.2f}x"
+        print(f"  {t['verdict']:<13} {measured:>7}   {t['target']}")
+    unavailable = [c for c in contenders if c.unavailable]
+    for c in unavailable:
+        print(f"  note: {c.name} unavailable ({c.unavailable})")
+    report["meta"]["wall_seconds"] = round(time.perf_counter() - started, 1)
+    print(f"\ndone in {report['meta']['wall_seconds']:.0f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
