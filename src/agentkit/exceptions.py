@@ -12,6 +12,7 @@ steer the run, and they derive from ``AgentkitSignal``, not from ``AgentkitError
     │   │   ├── ToolCollisionError     two tools claim the same name and major version
     │   │   ├── ToolNotFoundError      no registered tool matches a name / version range
     │   │   └── PluginLoadError        an ``agentkit.tools`` entry point failed to load
+    │   ├── SchemaCompileError         a tool's schema cannot be expressed in a provider's dialect
     │   └── MissingExtraError          an optional extra is not installed (with the pip line)
     └── RunError                       run time: the model, a tool or the world misbehaved
         └── ToolError                  one tool call went wrong
@@ -57,6 +58,7 @@ __all__ = (
     "RegistryError",
     "RetryWithFeedback",
     "RunError",
+    "SchemaCompileError",
     "ToolCollisionError",
     "ToolDefinitionError",
     "ToolError",
@@ -226,6 +228,29 @@ class PluginLoadError(RegistryError):
         super().__init__(f"entry point {entry_point!r}{origin} failed to load: {reason}")
         self.entry_point = entry_point
         self.distribution = distribution
+        self.reason = reason
+
+
+class SchemaCompileError(UsageError):
+    """A tool's schema cannot be expressed in a provider's schema dialect without losing meaning.
+
+    Attributes:
+        tool_name: The tool being compiled.
+        dialect: The target dialect (``"openai-strict"``, ``"gemini"``...).
+        reason: What cannot be expressed, and what to change.
+
+    Example:
+        >>> from agentkit.exceptions import SchemaCompileError
+        >>> print(SchemaCompileError(tool_name="t", dialect="gemini", reason="recursive schema at /properties/node"))
+        cannot compile tool 't' for gemini: recursive schema at /properties/node
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("tool_name", "dialect", "reason")
+
+    def __init__(self, *, tool_name: str, dialect: str, reason: str) -> None:
+        super().__init__(f"cannot compile tool {tool_name!r} for {dialect}: {reason}")
+        self.tool_name = tool_name
+        self.dialect = dialect
         self.reason = reason
 
 

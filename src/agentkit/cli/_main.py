@@ -12,7 +12,9 @@ from agentkit.exceptions import AgentkitError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ("main",)
+__all__ = ("DEFAULT_LOCK", "main")
+
+DEFAULT_LOCK = "agentkit-contracts.lock.json"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,6 +56,26 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument(
         "--version", dest="requirement", default=None, help="version requirement, e.g. '^1'"
     )
+
+    contracts = commands.add_parser(
+        "contracts", help="snapshot contracts and check changes against the snapshot"
+    )
+    contract_commands = contracts.add_subparsers(dest="contracts_command", metavar="SUBCOMMAND")
+    snap = contract_commands.add_parser(
+        "snapshot", help="write every contract to a reviewable JSON lock file"
+    )
+    sources(snap)
+    snap.add_argument(
+        "--lock", default=DEFAULT_LOCK, help=f"lock file to write (default: {DEFAULT_LOCK})"
+    )
+    check = contract_commands.add_parser(
+        "check",
+        help="compare contracts with the lock file; exit 1 if a change is not versioned correctly",
+    )
+    sources(check)
+    check.add_argument(
+        "--lock", default=DEFAULT_LOCK, help=f"lock file to compare with (default: {DEFAULT_LOCK})"
+    )
     return parser
 
 
@@ -73,7 +95,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    if args.command != "tools" or args.tools_command is None:
+    sub = {"tools": "tools_command", "contracts": "contracts_command"}.get(args.command or "")
+    if sub is None or getattr(args, sub) is None:
         parser.print_help(out)
         return 2
     from agentkit.registry import Registry
@@ -86,6 +109,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             registry.load_entry_points(on_error="skip")
             for error in registry.plugin_errors:
                 print(f"agentkit: warning: {error}", file=sys.stderr)
+        if args.command == "contracts":
+            return _contracts(registry, args.contracts_command, args.lock, out)
         if args.tools_command == "list":
             _list(registry, out, as_json=args.json)
         else:
@@ -93,9 +118,38 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             out.write(
                 json.dumps(contract.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
             )
-    except (AgentkitError, ImportError) as exc:
+    except (AgentkitError, ImportError, OSError, ValueError) as exc:
         print(f"agentkit: error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _contracts(registry: object, command: str, lock: str, out: TextIO) -> int:
+    from pathlib import Path
+
+    from agentkit.registry import ContractSnapshot, Registry, diff
+
+    assert isinstance(registry, Registry)
+    current = registry.snapshot()
+    if command == "snapshot":
+        current.write(lock)
+        out.write(f"wrote {len(current.contracts)} contracts to {lock}\n")
+        return 0
+    if not Path(lock).exists():
+        print(
+            f"agentkit: error: no lock file {lock!r}; create it with 'agentkit contracts snapshot'",
+            file=sys.stderr,
+        )
+        return 1
+    result = diff(ContractSnapshot.read(lock), current)
+    out.write(result.report() + "\n")
+    if not result.ok:
+        out.write(f"{len(result.problems)} contract change(s) are not versioned correctly\n")
+        return 1
+    if result.changes:
+        out.write(
+            "all changes are versioned correctly; refresh the lock with 'agentkit contracts snapshot'\n"
+        )
     return 0
 
 

@@ -14,6 +14,25 @@ Example:
 from __future__ import annotations
 
 from agentkit.registry._registry import ENTRY_POINT_GROUP, CollisionPolicy, Registry
+from agentkit.registry._snapshot import (
+    SNAPSHOT_FORMAT,
+    ChangeLevel,
+    ContractChange,
+    ContractDiff,
+    ContractSnapshot,
+    diff,
+)
 from agentkit.registry._toolset import Toolset
 
-__all__ = ("ENTRY_POINT_GROUP", "CollisionPolicy", "Registry", "Toolset")
+__all__ = (
+    "ENTRY_POINT_GROUP",
+    "SNAPSHOT_FORMAT",
+    "ChangeLevel",
+    "CollisionPolicy",
+    "ContractChange",
+    "ContractDiff",
+    "ContractSnapshot",
+    "Registry",
+    "Toolset",
+    "diff",
+)

@@ -15,6 +15,7 @@ from agentkit.exceptions import (
     ToolNotFoundError,
     UsageError,
 )
+from agentkit.registry._snapshot import ContractSnapshot
 from agentkit.registry._toolset import Toolset
 from agentkit.tools import FunctionTool, Tool, tool
 from agentkit.tools._semver import Version, VersionRange
@@ -338,12 +339,29 @@ class Registry:
             out.extend([_prefer_release(items[::-1])] if latest_only else items)
         return out
 
-    def toolset(self, *, qualify: bool = False) -> Toolset:
-        """A live :class:`Toolset` view of the latest version of every tool.
+    def snapshot(self) -> ContractSnapshot:
+        """A stable, reviewable snapshot of every registered contract (commit it; ``diff`` catches breakage).
+
+        Example:
+            >>> from agentkit import Registry, tool
+            >>> registry = Registry()
+            >>> _ = registry.register(tool(name="ping", description="Ping.")(lambda: "pong"))
+            >>> '"ping@1.0.0"' in registry.snapshot().to_json()
+            True
+        """
+        return ContractSnapshot.of(t.contract for t in self.tools())
+
+    def toolset(
+        self, *, qualify: bool = False, majors: Literal["latest", "all"] = "latest"
+    ) -> Toolset:
+        """A live :class:`Toolset` view of the registry.
 
         Args:
             qualify: Expose namespaced tools as ``namespace_name`` (dots become ``_``), so tools with the same name
                 in different namespaces can be offered to a model together.
+            majors: ``"latest"`` offers the highest release of each tool; ``"all"`` offers every major version
+                side by side. Names stay plain unless a tool has several majors, which are then exposed as
+                ``name_v1``, ``name_v2``...
 
         Example:
             >>> from agentkit import Registry
@@ -357,7 +375,19 @@ class Registry:
         """
 
         def source() -> list[Tool[Any, Any]]:
-            items = self.tools(latest_only=True)
+            if majors == "all":
+                items = []
+                for versions in self._tools.values():
+                    ordered = sorted(versions.values(), key=_semver)
+                    if len(ordered) == 1:
+                        items.append(ordered[0])
+                    else:
+                        items.extend(
+                            t.renamed(f"{t.contract.name}_v{t.contract.semver.major}")
+                            for t in ordered
+                        )
+            else:
+                items = self.tools(latest_only=True)
             if not qualify:
                 return items
             return [
