@@ -28,6 +28,18 @@ EXPECTED: dict[str, list[str]] = {
         "developer gets InvalidToolArguments with 3 issues",
         "convert_price(120, 'USD') -> '129.60 USD'",
     ],
+    "context_and_events.py": [
+        "schema properties  ['member_id']",
+        "model gets         M-1001 has 1200 points",
+        "event arguments    {'card_number': '***', 'amount': 20.0}",
+        "timeout            timeout: The tool slow_quote timed out after 0.05s.",
+        "crash              error: The tool failed with an internal error.",
+        "developer sees   ToolExecutionError: tool 'parse_pnr' raised IndexError",
+        "retry attempt 1    retry:",
+        "retry attempt 2    retries_exhausted:",
+        '"did_you_mean":"city"',
+        "#0  09:30 tool.call.started        loyalty_balance",
+    ],
     "registry_toolsets.py": [
         "versions of travel.search_flights: ['1.4.0', '2.0.0']",
         'get("travel.search_flights", "^1") -> 1.4.0',
@@ -98,6 +110,12 @@ def test_example_has_a_docstring_saying_how_to_run_it(script: Path) -> None:
 def test_example_output_is_deterministic(script: Path) -> None:
     """Two runs print the same thing, so the docs can quote the output."""
     assert _run(script).stdout == _run(script).stdout
+
+
+def test_sensitive_values_never_reach_the_output() -> None:
+    """The card number is masked in events and left out of the repair hint."""
+    stdout = _run(EXAMPLES / "context_and_events.py").stdout
+    assert "4111111111111111" not in stdout
 
 
 def test_quickstart_repair_hint_is_what_the_model_receives() -> None:

@@ -19,6 +19,7 @@ from agentkit.exceptions import (
     RegistryError,
     RetryWithFeedback,
     RunError,
+    SchemaCompileError,
     ToolCollisionError,
     ToolDefinitionError,
     ToolError,
@@ -56,6 +57,7 @@ EVERY_EXCEPTION: list[BaseException] = [
     ToolNotFoundError(name="serch", version="^1", suggestions=("search", "research")),
     PluginLoadError(entry_point="weather", distribution="acme-tools", reason="ImportError: x"),
     PluginLoadError(entry_point="weather", distribution=None, reason="empty"),
+    SchemaCompileError(tool_name="t", dialect="gemini", reason="recursive schema"),
     MissingExtraError(extra="otel", package="opentelemetry"),
     RunError("run"),
     ToolError("boom", tool_name="search"),
@@ -77,6 +79,7 @@ USAGE_ERRORS = [
     ToolCollisionError,
     ToolNotFoundError,
     PluginLoadError,
+    SchemaCompileError,
     MissingExtraError,
 ]
 RUN_ERRORS = [

@@ -82,3 +82,10 @@ def test_registry_toolset_is_live_and_can_qualify_names() -> None:
 def test_toolset_rejects_non_tools() -> None:
     with pytest.raises(UsageError, match="wrap functions"):
         Toolset([lambda: None])  # type: ignore[list-item]
+
+
+def test_qualified_names_keep_the_namespace_for_filtering() -> None:
+    registry = Registry()
+    registry.register(get_order)
+    registry.register(ping)
+    assert registry.toolset(qualify=True).filter(namespace="shop").names() == ["shop_get_order"]

@@ -358,7 +358,8 @@ class Registry:
 
         Args:
             qualify: Expose namespaced tools as ``namespace_name`` (dots become ``_``), so tools with the same name
-                in different namespaces can be offered to a model together.
+                in different namespaces can be offered to a model together. The namespace itself is kept, so
+                ``filter(namespace=...)`` still works on the result.
             majors: ``"latest"`` offers the highest release of each tool; ``"all"`` offers every major version
                 side by side. Names stay plain unless a tool has several majors, which are then exposed as
                 ``name_v1``, ``name_v2``...
@@ -391,7 +392,7 @@ class Registry:
             if not qualify:
                 return items
             return [
-                t.renamed(t.contract.qualified_name.replace(".", "_"), namespace=None)
+                t.renamed(t.contract.qualified_name.replace(".", "_"))
                 if t.contract.namespace
                 else t
                 for t in items

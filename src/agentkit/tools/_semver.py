@@ -58,6 +58,12 @@ class Version(NamedTuple):
             return NotImplemented
         return self._key() == other._key()
 
+    def __ne__(self, other: object) -> bool:
+        # Needed explicitly: tuple.__ne__ would otherwise compare build metadata too.
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key() != other._key()
+
     def __hash__(self) -> int:
         return hash(self._key())
 
