@@ -101,5 +101,8 @@ def bench(session: nox.Session) -> None:
     Peers (pydantic-ai-slim, openai-agents, langchain-core, mcp) are installed in this session's own environment.
     ``nox -s bench -- --quick`` runs a short smoke version.
     """
-    session.install(".", *BENCH_DEPS)
+    session.install("-e", ".")
+    for peer in BENCH_DEPS:
+        # A peer that fails to install is reported as "unavailable" by the benchmark, not a failed session.
+        session.run("python", "-m", "pip", "install", "--quiet", peer, success_codes=[0, 1])
     session.run("python", "benchmarks/run.py", *session.posargs)

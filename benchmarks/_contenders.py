@@ -119,9 +119,7 @@ def _floor_thread() -> Contender:
 
         return call
 
-    return Contender(
-        "floor + worker thread", {"anyio": _version("anyio")}, valid_sync=valid_sync
-    )
+    return Contender("floor + worker thread", {"anyio": _version("anyio")}, valid_sync=valid_sync)
 
 
 # ----------------------------------------------------------------------------------------------------- agentkit
@@ -229,7 +227,8 @@ def _openai_agents() -> Contender:
     from openai.types.responses import ResponseFunctionToolCall
 
     set_tracing_disabled(True)  # no exporter, no network: we measure the tool path only
-    logging.getLogger("openai.agents").setLevel(logging.CRITICAL)  # its per-error log line would flood stderr
+    # Its per-error log line would flood stderr during the invalid-arguments scenario.
+    logging.getLogger("openai.agents").setLevel(logging.CRITICAL)
 
     def make(fn: Callable[..., Any]) -> AsyncCall:
         t = function_tool(fn)
@@ -237,7 +236,9 @@ def _openai_agents() -> Contender:
         name = t.name
 
         async def call(raw: str) -> str:
-            ctx = ToolContext(context=None, tool_name=name, tool_call_id="call_1", tool_arguments=raw)
+            ctx = ToolContext(
+                context=None, tool_name=name, tool_call_id="call_1", tool_arguments=raw
+            )
             output = await on_invoke(ctx, raw)
             if isinstance(output, str):
                 return output
@@ -291,7 +292,9 @@ def _langchain() -> Contender:
                 message = await ainvoke(tool_call)
             except ValidationError as exc:
                 return f"Error: {exc!r}\n Please fix your mistakes."
-            return message.content if isinstance(message.content, str) else json.dumps(message.content)
+            return (
+                message.content if isinstance(message.content, str) else json.dumps(message.content)
+            )
 
         return call
 
@@ -384,6 +387,7 @@ def build_contenders() -> list[Contender]:
     for name, dist, factory in factories:
         try:
             contenders.append(factory())
-        except Exception as exc:  # any import or build failure: report it, never crash the run
+        # Any import or build failure is reported, never crashes the run.
+        except Exception as exc:  # noqa: PERF203 - once per peer, at start-up
             contenders.append(Contender(name, {dist: _version(dist)}, unavailable=_reason(exc)))
     return contenders

@@ -171,7 +171,7 @@ def measure_imports(
     for result, (_, code, _) in zip(results, contenders, strict=True):
         try:
             _import_once(code)  # warm the bytecode caches and fail early on a broken import
-        except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
+        except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:  # noqa: PERF203 - once per contender
             result.error = f"unavailable ({exc})"
     live = [i for i, r in enumerate(results) if r.error is None]
     if 0 not in live:

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = (
     "INVALID_ARGS",
     "VALID_ARGS",
-    "Booking",
     "BookTripArgs",
+    "Booking",
     "Traveller",
     "book_trip",
     "book_trip_sync",

@@ -65,7 +65,8 @@ class BaseEvent(BaseModel):
         True
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: event classes are built on first use, so importing tools does not pay for them.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     schema_version: int = SCHEMA_VERSION
     run_id: str

@@ -44,8 +44,7 @@ Example:
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 __all__ = (
     "AgentkitError",
@@ -309,9 +308,10 @@ class ToolError(RunError):
         self.tool_name = tool_name
 
 
-@dataclass(frozen=True)
-class ArgumentIssue:
+class ArgumentIssue(NamedTuple):
     """One problem with the arguments a model sent, in a form the model can act on.
+
+    An immutable named tuple: cheap to build on the error path, which models hit often.
 
     Attributes:
         path: Dotted path to the offending value (``"passengers.0.age"``); empty for the whole payload.
@@ -338,7 +338,7 @@ class ArgumentIssue:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the issue as a compact dict, leaving out empty fields."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in zip(self._fields, self, strict=True) if v is not None}
 
 
 class InvalidToolArguments(ToolError):
@@ -364,33 +364,46 @@ class InvalidToolArguments(ToolError):
     _fields: ClassVar[tuple[str, ...]] = ("tool_name", "issues")
 
     def __init__(self, *, tool_name: str, issues: tuple[ArgumentIssue, ...]) -> None:
-        parts = []
-        for issue in issues:
-            text = f"{issue.path}: {issue.message}" if issue.path else issue.message
-            if issue.expected:
-                text += f" (expected {issue.expected})"
-            if issue.did_you_mean:
-                text += f" (did you mean {issue.did_you_mean!r}?)"
-            parts.append(text)
-        super().__init__(
-            f"invalid arguments for tool {tool_name!r}: " + "; ".join(parts), tool_name=tool_name
-        )
+        # The message and the hint are built on first use: this error is made on every bad call.
+        Exception.__init__(self, tool_name)
+        self.tool_name = tool_name
         self.issues = tuple(issues)
+        self._message: str | None = None
+        self._hint: str | None = None
+
+    @property
+    def message(self) -> str:
+        """The human-readable message (every issue, with expected values and suggestions)."""
+        if self._message is None:
+            parts = []
+            for issue in self.issues:
+                text = f"{issue.path}: {issue.message}" if issue.path else issue.message
+                if issue.expected:
+                    text += f" (expected {issue.expected})"
+                if issue.did_you_mean:
+                    text += f" (did you mean {issue.did_you_mean!r}?)"
+                parts.append(text)
+            self._message = f"invalid arguments for tool {self.tool_name!r}: " + "; ".join(parts)
+        return self._message
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self._message = value
 
     @property
     def repair_hint(self) -> str:
         """Compact JSON the model receives so it can repair its call."""
-        return json.dumps(
-            {
+        if self._hint is None:
+            from pydantic_core import to_json
+
+            payload = {
                 "error": "invalid_arguments",
                 "tool": self.tool_name,
                 "issues": [issue.to_dict() for issue in self.issues],
                 "hint": f"Fix these arguments and call {self.tool_name} again.",
-            },
-            separators=(",", ":"),
-            ensure_ascii=False,
-            default=str,
-        )
+            }
+            self._hint = to_json(payload, fallback=str).decode()
+        return self._hint
 
 
 class UnknownToolError(ToolError):

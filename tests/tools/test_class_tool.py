@@ -135,6 +135,7 @@ def test_schemas_come_from_the_generic_arguments() -> None:
     contract = SearchFlights().contract
     assert contract.input_schema == {
         "type": "object",
+        "additionalProperties": False,
         "properties": {
             "query": {"type": "string", "description": "What to look for"},
             "limit": {"type": "integer", "default": 3, "minimum": 1, "maximum": 10},
@@ -269,3 +270,24 @@ async def test_typed_dict_arguments_are_supported() -> None:
     assert ctx.events is not None
     assert ctx.events.events[0].arguments == {"x": -2, "y": 3}  # type: ignore[attr-defined]
     assert (await norm.invoke_json('{"x": "a"}')).status == "invalid_arguments"
+
+
+@pytest.mark.anyio
+async def test_unknown_fields_come_back_as_hints_unless_the_model_chose_a_policy() -> None:
+    outcome = await SearchFlights().invoke_json('{"query": "x", "limt": 2}')
+    assert outcome.status == "invalid_arguments"
+    assert '"did_you_mean":"limit"' in outcome.content
+
+    class Lenient(BaseModel):
+        model_config = {"extra": "ignore"}
+        query: str
+
+    class LenientSearch(Tool[Lenient, str]):
+        """Search, ignoring unknown fields on purpose."""
+
+        async def run(self, args: Lenient, ctx: RunContext[Any]) -> str:
+            assert isinstance(args, Lenient)
+            return args.query
+
+    lenient = await LenientSearch().invoke_json('{"query": "x", "limt": 2}')
+    assert (lenient.status, lenient.content) == ("success", "x")

@@ -799,3 +799,40 @@ async def test_run_context_new_builds_an_emitter_when_asked() -> None:
     await ping.invoke_json("", ctx)
     assert [e.type for e in ctx.events.events] == ["tool.call.started", "tool.call.succeeded"]
     assert ctx.events.events[0].at == clock.now()
+
+
+@pytest.mark.anyio
+async def test_crash_events_mask_sensitive_values_quoted_in_the_exception() -> None:
+    canary = "canary-7f3a9c-secret"
+
+    @tool
+    def login(user: str, password: Annotated[str, Sensitive()]) -> str:
+        """Log in."""
+        raise ValueError(f"bad password {password} for {user}")
+
+    ctx = RunContext.new(events=True)
+    outcome = await login.invoke_json(json.dumps({"user": "ann", "password": canary}), ctx)
+    assert outcome.status == "error"
+    assert canary not in outcome.content
+    assert ctx.events is not None
+    failed = [e for e in ctx.events.events if e.type == "tool.call.failed"]  # type: ignore[attr-defined]
+    assert len(failed) == 1
+    dumped = "".join(e.model_dump_json() for e in ctx.events.events)
+    assert canary not in dumped
+    assert "bad password *** for ann" in failed[0].error_message  # type: ignore[attr-defined]
+
+
+@pytest.mark.anyio
+async def test_retry_budget_exhausted_by_feedback_still_closes_the_call_in_events() -> None:
+    @tool(max_retries=1)
+    def picky(q: str) -> str:
+        """Always unhappy."""
+        raise RetryWithFeedback("be more specific")
+
+    ctx = RunContext.new(events=True)
+    first = await picky.invoke_json('{"q": "a"}', ctx)
+    second = await picky.invoke_json('{"q": "b"}', ctx)
+    assert (first.status, second.status) == ("retry", "retries_exhausted")
+    assert ctx.events is not None
+    kinds = [e.type for e in ctx.events.events]  # type: ignore[attr-defined]
+    assert kinds == ["tool.call.started", "tool.call.failed", "tool.call.started", "tool.call.failed"]

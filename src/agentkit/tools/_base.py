@@ -7,10 +7,10 @@ import inspect
 import re
 import traceback
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, get_args, get_origin
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import PydanticSerializationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from typing_extensions import TypeVar
 
 from agentkit.events import (
@@ -37,10 +37,10 @@ from agentkit.tools._contract import JSONSchema, ToolAnnotations, ToolContract
 from agentkit.tools._hints import HintBuilder
 from agentkit.tools._schema import CanonicalJsonSchema, find_sensitive_pointers
 from agentkit.tools._semver import parse_version
-from agentkit.tools._sensitive import mask_arguments
+from agentkit.tools._sensitive import MASK, mask_arguments, pointer_matches
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
 __all__ = (
     "DEFAULT_MAX_ARGUMENT_BYTES",
@@ -156,6 +156,7 @@ class _ToolSpec:
         "contract",
         "ctx_param",
         "dump",
+        "fast",
         "hints",
         "inline",
         "is_async",
@@ -204,6 +205,7 @@ class _ToolSpec:
         self.nullable_args = not contract.input_schema.get("required")
         # Inline: no timeout to enforce and nothing that may block the event loop.
         self.inline = self.timeout is None and (is_async or not blocking)
+        self.fast = self.inline and call_mode in (_CALL_KWARGS, _CALL_MODEL)
 
     def renamed(self, contract: ToolContract) -> _ToolSpec:
         spec = copy.copy(self)
@@ -223,9 +225,16 @@ def _make_dumper(result_type: Any) -> tuple[Callable[[Any], str], JSONSchema | N
     schema = adapter.json_schema(mode="serialization", schema_generator=CanonicalJsonSchema)
     schema.pop("title", None)
 
+    exact = result_type if isinstance(result_type, type) else None
+
     def dump(value: Any) -> str:
-        if type(value) is str:
-            return value
+        cls = type(value)
+        if cls is str:
+            return value  # type: ignore[no-any-return]  # checked just above
+        if cls is exact:
+            # The declared class itself: nothing to check, and the check is what costs (~1 µs).
+            return serializer.to_json(value, warnings=False).decode()
+        # Anything else must match the declared type: a mismatch raises and becomes a ToolOutputError.
         return serializer.to_json(value, warnings="error").decode()
 
     return dump, schema
@@ -253,6 +262,18 @@ def _args_validator(
     """Validators (JSON and Python) and the canonical input schema for an arguments type."""
     try:
         if isinstance(args_type, type) and issubclass(args_type, BaseModel):
+            if args_type.model_config.get("extra") is None:
+                # Unknown fields should come back to the model as "did you mean" hints, not vanish: validate
+                # with a subclass that forbids them (unless the model chose a policy itself).
+                args_type = type(
+                    args_type.__name__,
+                    (args_type,),
+                    {
+                        "model_config": ConfigDict(extra="forbid"),
+                        "__module__": args_type.__module__,
+                        "__qualname__": args_type.__qualname__,
+                    },
+                )
             validator = args_type.__pydantic_validator__
             schema = args_type.model_json_schema(schema_generator=CanonicalJsonSchema)
         else:
@@ -467,6 +488,24 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 args = spec.validate_json("{}")
             else:
                 return self._rejected(spec, ctx, spec.hints.from_pydantic(exc))
+        if spec.fast and (ctx is None or (ctx.events is None and not ctx.retries)):
+            # The fast path: nothing to record and nothing that needs a thread, a timeout or a context.
+            try:
+                if spec.call_mode == _CALL_KWARGS:
+                    result = spec.call(**args.__dict__)
+                else:
+                    result = spec.call(self, args, RunContext(deps=None) if ctx is None else ctx)
+                if spec.is_async:
+                    result = await result
+            except Exception as exc:
+                return self._on_exception(spec, args, ctx, 0.0, exc)
+            try:
+                content = spec.dump(result)
+            except Exception as exc:
+                return self._on_exception(spec, args, ctx, 0.0, exc, result_failed=True)
+            return ToolOutcome(
+                spec.name, "success", content, result, None, None if ctx is None else ctx.tool_call_id
+            )
         return await self._execute(spec, args, ctx)
 
     async def invoke(
@@ -533,35 +572,12 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 result = await self._run_guarded(spec, spec.call, (), kwargs)
             else:
                 result = await self._run_guarded(spec, spec.call, (args, ctx), {})
-        except ToolFailed as signal:
-            return self._failed(
-                spec, ctx, started, "failed", "tool_failed", signal.message, signal, None
-            )
-        except RetryWithFeedback as signal:
-            budget = self._count_retry(spec, ctx, signal.message)
-            if budget is not None:
-                return budget
-            hint = _feedback(spec.name, signal.message)
-            return self._failed(spec, ctx, started, "retry", "retry_requested", hint, signal, None)
-        except ApprovalRequired:
-            raise
-        except ToolTimeout as exc:
-            msg = f"The tool {spec.name} timed out after {exc.timeout:g}s."
-            return self._failed(spec, ctx, started, "timeout", "timeout", msg, exc, exc)
         except Exception as exc:
-            error = ToolExecutionError(tool_name=spec.name, exception_type=_qualname(type(exc)))
-            error.__cause__ = exc
-            return self._failed(
-                spec, ctx, started, "error", "exception", GENERIC_FAILURE, exc, error
-            )
+            return self._on_exception(spec, args, ctx, started, exc)
         try:
             content = spec.dump(result)
-        except (PydanticSerializationError, TypeError, ValueError) as exc:
-            error_out = ToolOutputError(tool_name=spec.name, reason=str(exc))
-            error_out.__cause__ = exc
-            return self._failed(
-                spec, ctx, started, "error", "invalid_output", GENERIC_FAILURE, exc, error_out
-            )
+        except Exception as exc:
+            return self._on_exception(spec, args, ctx, started, exc, result_failed=True)
         if ctx is not None and ctx.retries:
             ctx.retries.pop(spec.name, None)
         if events is not None:
@@ -601,6 +617,45 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
 
     # ------------------------------------------------------------------------------------------ failures
 
+    def _on_exception(
+        self,
+        spec: _ToolSpec,
+        args: Any,
+        ctx: RunContext[Any] | None,
+        started: float,
+        exc: Exception,
+        *,
+        result_failed: bool = False,
+    ) -> ToolOutcome[ResultT]:
+        """Map whatever a tool raised (or its result's serializer raised) to an outcome."""
+        if result_failed:
+            error_out = ToolOutputError(tool_name=spec.name, reason=str(exc))
+            error_out.__cause__ = exc
+            return self._failed(
+                spec, args, ctx, started, "error", "invalid_output", GENERIC_FAILURE, exc, error_out
+            )
+        if isinstance(exc, ToolFailed):
+            return self._failed(
+                spec, args, ctx, started, "failed", "tool_failed", exc.message, exc, None
+            )
+        if isinstance(exc, RetryWithFeedback):
+            hint = _feedback(spec.name, exc.message)
+            outcome = self._failed(
+                spec, args, ctx, started, "retry", "retry_requested", hint, exc, None
+            )
+            exhausted = self._count_retry(spec, ctx, exc.message)
+            return outcome if exhausted is None else exhausted
+        if isinstance(exc, ApprovalRequired):
+            raise exc
+        if isinstance(exc, ToolTimeout):
+            msg = f"The tool {spec.name} timed out after {exc.timeout:g}s."
+            return self._failed(spec, args, ctx, started, "timeout", "timeout", msg, exc, exc)
+        error = ToolExecutionError(tool_name=spec.name, exception_type=_qualname(type(exc)))
+        error.__cause__ = exc
+        return self._failed(
+            spec, args, ctx, started, "error", "exception", GENERIC_FAILURE, exc, error
+        )
+
     def _count_retry(
         self, spec: _ToolSpec, ctx: RunContext[Any] | None, problem: str
     ) -> ToolOutcome[ResultT] | None:
@@ -639,6 +694,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
     def _failed(
         self,
         spec: _ToolSpec,
+        args: Any,
         ctx: RunContext[Any] | None,
         started: float,
         status: OutcomeStatus,
@@ -653,6 +709,11 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             tb = None
             if reason in ("exception", "invalid_output"):
                 tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            message = str(exc)
+            # A crash message or traceback may quote a sensitive argument: mask every such value.
+            for secret in _sensitive_values(args, spec.contract.sensitive):
+                message = message.replace(secret, MASK)
+                tb = tb.replace(secret, MASK) if tb else tb
             duration = max(0.0, events.clock.monotonic() - started)
             events.emit(
                 ToolCallFailed,
@@ -661,7 +722,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 reason=reason,
                 duration_s=duration,
                 error_type=_qualname(type(exc)),
-                error_message=str(exc),
+                error_message=message,
                 traceback=tb,
             )
         return ToolOutcome(spec.name, status, content, None, error, call_id)
@@ -672,6 +733,43 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         except ToolDefinitionError:
             return f"<{type(self).__name__} (invalid)>"
         return f"<{type(self).__name__} {contract.qualified_name!r} v{contract.version}>"
+
+
+def _sensitive_values(args: Any, pointers: tuple[str, ...]) -> list[str]:
+    """The string forms of every argument value under a sensitive pointer, longest first."""
+    if not pointers:
+        return []
+    found: list[str] = []
+
+    def walk(value: Any, path: tuple[str | int, ...]) -> None:
+        if path and any(pointer_matches(p, path) for p in pointers):
+            for leaf in _leaves(value):
+                text = leaf.get_secret_value() if hasattr(leaf, "get_secret_value") else leaf
+                text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+                if text:
+                    found.append(text)
+            return
+        if isinstance(value, BaseModel):
+            value = value.__dict__
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+
+    walk(args, ())
+    return sorted(set(found), key=len, reverse=True)
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, BaseModel):
+        value = value.__dict__
+    if isinstance(value, Mapping):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list | tuple):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
 
 
 def _class_setting(cls: type, attr: str) -> Any:

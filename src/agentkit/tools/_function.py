@@ -120,7 +120,7 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             raise ToolDefinitionError(f"@tool needs a function, got {type(func).__name__}")
         self.func = func
         functools.update_wrapper(self, func)
-        tool_name = name or getattr(func, "__name__", None) or type(func).__name__
+        tool_name = name if name is not None else getattr(func, "__name__", None) or type(func).__name__
         if tool_name == "<lambda>":
             raise ToolDefinitionError(
                 "a lambda needs an explicit name: tool(name='...')(lambda ...)"

@@ -75,13 +75,17 @@ def _compact(value: Any) -> Any:
 class HintBuilder:
     """Builds ``ArgumentIssue`` lists for one tool's input schema."""
 
-    __slots__ = ("_expected_cache", "_names_cache", "schema", "sensitive")
+    __slots__ = ("_expected_cache", "_names_cache", "_static_cache", "schema", "sensitive")
 
     def __init__(self, schema: dict[str, Any], sensitive: tuple[str, ...]) -> None:
         self.schema = schema
         self.sensitive = sensitive
         self._expected_cache: dict[tuple[str | int, ...], str | None] = {}
         self._names_cache: dict[tuple[str | int, ...], list[str]] = {}
+        self._static_cache: dict[
+            tuple[str, tuple[str | int, ...]],
+            tuple[str, str, str | None, str | None, bool, list[str] | None],
+        ] = {}
 
     def _is_sensitive(self, loc: tuple[str | int, ...]) -> bool:
         return any(pointer_matches(p, loc) for p in self.sensitive)
@@ -116,21 +120,44 @@ class HintBuilder:
     def _one_pydantic(self, err: ErrorDetails) -> ArgumentIssue:
         kind = err["type"]
         loc = tuple(err["loc"])
-        ctx = err.get("ctx") or {}
+        if kind == "json_invalid":
+            ctx = err.get("ctx") or {}
+            return ArgumentIssue(
+                path="",
+                problem="invalid_json",
+                message=f"arguments are not valid JSON: {ctx.get('error', err['msg'])}",
+                expected="a JSON object",
+            )
+        # Everything but the input itself depends only on the error kind and where it happened: build it once.
+        key = (kind, loc)
+        static = self._static_cache.get(key)
+        if static is None:
+            static = self._static(kind, loc, err.get("ctx") or {})
+            if len(self._static_cache) < 1024:
+                self._static_cache[key] = static
+        path, problem, expected, did_you_mean, sensitive, allowed = static
+        value = err.get("input")
+        got: Any = None
+        if allowed is not None and isinstance(value, str) and not sensitive:
+            close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+            did_you_mean = close[0] if close else None
+        if kind not in ("missing", "extra_forbidden") and not sensitive:
+            got = _compact(value)
+        message = err["msg"]
+        if sensitive and isinstance(value, str) and value and value in message:
+            message = f"the value is not valid ({problem}); it is sensitive and not shown"
+        return ArgumentIssue(path, problem, message, expected, got, did_you_mean)
+
+    def _static(
+        self, kind: str, loc: tuple[str | int, ...], ctx: dict[str, Any]
+    ) -> tuple[str, str, str | None, str | None, bool, list[str] | None]:
         problem = _PROBLEMS.get(kind)
         if problem is None:
             problem = "wrong_type" if kind.endswith(("_type", "_parsing")) else kind
         sensitive = self._is_sensitive(loc)
         expected: str | None
         did_you_mean: str | None = None
-        got: Any = None
-        if kind == "json_invalid":
-            return ArgumentIssue(
-                path="",
-                problem=problem,
-                message=f"arguments are not valid JSON: {ctx.get('error', err['msg'])}",
-                expected="a JSON object",
-            )
+        allowed: list[str] | None = None
         if kind == "extra_forbidden":
             expected = None
             name = str(loc[-1]) if loc else ""
@@ -140,33 +167,18 @@ class HintBuilder:
             if candidates and not did_you_mean:
                 expected = "one of the fields " + ", ".join(candidates)
         elif kind in _CONSTRAINT_CTX and _CONSTRAINT_CTX[kind][0] in ctx:
-            key, sign = _CONSTRAINT_CTX[kind]
-            expected = f"{sign} {ctx[key]}"
+            ctx_key, sign = _CONSTRAINT_CTX[kind]
+            expected = f"{sign} {ctx[ctx_key]}"
         elif kind in ("literal_error", "enum") and "expected" in ctx:
             expected = f"one of {ctx['expected']}"
             allowed = [
                 v.strip().strip("'\"") for v in str(ctx["expected"]).replace(" or ", ",").split(",")
             ]
-            if isinstance(err.get("input"), str) and not sensitive:
-                close = difflib.get_close_matches(err["input"], allowed, n=1, cutoff=0.6)
-                did_you_mean = close[0] if close else None
         elif kind == "string_pattern_mismatch" and "pattern" in ctx:
             expected = f"a string matching {ctx['pattern']}"
         else:
             expected = self._expected(loc) if loc or kind != "missing" else None
-        if kind not in ("missing", "extra_forbidden") and not sensitive:
-            got = _compact(err.get("input"))
-        message = err["msg"]
-        if sensitive:
-            message = _scrub(message, err.get("input"))
-        return ArgumentIssue(
-            path=_path_text(loc),
-            problem=problem,
-            message=message,
-            expected=expected,
-            got=got,
-            did_you_mean=did_you_mean,
-        )
+        return _path_text(loc), problem, expected, did_you_mean, sensitive, allowed
 
     def from_jsonschema(self, errors: list[Any]) -> tuple[ArgumentIssue, ...]:
         """Issues for ``jsonschema`` validation errors (raw-schema tools)."""

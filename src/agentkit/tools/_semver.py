@@ -157,7 +157,9 @@ class VersionRange:
             self._checks.append((">=", low))
             self._checks.append(("<release", Version(*high)))
 
-    def __contains__(self, version: Version) -> bool:
+    def __contains__(self, version: Version | str) -> bool:
+        if isinstance(version, str):
+            version = parse_version(version)
         for op, bound in self._checks:
             if op == "==" and version != bound:
                 return False
