@@ -6,7 +6,7 @@ the model can act on, and keep every tool in a versioned registry.
 ``import agentkit`` is light: names are loaded on first use, and nothing optional (nor httpx or jsonschema) is
 imported until a feature needs it.
 
-Example:
+Examples:
     >>> import anyio
     >>> import agentkit
     >>> @agentkit.tool

@@ -16,7 +16,7 @@ class Clock(Protocol):
     ``now()`` stamps events; ``monotonic()`` measures durations. ``agentkit.testing.MockClock`` is a manual
     implementation for tests.
 
-    Example:
+    Examples:
         >>> from agentkit import SystemClock
         >>> clock = SystemClock()
         >>> clock.now().tzinfo is not None
@@ -35,7 +35,7 @@ class Clock(Protocol):
 class SystemClock:
     """The real clock: UTC wall time and ``time.monotonic``.
 
-    Example:
+    Examples:
         >>> from agentkit import SystemClock
         >>> a = SystemClock().monotonic(); b = SystemClock().monotonic()
         >>> b >= a

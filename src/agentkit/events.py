@@ -3,12 +3,12 @@
 Every event carries the run it belongs to (``run_id``), its position in that run (``seq``, strictly increasing from
 0), when it happened (``at``, read from an injectable clock) and the ``schema_version`` of the event format, so
 stored logs stay readable as the format evolves. Events form a discriminated union on ``type`` and round-trip
-through JSON with :func:`parse_event`.
+through JSON with `parse_event`.
 
-An :class:`EventEmitter` stamps events for one run and hands them to sinks (anything callable with an event).
+An `EventEmitter` stamps events for one run and hands them to sinks (anything callable with an event).
 Logging, metrics, tracing, storage and replay are all sinks.
 
-Example:
+Examples:
     >>> from agentkit.events import EventEmitter, ToolCallStarted, parse_event
     >>> seen = []
     >>> emitter = EventEmitter(run_id="run-1", sinks=[seen.append])
@@ -59,7 +59,7 @@ _log = logging.getLogger("agentkit.events")
 class BaseEvent(BaseModel):
     """Fields every event has.
 
-    Example:
+    Examples:
         >>> from agentkit.events import BaseEvent, ToolCallStarted
         >>> issubclass(ToolCallStarted, BaseEvent)
         True
@@ -79,7 +79,7 @@ class ToolCallStarted(BaseEvent):
 
     ``arguments`` are the validated arguments with sensitive fields masked.
 
-    Example:
+    Examples:
         >>> from agentkit.events import ToolCallStarted
         >>> ToolCallStarted.model_fields["type"].default
         'tool.call.started'
@@ -95,7 +95,7 @@ class ToolCallStarted(BaseEvent):
 class ToolCallSucceeded(BaseEvent):
     """A tool call finished and its result was serialized for the model.
 
-    Example:
+    Examples:
         >>> from agentkit.events import ToolCallSucceeded
         >>> ToolCallSucceeded.model_fields["type"].default
         'tool.call.succeeded'
@@ -114,7 +114,7 @@ class ToolCallFailed(BaseEvent):
     ``reason`` says which. For crashes, ``error_type``, ``error_message`` and ``traceback`` give the developer
     the detail the model never sees.
 
-    Example:
+    Examples:
         >>> from agentkit.events import ToolCallFailed
         >>> ToolCallFailed.model_fields["type"].default
         'tool.call.failed'
@@ -133,7 +133,7 @@ class ToolCallFailed(BaseEvent):
 class ToolArgumentsRejected(BaseEvent):
     """The model's arguments for a tool did not validate; the model gets a repair hint.
 
-    Example:
+    Examples:
         >>> from agentkit.events import ToolArgumentsRejected
         >>> ToolArgumentsRejected.model_fields["type"].default
         'tool.arguments.rejected'
@@ -164,7 +164,7 @@ def _event_adapter() -> TypeAdapter[Event]:
 def parse_event(data: str | bytes | dict[str, Any]) -> Event:
     """Parse one event from JSON text or a dict, whatever its type.
 
-    Example:
+    Examples:
         >>> from agentkit.events import parse_event
         >>> parse_event({"type": "tool.call.succeeded", "run_id": "r", "seq": 3, "at": "2026-01-01T00:00:00Z",
         ...              "tool_name": "t", "duration_s": 0.5, "output_chars": 2}).seq
@@ -179,7 +179,7 @@ def parse_event(data: str | bytes | dict[str, Any]) -> Event:
 class EventSink(Protocol):
     """Anything that receives events: a callable taking one event.
 
-    Example:
+    Examples:
         >>> from agentkit.events import EventEmitter
         >>> received = []
         >>> EventEmitter(sinks=[received.append]).sinks[0] == received.append
@@ -197,7 +197,7 @@ E = TypeVar("E", bound=BaseEvent)
 class EventEmitter:
     """Stamps events for one run (run id, sequence number, time) and hands them to sinks.
 
-    The emitter keeps every event it emitted in :attr:`events`, before any sink sees it, so a failing sink
+    The emitter keeps every event it emitted in `events`, before any sink sees it, so a failing sink
     loses nothing: its exception is logged on the ``agentkit.events`` logger and the next sink still runs.
 
     Args:
@@ -205,7 +205,7 @@ class EventEmitter:
         clock: Where event times come from.
         sinks: Callables that receive each event.
 
-    Example:
+    Examples:
         >>> from agentkit.events import EventEmitter, ToolCallSucceeded
         >>> emitter = EventEmitter(run_id="r")
         >>> _ = emitter.emit(ToolCallSucceeded, tool_name="t", duration_s=0.1, output_chars=2)

@@ -3,36 +3,38 @@
 All errors share one root, so ``except AgentkitError`` catches everything the library raises. The tree splits
 mistakes made while *defining* things (``UsageError``: fix your code) from things that go wrong while *running*
 (``RunError``: handle, retry or report them). Control-flow signals are not errors at all: a tool raises them to
-steer the run, and they derive from ``AgentkitSignal``, not from ``AgentkitError``::
+steer the run, and they derive from ``AgentkitSignal``, not from ``AgentkitError``:
 
-    AgentkitError
-    ├── UsageError                     definition time: a bug in the calling code
-    │   ├── ToolDefinitionError        a tool's signature, schema, name or version is unusable
-    │   ├── RegistryError
-    │   │   ├── ToolCollisionError     two tools claim the same name and major version
-    │   │   ├── ToolNotFoundError      no registered tool matches a name / version range
-    │   │   └── PluginLoadError        an ``agentkit.tools`` entry point failed to load
-    │   ├── SchemaCompileError         a tool's schema cannot be expressed in a provider's dialect
-    │   └── MissingExtraError          an optional extra is not installed (with the pip line)
-    └── RunError                       run time: the model, a tool or the world misbehaved
-        └── ToolError                  one tool call went wrong
-            ├── InvalidToolArguments   the model sent arguments that do not validate (carries a repair hint)
-            ├── UnknownToolError       the model called a tool that does not exist
-            ├── ToolExecutionError     the tool crashed (the model only sees a generic failure)
-            ├── ToolTimeout            the tool ran past its timeout
-            ├── ToolOutputError        the tool's result could not be serialized for the model
-            └── ToolRetriesExhausted   the model kept sending bad calls past the tool's retry budget
+```text
+AgentkitError
+├── UsageError                     definition time: a bug in the calling code
+│   ├── ToolDefinitionError        a tool's signature, schema, name or version is unusable
+│   ├── RegistryError
+│   │   ├── ToolCollisionError     two tools claim the same name and major version
+│   │   ├── ToolNotFoundError      no registered tool matches a name / version range
+│   │   └── PluginLoadError        an ``agentkit.tools`` entry point failed to load
+│   ├── SchemaCompileError         a tool's schema cannot be expressed in a provider's dialect
+│   └── MissingExtraError          an optional extra is not installed (with the pip line)
+└── RunError                       run time: the model, a tool or the world misbehaved
+    └── ToolError                  one tool call went wrong
+        ├── InvalidToolArguments   the model sent arguments that do not validate (carries a repair hint)
+        ├── UnknownToolError       the model called a tool that does not exist
+        ├── ToolExecutionError     the tool crashed (the model only sees a generic failure)
+        ├── ToolTimeout            the tool ran past its timeout
+        ├── ToolOutputError        the tool's result could not be serialized for the model
+        └── ToolRetriesExhausted   the model kept sending bad calls past the tool's retry budget
 
-    AgentkitSignal                     not an error: raised by a tool on purpose
-    ├── ToolFailed                     "tell the model this safe message"
-    ├── RetryWithFeedback              "ask the model to try again, with this feedback"
-    └── ApprovalRequired               "a human must approve this call first"
+AgentkitSignal                     not an error: raised by a tool on purpose
+├── ToolFailed                     "tell the model this safe message"
+├── RetryWithFeedback              "ask the model to try again, with this feedback"
+└── ApprovalRequired               "a human must approve this call first"
+```
 
 Every error carries typed fields (``err.tool_name``, ``err.issues``...) beside its message, and pickles with them,
 so errors cross process boundaries (worker pools, durable execution) intact. Messages never contain the values of
 fields marked sensitive.
 
-Example:
+Examples:
     >>> from agentkit.exceptions import AgentkitError, ToolTimeout
     >>> err = ToolTimeout(tool_name="search", timeout=2.5)
     >>> isinstance(err, AgentkitError), err.timeout
@@ -88,7 +90,7 @@ class _Picklable(Exception):
 class AgentkitError(_Picklable):
     """Root of every error agentkit raises.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import AgentkitError, UsageError
         >>> issubclass(UsageError, AgentkitError)
         True
@@ -110,7 +112,7 @@ class AgentkitError(_Picklable):
 class UsageError(AgentkitError):
     """The calling code used agentkit wrongly; raised at definition time, fix the code.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ToolDefinitionError, UsageError
         >>> issubclass(ToolDefinitionError, UsageError)
         True
@@ -123,7 +125,7 @@ class ToolDefinitionError(UsageError):
     Attributes:
         tool_name: The tool being defined, when known.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ToolDefinitionError
         >>> str(ToolDefinitionError("version '1.x' is not semver", tool_name="search"))
         "tool 'search': version '1.x' is not semver"
@@ -142,7 +144,7 @@ class ToolDefinitionError(UsageError):
 class RegistryError(UsageError):
     """Base class for registry misuse (collisions, lookups of missing tools, plugins that fail to load).
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import RegistryError, ToolCollisionError
         >>> issubclass(ToolCollisionError, RegistryError)
         True
@@ -157,7 +159,7 @@ class ToolCollisionError(RegistryError):
         existing_version: Version already registered.
         new_version: Version that was being registered.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ToolCollisionError
         >>> print(ToolCollisionError(name="search", existing_version="1.0.0", new_version="1.1.0"))
         tool 'search' 1.1.0 collides with the registered 1.0.0 (same major version); pass on_collision='replace' to swap it, or 'prefix' to keep both under different names
@@ -183,7 +185,7 @@ class ToolNotFoundError(RegistryError, LookupError):
         version: The version requirement, if one was given.
         suggestions: Close registered names ("did you mean").
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ToolNotFoundError
         >>> print(ToolNotFoundError(name="serch", suggestions=("search",)))
         no tool named 'serch' is registered; did you mean 'search'?
@@ -214,7 +216,7 @@ class PluginLoadError(RegistryError):
         distribution: The distribution that declared it, when known.
         reason: What went wrong.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import PluginLoadError
         >>> print(PluginLoadError(entry_point="weather", distribution="acme-tools", reason="ImportError: no module named 'acme'"))
         entry point 'weather' from distribution 'acme-tools' failed to load: ImportError: no module named 'acme'
@@ -238,7 +240,7 @@ class SchemaCompileError(UsageError):
         dialect: The target dialect (``"openai-strict"``, ``"gemini"``...).
         reason: What cannot be expressed, and what to change.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import SchemaCompileError
         >>> print(SchemaCompileError(tool_name="t", dialect="gemini", reason="recursive schema at /properties/node"))
         cannot compile tool 't' for gemini: recursive schema at /properties/node
@@ -260,7 +262,7 @@ class MissingExtraError(UsageError, ImportError):
         extra: The extra's name, as in ``agentkit[extra]``.
         package: The import that failed.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import MissingExtraError
         >>> print(MissingExtraError(extra="otel", package="opentelemetry"))
         this feature needs the optional dependency 'opentelemetry': pip install "agentkit[otel]"
@@ -282,7 +284,7 @@ class MissingExtraError(UsageError, ImportError):
 class RunError(AgentkitError):
     """Something went wrong while running: a model, a tool or the outside world misbehaved.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import RunError, ToolError
         >>> issubclass(ToolError, RunError)
         True
@@ -295,7 +297,7 @@ class ToolError(RunError):
     Attributes:
         tool_name: The tool that was called.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ToolError
         >>> ToolError("boom", tool_name="search").tool_name
         'search'
@@ -322,7 +324,7 @@ class ArgumentIssue(NamedTuple):
         got: The value the model sent; ``None`` when absent or when the field is sensitive.
         did_you_mean: The closest valid field name, for unknown fields.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ArgumentIssue
         >>> ArgumentIssue(path="destinaton", problem="unknown_field", message="Extra inputs are not permitted",
         ...               did_you_mean="destination").to_dict()
@@ -344,14 +346,14 @@ class ArgumentIssue(NamedTuple):
 class InvalidToolArguments(ToolError):
     """The model sent arguments that do not validate against the tool's input schema.
 
-    The error is meant to go back to the model: :attr:`repair_hint` is compact JSON listing each problem (path,
+    The error is meant to go back to the model: `repair_hint` is compact JSON listing each problem (path,
     problem, expected, "did you mean") so the model can fix its call. Values of sensitive fields are never echoed.
 
     Attributes:
         tool_name: The tool that was called.
         issues: Each problem found.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ArgumentIssue, InvalidToolArguments
         >>> err = InvalidToolArguments(tool_name="search", issues=(
         ...     ArgumentIssue(path="limit", problem="missing", message="Field required", expected="integer"),))
@@ -414,7 +416,7 @@ class UnknownToolError(ToolError):
         available: The tools the model could have called.
         suggestions: Close names ("did you mean").
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import UnknownToolError
         >>> print(UnknownToolError(tool_name="serch", available=("search", "book"), suggestions=("search",)))
         unknown tool 'serch'; did you mean 'search'? available: book, search
@@ -453,7 +455,7 @@ class ToolExecutionError(ToolError):
         tool_name: The tool that crashed.
         exception_type: Qualified name of the original exception's type.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ToolExecutionError
         >>> print(ToolExecutionError(tool_name="search", exception_type="KeyError"))
         tool 'search' raised KeyError
@@ -473,7 +475,7 @@ class ToolTimeout(ToolError, TimeoutError):
         tool_name: The tool that timed out.
         timeout: The limit, in seconds.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ToolTimeout
         >>> ToolTimeout(tool_name="search", timeout=1.0).timeout
         1.0
@@ -495,7 +497,7 @@ class ToolOutputError(ToolError):
         tool_name: The tool whose result failed.
         reason: What the serializer said.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ToolOutputError
         >>> print(ToolOutputError(tool_name="search", reason="Unable to serialize unknown type: <class 'object'>"))
         tool 'search' returned a value that cannot be sent to the model: Unable to serialize unknown type: <class 'object'>
@@ -519,7 +521,7 @@ class ToolRetriesExhausted(ToolError):
         max_retries: The budget that ran out.
         last_error: The message of the last rejection, saying what the model kept doing.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ToolRetriesExhausted
         >>> print(ToolRetriesExhausted(tool_name="search", max_retries=2, last_error="limit: Field required"))
         tool 'search' exceeded its retry budget of 2; last problem: limit: Field required
@@ -542,7 +544,7 @@ class ToolRetriesExhausted(ToolError):
 class AgentkitSignal(_Picklable):
     """Root of the control-flow signals a tool raises on purpose. These are not errors.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import AgentkitError, AgentkitSignal, ToolFailed
         >>> issubclass(ToolFailed, AgentkitSignal), issubclass(ToolFailed, AgentkitError)
         (True, False)
@@ -563,7 +565,7 @@ class ToolFailed(AgentkitSignal):
 
     Unlike any other exception, the message reaches the model verbatim, so put nothing secret in it.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ToolFailed
         >>> def book(flight_id: str) -> str:
         ...     raise ToolFailed(f"flight {flight_id} is sold out")
@@ -575,7 +577,7 @@ class RetryWithFeedback(AgentkitSignal):
 
     It counts against the tool's retry budget like invalid arguments do.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import RetryWithFeedback
         >>> def search(query: str) -> list[str]:
         ...     if len(query) < 3:
@@ -591,7 +593,7 @@ class ApprovalRequired(AgentkitSignal):
         message: Why approval is needed, shown to the approver.
         details: Extra JSON-serializable context for the approver.
 
-    Example:
+    Examples:
         >>> from agentkit.exceptions import ApprovalRequired
         >>> ApprovalRequired("refund above 100 EUR", details={"amount": 250}).details
         {'amount': 250}

@@ -4,7 +4,7 @@ Every provider adapter translates its wire format to and from these types, so a 
 providers and be stored, replayed and compared without caring where it came from. All types are frozen pydantic
 models and round-trip through JSON.
 
-Example:
+Examples:
     >>> from agentkit.messages import Message, ToolCallPart, Usage
     >>> history = [
     ...     Message.system("You book flights."),
@@ -45,7 +45,7 @@ class _Frozen(BaseModel):
 class TextPart(_Frozen):
     """Plain text, from any role.
 
-    Example:
+    Examples:
         >>> from agentkit.messages import TextPart
         >>> TextPart(text="hello").kind
         'text'
@@ -61,7 +61,7 @@ class ToolCallPart(_Frozen):
     ``arguments`` is the raw JSON text the model produced, kept verbatim: it is validated straight from these bytes
     by the tool's fast path, and keeping it raw means nothing is lost when it is malformed.
 
-    Example:
+    Examples:
         >>> from agentkit.messages import ToolCallPart
         >>> ToolCallPart(id="call_1", name="search", arguments='{"q": "x"}').arguments
         '{"q": "x"}'
@@ -76,7 +76,7 @@ class ToolCallPart(_Frozen):
 class ToolResultPart(_Frozen):
     """The result of one tool call, paired with the call by ``tool_call_id``.
 
-    Example:
+    Examples:
         >>> from agentkit.messages import ToolResultPart
         >>> ToolResultPart(tool_call_id="call_1", name="search", content="[]").is_error
         False
@@ -97,7 +97,7 @@ class ReasoningPart(_Frozen):
         signature: Opaque provider state (Anthropic thinking signature, Gemini thought signature).
         provider: Which provider produced the signature; others must not be sent it.
 
-    Example:
+    Examples:
         >>> from agentkit.messages import ReasoningPart
         >>> ReasoningPart(text="compare fares", signature="abc", provider="anthropic").provider
         'anthropic'
@@ -118,7 +118,7 @@ Part = Annotated[
 class Message(_Frozen):
     """One message in a conversation.
 
-    Example:
+    Examples:
         >>> from agentkit.messages import Message
         >>> Message.user("hi").text
         'hi'
@@ -166,7 +166,7 @@ class Usage(_Frozen):
     ``output_tokens`` counts every generated token, reasoning included; ``reasoning_tokens`` says how many of
     those were reasoning. So nothing is counted twice and ``total_tokens`` is simply input plus output.
 
-    Example:
+    Examples:
         >>> from agentkit.messages import Usage
         >>> Usage(input_tokens=100, output_tokens=20, reasoning_tokens=5).total_tokens
         120

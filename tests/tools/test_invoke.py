@@ -835,4 +835,9 @@ async def test_retry_budget_exhausted_by_feedback_still_closes_the_call_in_event
     assert (first.status, second.status) == ("retry", "retries_exhausted")
     assert ctx.events is not None
     kinds = [e.type for e in ctx.events.events]  # type: ignore[attr-defined]
-    assert kinds == ["tool.call.started", "tool.call.failed", "tool.call.started", "tool.call.failed"]
+    assert kinds == [
+        "tool.call.started",
+        "tool.call.failed",
+        "tool.call.started",
+        "tool.call.failed",
+    ]

@@ -1,6 +1,6 @@
 """The ``agentkit`` command line.
 
-Example:
+Examples:
     >>> from agentkit.cli import main
     >>> main(["--version"])
     agentkit 0.1.0.dev0

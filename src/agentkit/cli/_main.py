@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     """Run the ``agentkit`` command and return its exit code (0 ok, 1 error, 2 usage).
 
-    Example:
+    Examples:
         >>> from agentkit.cli import main
         >>> main(["tools", "list", "--module", "agentkit.cli._demo_tools"])
         NAME         VERSION  FINGERPRINT          DESCRIPTION

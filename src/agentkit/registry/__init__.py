@@ -1,6 +1,6 @@
 """The registry: namespaced, versioned tools, toolsets, and plugin discovery through entry points.
 
-Example:
+Examples:
     >>> from agentkit.registry import Registry
     >>> registry = Registry()
     >>> @registry.tool(namespace="ops")

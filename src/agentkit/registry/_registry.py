@@ -28,7 +28,7 @@ __all__ = ("ENTRY_POINT_GROUP", "CollisionPolicy", "Registry")
 CollisionPolicy = Literal["error", "prefix", "replace"]
 """What to do when a tool claims a name and major version that is already taken:
 
-- ``"error"`` (default): raise :class:`~agentkit.exceptions.ToolCollisionError`;
+- ``"error"`` (default): raise `agentkit.exceptions.ToolCollisionError`;
 - ``"replace"``: the newcomer replaces the registered tool;
 - ``"prefix"``: the newcomer is registered as ``{prefix}_{name}`` (the prefix is given, or the plugin's entry-point
   name, or the module's last name component).
@@ -44,13 +44,13 @@ class Registry:
     """A collection of tools keyed by ``namespace.name``, with several major versions side by side.
 
     Downstream apps import a registry, add their own tools and modules, discover plugins through entry points,
-    and hand a :class:`Toolset` view of it to an agent. Registering the same object twice is a no-op; two
+    and hand a `Toolset` view of it to an agent. Registering the same object twice is a no-op; two
     different tools with the same qualified name and major version follow the collision policy.
 
     Args:
         on_collision: Default collision policy (``"error"``, ``"prefix"`` or ``"replace"``).
 
-    Example:
+    Examples:
         >>> from agentkit import Registry, tool
         >>> registry = Registry()
         >>> @registry.tool(namespace="travel", version="1.0.0")
@@ -75,7 +75,7 @@ class Registry:
         self.on_collision: CollisionPolicy = on_collision
         self._tools: dict[str, dict[int, Tool[Any, Any]]] = {}
         self.plugin_errors: list[PluginLoadError] = []
-        """Entry points skipped by :meth:`load_entry_points` with ``on_error="skip"``."""
+        """Entry points skipped by `load_entry_points` with ``on_error="skip"``."""
 
     # ------------------------------------------------------------------------------------------ registering
 
@@ -90,7 +90,7 @@ class Registry:
         """Register a tool: a ``Tool`` instance, a ``Tool`` subclass, or a plain function.
 
         A ``Tool`` subclass must have a no-argument constructor; a plain function is wrapped with
-        :func:`~agentkit.tool`.
+        `agentkit.tool`.
 
         Args:
             obj: What to register.
@@ -101,7 +101,7 @@ class Registry:
         Returns:
             The tool as registered (a renamed copy when a namespace or prefix applied).
 
-        Example:
+        Examples:
             >>> from agentkit import Registry
             >>> def ping() -> str:
             ...     '''Check the service is up.'''
@@ -159,11 +159,11 @@ class Registry:
         on_collision: CollisionPolicy | None = None,
         **options: Any,
     ) -> FunctionTool[Any, Any] | Callable[[Callable[..., Any]], FunctionTool[Any, Any]]:
-        """Decorator: make a tool with :func:`~agentkit.tool` (same options) and register it.
+        """Decorator: make a tool with `agentkit.tool` (same options) and register it.
 
         The decorated function is returned as the tool (not the namespaced copy), so it stays callable.
 
-        Example:
+        Examples:
             >>> from agentkit import Registry
             >>> registry = Registry()
             >>> @registry.tool
@@ -196,7 +196,7 @@ class Registry:
         That is ``Tool`` instances (``@tool`` functions included) and concrete ``Tool`` subclasses defined in the
         module. ``__all__`` is honoured when present; names starting with ``_`` are not.
 
-        Example:
+        Examples:
             >>> import types
             >>> from agentkit import Registry, tool
             >>> mod = types.ModuleType("acme_tools")
@@ -253,13 +253,13 @@ class Registry:
             names: Only load these entry points.
             namespace: Namespace for every loaded tool.
             on_collision: Collision policy; ``"prefix"`` uses the entry point's name as the prefix.
-            on_error: ``"raise"`` a :class:`~agentkit.exceptions.PluginLoadError` on the first broken entry point,
-                or ``"skip"`` it and record the error in :attr:`plugin_errors`.
+            on_error: ``"raise"`` a `agentkit.exceptions.PluginLoadError` on the first broken entry point,
+                or ``"skip"`` it and record the error in `plugin_errors`.
 
         Returns:
             The tools registered, in entry-point name order.
 
-        Example:
+        Examples:
             >>> from agentkit import Registry
             >>> Registry().load_entry_points(group="agentkit.doctest-nothing-here")
             []
@@ -342,7 +342,7 @@ class Registry:
     def snapshot(self) -> ContractSnapshot:
         """A stable, reviewable snapshot of every registered contract (commit it; ``diff`` catches breakage).
 
-        Example:
+        Examples:
             >>> from agentkit import Registry, tool
             >>> registry = Registry()
             >>> _ = registry.register(tool(name="ping", description="Ping.")(lambda: "pong"))
@@ -354,7 +354,7 @@ class Registry:
     def toolset(
         self, *, qualify: bool = False, majors: Literal["latest", "all"] = "latest"
     ) -> Toolset:
-        """A live :class:`Toolset` view of the registry.
+        """A live `Toolset` view of the registry.
 
         Args:
             qualify: Expose namespaced tools as ``namespace_name`` (dots become ``_``), so tools with the same name
@@ -364,7 +364,7 @@ class Registry:
                 side by side. Names stay plain unless a tool has several majors, which are then exposed as
                 ``name_v1``, ``name_v2``...
 
-        Example:
+        Examples:
             >>> from agentkit import Registry
             >>> registry = Registry()
             >>> def ping() -> str:

@@ -54,7 +54,7 @@ _RANK = {"patch": 0, "minor": 1, "major": 2}
 class ContractSnapshot:
     """Every contract of a registry at one moment, keyed by ``qualified_name@version``.
 
-    Example:
+    Examples:
         >>> from agentkit import Registry
         >>> registry = Registry()
         >>> @registry.tool(version="1.0.0")
@@ -89,7 +89,7 @@ class ContractSnapshot:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ContractSnapshot:
-        """Parse a snapshot written by :meth:`to_json`."""
+        """Parse a snapshot written by `to_json`."""
         payload = json.loads(text)
         if not isinstance(payload, dict) or payload.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(
@@ -103,7 +103,7 @@ class ContractSnapshot:
         return cls.of(contracts)
 
     def write(self, path: str | Path) -> None:
-        """Write :meth:`to_json` to ``path``."""
+        """Write `to_json` to ``path``."""
         Path(path).write_text(self.to_json(), encoding="utf-8")
 
     @classmethod
@@ -142,7 +142,7 @@ class ContractChange:
 class ContractDiff:
     """Every change between two snapshots.
 
-    Example:
+    Examples:
         >>> from agentkit.tools import ToolContract
         >>> old = ContractSnapshot.of([ToolContract(name="t", version="1.0.0", input_schema={
         ...     "type": "object", "properties": {"day": {"type": "string"}}})])

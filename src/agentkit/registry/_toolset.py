@@ -19,10 +19,10 @@ class Toolset:
 
     A toolset is built from tools or from a live source (a registry): every transformation returns a new toolset,
     and the tools are computed when asked for, so a toolset over a registry sees tools registered later. Names must
-    be unique within a toolset; a clash raises :class:`~agentkit.exceptions.ToolCollisionError` when it is
+    be unique within a toolset; a clash raises `agentkit.exceptions.ToolCollisionError` when it is
     materialized, with the names involved.
 
-    Example:
+    Examples:
         >>> from agentkit import Toolset, tool
         >>> @tool(tags=["read"])
         ... def get_order(order_id: str) -> dict:

@@ -1,6 +1,6 @@
 """Tools: contracts, the ``@tool`` decorator, the ``Tool`` base class and the invocation fast path.
 
-Example:
+Examples:
     >>> import anyio
     >>> from agentkit.tools import tool
     >>> @tool

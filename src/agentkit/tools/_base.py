@@ -66,7 +66,7 @@ GENERIC_FAILURE = "The tool failed with an internal error. Do not retry with the
 OutcomeStatus = Literal[
     "success", "invalid_arguments", "retry", "failed", "error", "timeout", "retries_exhausted"
 ]
-"""How a tool call ended; see :class:`ToolOutcome`."""
+"""How a tool call ended; see `ToolOutcome`."""
 
 # Call conventions of ``_ToolSpec.call``.
 _CALL_MODEL = 0  # Tool subclass: run(self, args_model, ctx)
@@ -93,7 +93,7 @@ class ToolOutcome(Generic[ResultT]):
         value: The tool's Python return value on success, else ``None``.
         error: The typed error when the call did not succeed.
 
-    Example:
+    Examples:
         >>> import anyio
         >>> from agentkit import tool
         >>> @tool
@@ -134,7 +134,7 @@ class ToolOutcome(Generic[ResultT]):
         return self.status != "success"
 
     def raise_for_error(self) -> ToolOutcome[ResultT]:
-        """Raise :attr:`error` unless the call succeeded (like ``httpx.Response.raise_for_status``).
+        """Raise `error` unless the call succeeded (like ``httpx.Response.raise_for_status``).
 
         ``failed`` and ``retry`` outcomes carry no error: the tool chose them on purpose.
         """
@@ -305,15 +305,21 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
     worker thread unless ``blocking = False``). Settings are class attributes; the class docstring is the
     description. The contract and validators are built once per class, on first use.
 
-    Class attributes:
+    Attributes:
         name: Tool name; defaults to the class name in snake_case.
         version: Semantic version of the contract (default ``"1.0.0"``).
         description: Defaults to the class docstring.
-        namespace, annotations, tags, timeout, requires_approval, sensitive: as on :class:`ToolContract`.
+        namespace: Dotted namespace for the registry.
+        annotations: Behaviour hints (`ToolAnnotations`).
+        tags: Labels for filtering.
+        timeout: Seconds the tool may run.
+        requires_approval: Whether a human must approve each call.
+        sensitive: Extra JSON pointers of arguments never to log or echo.
         max_retries: Consecutive invalid calls the model gets repair hints for.
+        max_argument_bytes: Largest raw argument payload accepted.
         blocking: For a sync ``run``, whether it may block (runs in a worker thread) or not (runs inline).
 
-    Example:
+    Examples:
         >>> import anyio
         >>> from pydantic import BaseModel, Field
         >>> from agentkit import RunContext, Tool
@@ -371,7 +377,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
     ) -> Tool[ArgsT, ResultT]:
         """A copy of this tool under another name (and optionally namespace); the original is untouched.
 
-        Example:
+        Examples:
             >>> from agentkit import tool
             >>> @tool
             ... def search(q: str) -> str:
@@ -454,7 +460,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         """Validate raw JSON arguments from a model, run the tool, and serialize its result for the model.
 
         The raw text is validated straight by pydantic-core (no ``json.loads`` first). This never raises for bad
-        input or a failing tool: every ending is a :class:`ToolOutcome`, with a repair hint for the model and a
+        input or a failing tool: every ending is a `ToolOutcome`, with a repair hint for the model and a
         typed error (plus an event, when ``ctx.events`` is set) for the developer. Only ``ApprovalRequired`` and
         cancellation propagate, since they are the run's business.
 
@@ -462,7 +468,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             raw_arguments: The arguments exactly as the model sent them (JSON text or bytes).
             ctx: The run context; needed for ``RunContext`` parameters, events and the per-tool retry budget.
 
-        Example:
+        Examples:
             >>> import anyio
             >>> from agentkit import tool
             >>> @tool
@@ -504,16 +510,21 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             except Exception as exc:
                 return self._on_exception(spec, args, ctx, 0.0, exc, result_failed=True)
             return ToolOutcome(
-                spec.name, "success", content, result, None, None if ctx is None else ctx.tool_call_id
+                spec.name,
+                "success",
+                content,
+                result,
+                None,
+                None if ctx is None else ctx.tool_call_id,
             )
         return await self._execute(spec, args, ctx)
 
     async def invoke(
         self, arguments: Mapping[str, Any] | str | bytes, ctx: RunContext[Any] | None = None
     ) -> ToolOutcome[ResultT]:
-        """Like :meth:`invoke_json`, but also accepts already-decoded arguments (a mapping).
+        """Like `invoke_json`, but also accepts already-decoded arguments (a mapping).
 
-        Example:
+        Examples:
             >>> import anyio
             >>> from agentkit import tool
             >>> @tool

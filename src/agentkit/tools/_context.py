@@ -31,7 +31,7 @@ class RunContext(Generic[DepsT]):
         clock: Where durations and event times are read from.
         retries: Consecutive invalid calls per tool name in this run (the per-tool retry budget's state).
 
-    Example:
+    Examples:
         >>> from dataclasses import dataclass
         >>> from agentkit import RunContext, tool
         >>> @dataclass
@@ -57,7 +57,7 @@ class RunContext(Generic[DepsT]):
     def for_call(self, tool_call_id: str | None) -> RunContext[DepsT]:
         """Return a copy for one tool call; run-wide state (events, retry counts) stays shared.
 
-        Example:
+        Examples:
             >>> from agentkit import RunContext
             >>> ctx = RunContext(deps=None, run_id="r1")
             >>> ctx.for_call("call_7").tool_call_id, ctx.for_call("call_7").retries is ctx.retries
@@ -74,7 +74,7 @@ class RunContext(Generic[DepsT]):
         events: EventEmitter | bool = False,
         clock: Clock = system_clock,
     ) -> RunContext[Any]:
-        """Build a context for a fresh run, optionally with an :class:`~agentkit.events.EventEmitter`.
+        """Build a context for a fresh run, optionally with an `agentkit.events.EventEmitter`.
 
         Args:
             deps: The run's dependencies.
@@ -82,7 +82,7 @@ class RunContext(Generic[DepsT]):
             events: ``True`` for a new emitter, or an emitter to use; ``False`` for no events.
             clock: The clock for durations and event times.
 
-        Example:
+        Examples:
             >>> from agentkit import RunContext
             >>> ctx = RunContext.new(run_id="r1", events=True)
             >>> ctx.events.run_id

@@ -31,7 +31,7 @@ class ToolAnnotations(BaseModel):
         idempotent: Calling it again with the same arguments has no additional effect.
         open_world: The tool interacts with an open world of external entities (the web, other people).
 
-    Example:
+    Examples:
         >>> from agentkit import ToolAnnotations
         >>> ToolAnnotations(read_only=True).model_dump(exclude_none=True)
         {'read_only': True}
@@ -66,7 +66,7 @@ class ToolContract(BaseModel):
         sensitive: JSON pointers into the arguments whose values are never logged or echoed; ``*`` matches any
             array index or map key (``/cards/*/number``).
 
-    Example:
+    Examples:
         >>> from agentkit import tool
         >>> @tool(version="1.2.0", tags=["travel"])
         ... def search(origin: str, limit: int = 10) -> list[str]:
@@ -167,5 +167,5 @@ class ToolContract(BaseModel):
 
     @cached_property
     def fingerprint(self) -> str:
-        """``sha256:`` plus the hex digest of :meth:`to_json`."""
+        """``sha256:`` plus the hex digest of `to_json`."""
         return "sha256:" + hashlib.sha256(self.to_json().encode()).hexdigest()

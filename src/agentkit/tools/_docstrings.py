@@ -42,7 +42,7 @@ _SPHINX_FIELD = re.compile(r"^:(\w+)(?:\s+([^:]+?))?\s*:\s*(.*)$")
 def parse_docstring(doc: str | None) -> ParsedDocstring:
     """Split ``doc`` into a description and parameter descriptions, detecting the style.
 
-    Example:
+    Examples:
         >>> parse_docstring('''Search flights.
         ...
         ... Args:

@@ -80,12 +80,12 @@ def _resolve_hints(
 
 
 class FunctionTool(Tool[Any, Any], Generic[P, R]):
-    """A tool made from a function by :func:`tool`. Calling it calls the function, unchanged.
+    """A tool made from a function by `tool`. Calling it calls the function, unchanged.
 
     Attributes:
         func: The original function.
 
-    Example:
+    Examples:
         >>> from agentkit import tool
         >>> @tool
         ... def add(a: int, b: int = 1) -> int:
@@ -120,7 +120,9 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             raise ToolDefinitionError(f"@tool needs a function, got {type(func).__name__}")
         self.func = func
         functools.update_wrapper(self, func)
-        tool_name = name if name is not None else getattr(func, "__name__", None) or type(func).__name__
+        tool_name = (
+            name if name is not None else getattr(func, "__name__", None) or type(func).__name__
+        )
         if tool_name == "<lambda>":
             raise ToolDefinitionError(
                 "a lambda needs an explicit name: tool(name='...')(lambda ...)"
@@ -331,7 +333,7 @@ def tool(
             (only for quick, non-blocking code).
         strict: Validate in pydantic strict mode (no ``"5"`` → ``5`` coercion).
 
-    Example:
+    Examples:
         >>> from typing import Annotated, Literal
         >>> from pydantic import Field
         >>> from agentkit import tool

@@ -50,10 +50,17 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
         description: What the tool does.
         version: Semantic version of the contract.
         output_schema: JSON Schema of the result, if known.
-        namespace, annotations, tags, timeout, requires_approval, sensitive: as on :class:`ToolContract`.
-        max_retries, max_argument_bytes, blocking: as on :func:`tool`.
+        namespace: Dotted namespace for the registry.
+        annotations: Behaviour hints (read-only, destructive, idempotent, open-world).
+        tags: Labels for filtering.
+        timeout: Seconds the handler may run.
+        requires_approval: Whether a human must approve each call.
+        sensitive: JSON pointers of arguments never to log or echo.
+        max_retries: Consecutive invalid calls the model gets repair hints for.
+        max_argument_bytes: Largest raw argument payload accepted.
+        blocking: For a sync handler: run it in a worker thread (``True``) or inline.
 
-    Example:
+    Examples:
         >>> import anyio
         >>> from agentkit import JsonSchemaTool
         >>> def lookup(args, ctx):
@@ -178,7 +185,7 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
             return self._rejected(self._spec, ctx, exc.issues)
 
     async def invoke(self, arguments: Any, ctx: RunContext[Any] | None = None) -> Any:
-        """Like :meth:`invoke_json`, also accepting a decoded mapping."""
+        """Like `invoke_json`, also accepting a decoded mapping."""
         try:
             return await super().invoke(arguments, ctx)
         except _SchemaInvalid as exc:

@@ -105,7 +105,7 @@ class VersionRange:
     Forms: ``"1.2.3"`` (exact), ``"^1"`` / ``"^1.2"`` (same major), ``"~1.2"`` (same minor), ``"1"`` / ``"1.x"``
     (any 1.*), comparators (``">=1.2,<2"``) joined by commas, or ``"*"`` (anything).
 
-    Example:
+    Examples:
         >>> from agentkit.tools import VersionRange, parse_version
         >>> parse_version("1.4.0") in VersionRange("^1"), parse_version("2.0.0-rc.1") in VersionRange("^1")
         (True, False)

@@ -19,7 +19,7 @@ class Sensitive:
     Sensitive values are never written to events or logs and never echoed back to the model in repair hints.
     ``pydantic.SecretStr`` / ``SecretBytes`` fields are sensitive too.
 
-    Example:
+    Examples:
         >>> from typing import Annotated
         >>> from agentkit import Sensitive, tool
         >>> @tool
@@ -34,7 +34,7 @@ class Sensitive:
 def pointer_matches(pointer: str, path: Iterable[str | int]) -> bool:
     """Whether the argument at ``path`` lies at or under the JSON ``pointer`` (``*`` matches any segment).
 
-    Example:
+    Examples:
         >>> pointer_matches("/cards/*/number", ["cards", 0, "number"])
         True
         >>> pointer_matches("/token", ["query"])
@@ -52,7 +52,7 @@ def mask_arguments(
 ) -> Any:
     """Return a copy of ``arguments`` with every value under a sensitive pointer replaced by ``***``.
 
-    Example:
+    Examples:
         >>> mask_arguments({"user": "ann", "card": {"number": "4111", "cvc": "1"}}, ("/card/number",))
         {'user': 'ann', 'card': {'number': '***', 'cvc': '1'}}
     """
