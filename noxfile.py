@@ -20,6 +20,7 @@ TEST_DEPS = [
     "pytest-timeout>=2.3",
     "hypothesis>=6.100",
     "inline-snapshot>=0.13",
+    "pyyaml>=6",
 ]
 TYPE_DEPS = ["mypy>=1.13", "types-jsonschema", *TEST_DEPS]
 LINT_DEPS = ["ruff>=0.8"]

@@ -16,6 +16,17 @@ AgentkitError
 │   ├── SchemaCompileError         a tool's schema cannot be expressed in a provider's dialect
 │   └── MissingExtraError          an optional extra is not installed (with the pip line)
 └── RunError                       run time: the model, a tool or the world misbehaved
+    ├── ProviderError              a model API call failed (``retryable`` says if trying again may help)
+    │   ├── RateLimited            429: slow down (``retry_after`` seconds when the provider said)
+    │   ├── Overloaded             529 / overloaded: the provider is busy
+    │   ├── ProviderUnavailable    5xx: the provider failed
+    │   ├── ProviderTimeout        no answer in time
+    │   ├── ProviderConnectionError  the network failed (connect, reset, DNS)
+    │   ├── AuthenticationFailed   401 / 403: bad or missing API key
+    │   ├── InvalidRequest         400 / 404 / 422: the request was rejected (with the provider's message)
+    │   │   ├── ContextWindowExceeded  the conversation is longer than the model accepts
+    │   │   └── ModelNotFound      the model name is unknown to the provider
+    │   └── MalformedResponse      the provider answered something that is not its documented format
     └── ToolError                  one tool call went wrong
         ├── InvalidToolArguments   the model sent arguments that do not validate (carries a repair hint)
         ├── UnknownToolError       the model called a tool that does not exist
@@ -53,9 +64,20 @@ __all__ = (
     "AgentkitSignal",
     "ApprovalRequired",
     "ArgumentIssue",
+    "AuthenticationFailed",
+    "ContextWindowExceeded",
+    "InvalidRequest",
     "InvalidToolArguments",
+    "MalformedResponse",
     "MissingExtraError",
+    "ModelNotFound",
+    "Overloaded",
     "PluginLoadError",
+    "ProviderConnectionError",
+    "ProviderError",
+    "ProviderTimeout",
+    "ProviderUnavailable",
+    "RateLimited",
     "RegistryError",
     "RetryWithFeedback",
     "RunError",
@@ -288,6 +310,199 @@ class RunError(AgentkitError):
         >>> from agentkit.exceptions import RunError, ToolError
         >>> issubclass(ToolError, RunError)
         True
+    """
+
+
+class ProviderError(RunError):
+    """A call to a model provider failed.
+
+    Raised once, at the adapter boundary, from an HTTP status, a network failure or an unreadable answer. Never
+    contains API keys or request headers.
+
+    Attributes:
+        provider: The provider's name (``"openai"``, ``"anthropic"``...).
+        model: The model requested, when known.
+        status_code: The HTTP status, when there was a response.
+        request_id: The provider's request id, for support tickets.
+        retryable: Whether sending the same request again may succeed (the resilience layer reads this).
+
+    Examples:
+        >>> from agentkit.exceptions import ProviderError
+        >>> err = ProviderError("bad gateway", provider="openai", model="gpt-4.1", status_code=502, retryable=True)
+        >>> print(err)
+        openai (gpt-4.1): bad gateway [HTTP 502]
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = (
+        "message",
+        "provider",
+        "model",
+        "status_code",
+        "request_id",
+        "retryable",
+    )
+    default_retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        model: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.model = model
+        self.status_code = status_code
+        self.request_id = request_id
+        self.retryable = self.default_retryable if retryable is None else retryable
+
+    def __str__(self) -> str:
+        where = f"{self.provider} ({self.model})" if self.model else self.provider
+        text = f"{where}: {self.message}"
+        if self.status_code is not None:
+            text += f" [HTTP {self.status_code}]"
+        if self.request_id:
+            text += f" [request {self.request_id}]"
+        return text
+
+
+class RateLimited(ProviderError):
+    """The provider rate-limited the request (HTTP 429).
+
+    Attributes:
+        retry_after: Seconds the provider asked to wait (from ``retry-after-ms``, ``Retry-After`` seconds or
+            HTTP-date, or a body hint such as Gemini's ``RetryInfo``), or ``None``.
+
+    Examples:
+        >>> from agentkit.exceptions import RateLimited
+        >>> RateLimited("slow down", provider="anthropic", status_code=429, retry_after=1.5).retry_after
+        1.5
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = (*ProviderError._fields, "retry_after")
+    default_retryable: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        model: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            provider=provider,
+            model=model,
+            status_code=status_code,
+            request_id=request_id,
+            retryable=retryable,
+        )
+        self.retry_after = retry_after
+
+
+class Overloaded(ProviderError):
+    """The provider is overloaded (Anthropic's 529, ``overloaded_error``, Gemini's ``UNAVAILABLE``).
+
+    Examples:
+        >>> from agentkit.exceptions import Overloaded
+        >>> Overloaded("busy", provider="anthropic", status_code=529).retryable
+        True
+    """
+
+    default_retryable: ClassVar[bool] = True
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider failed with a server error (HTTP 5xx).
+
+    Examples:
+        >>> from agentkit.exceptions import ProviderUnavailable
+        >>> ProviderUnavailable("internal error", provider="openai", status_code=500).retryable
+        True
+    """
+
+    default_retryable: ClassVar[bool] = True
+
+
+class ProviderTimeout(ProviderError, TimeoutError):
+    """The provider did not answer (or stopped streaming) in time.
+
+    Examples:
+        >>> from agentkit.exceptions import ProviderTimeout
+        >>> ProviderTimeout("read timed out", provider="gemini").retryable
+        True
+    """
+
+    default_retryable: ClassVar[bool] = True
+
+
+class ProviderConnectionError(ProviderError, ConnectionError):
+    """The network failed: connection refused or reset, DNS failure, TLS error.
+
+    Examples:
+        >>> from agentkit.exceptions import ProviderConnectionError
+        >>> ProviderConnectionError("connection reset", provider="openai").retryable
+        True
+    """
+
+    default_retryable: ClassVar[bool] = True
+
+
+class AuthenticationFailed(ProviderError):
+    """The API key is missing, wrong or not allowed to use this model (HTTP 401 / 403).
+
+    Examples:
+        >>> from agentkit.exceptions import AuthenticationFailed
+        >>> AuthenticationFailed("invalid x-api-key", provider="anthropic", status_code=401).retryable
+        False
+    """
+
+
+class InvalidRequest(ProviderError):
+    """The provider rejected the request (HTTP 400 / 404 / 422); the message is the provider's own.
+
+    Examples:
+        >>> from agentkit.exceptions import InvalidRequest
+        >>> print(InvalidRequest("temperature: must be <= 2", provider="openai", status_code=400))
+        openai: temperature: must be <= 2 [HTTP 400]
+    """
+
+
+class ContextWindowExceeded(InvalidRequest):
+    """The conversation is longer than the model's context window.
+
+    Examples:
+        >>> from agentkit.exceptions import ContextWindowExceeded, InvalidRequest
+        >>> issubclass(ContextWindowExceeded, InvalidRequest)
+        True
+    """
+
+
+class ModelNotFound(InvalidRequest):
+    """The provider does not know the model (or the key may not use it).
+
+    Examples:
+        >>> from agentkit.exceptions import ModelNotFound
+        >>> ModelNotFound("model 'gpt-5x' does not exist", provider="openai", status_code=404).status_code
+        404
+    """
+
+
+class MalformedResponse(ProviderError):
+    """The provider answered something that is not its documented format (bad JSON, an HTML page, a cut stream).
+
+    Examples:
+        >>> from agentkit.exceptions import MalformedResponse
+        >>> MalformedResponse("stream ended mid-event", provider="anthropic").retryable
+        False
     """
 
 

@@ -19,7 +19,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
@@ -27,6 +27,7 @@ __all__ = (
     "Message",
     "Part",
     "ReasoningPart",
+    "RefusalPart",
     "Role",
     "TextPart",
     "ToolCallPart",
@@ -71,6 +72,20 @@ class ToolCallPart(_Frozen):
     id: str
     name: str
     arguments: str = "{}"
+    provider_details: dict[str, Any] | None = None
+    """Opaque per-provider state that must travel with the call (a Gemini ``thoughtSignature``, an OpenAI
+    Responses item id); adapters of other providers ignore it."""
+
+    @property
+    def arguments_are_json(self) -> bool:
+        """Whether ``arguments`` parses as a JSON object (a model or a cut stream may produce broken JSON; the
+        tool's validation then sends the model a repair hint)."""
+        import json
+
+        try:
+            return isinstance(json.loads(self.arguments or "{}"), dict)
+        except ValueError:
+            return False
 
 
 class ToolResultPart(_Frozen):
@@ -107,10 +122,29 @@ class ReasoningPart(_Frozen):
     text: str = ""
     signature: str | None = None
     provider: str | None = None
+    encrypted: str | None = None
+    """Encrypted or redacted reasoning the provider wants back verbatim (OpenAI Responses
+    ``encrypted_content``, Anthropic ``redacted_thinking`` data)."""
+    id: str | None = None
+    """The provider's id for the reasoning item, when it has one."""
+
+
+class RefusalPart(_Frozen):
+    """The model refused to answer (OpenAI ``refusal``, Anthropic ``stop_reason: refusal``).
+
+    Examples:
+        >>> from agentkit.messages import RefusalPart
+        >>> RefusalPart(text="I can't help with that.").kind
+        'refusal'
+    """
+
+    kind: Literal["refusal"] = "refusal"
+    text: str = ""
 
 
 Part = Annotated[
-    TextPart | ToolCallPart | ToolResultPart | ReasoningPart, Field(discriminator="kind")
+    TextPart | ToolCallPart | ToolResultPart | ReasoningPart | RefusalPart,
+    Field(discriminator="kind"),
 ]
 """Any message part; the ``kind`` field tells them apart."""
 

@@ -27,10 +27,30 @@ from agentkit.tools._docstrings import ParsedDocstring, parse_docstring
 from agentkit.tools._function import FunctionTool, tool
 from agentkit.tools._jsonschema import JsonSchemaTool
 from agentkit.tools._semver import Version, VersionRange, parse_version
+from agentkit.tools.dialects import (
+    AnthropicDialect,
+    CanonicalDialect,
+    CompiledTool,
+    DialectWarning,
+    GeminiDialect,
+    MCPDialect,
+    OpenAIDialect,
+    SchemaDialect,
+    get_dialect,
+)
 from agentkit.tools._sensitive import MASK, Sensitive, mask_arguments
 
 __all__ = (
     "DEFAULT_MAX_ARGUMENT_BYTES",
+    "AnthropicDialect",
+    "CanonicalDialect",
+    "CompiledTool",
+    "DialectWarning",
+    "GeminiDialect",
+    "MCPDialect",
+    "OpenAIDialect",
+    "SchemaDialect",
+    "get_dialect",
     "DEFAULT_MAX_RETRIES",
     "GENERIC_FAILURE",
     "MASK",

@@ -1,0 +1,765 @@
+"""The schema compiler shared by the restrictive dialects (OpenAI strict, Anthropic strict, Gemini).
+
+It walks the canonical JSON Schema once, produces the dialect's schema, a codec tree (how to decode the model's
+arguments back), and the warnings. Every rule lives here, parametrised by a :class:`Profile`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentkit.exceptions import SchemaCompileError
+from agentkit.tools.dialects._base import DialectWarning
+from agentkit.tools.dialects._codec import (
+    IDENTITY,
+    ArrayCodec,
+    Codec,
+    EnumCodec,
+    MapCodec,
+    ObjectCodec,
+    OptionalField,
+    RefCodec,
+    UnionCodec,
+)
+
+__all__ = ("NOISE", "Profile", "compile_schema", "strip_noise")
+
+NOISE = frozenset({"title", "$schema", "$id", "$comment", "discriminator", "$anchor"})
+"""Keywords dropped silently by the provider dialects: they cost tokens and constrain nothing."""
+
+_MAX_NODES = 20_000
+
+# Keywords whose value is a map from names to schemas (their keys are names, not keywords).
+_NAMED_SCHEMAS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SCHEMA_VALUES = (
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+)
+
+
+def strip_noise(schema: Any, noise: frozenset[str] = NOISE) -> Any:
+    """A copy of ``schema`` without the ``noise`` keywords (property *names* such as ``title`` are kept)."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in noise:
+            continue
+        if key in _NAMED_SCHEMAS and isinstance(value, dict):
+            out[key] = {name: strip_noise(sub, noise) for name, sub in value.items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [strip_noise(sub, noise) for sub in value]
+        elif key in _SCHEMA_VALUES:
+            out[key] = strip_noise(value, noise)
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The rules of one restrictive dialect."""
+
+    name: str
+    allowed: frozenset[str]
+    """Value keywords kept as they are; any other one is moved into the description."""
+    formats: frozenset[str] | None
+    """String formats kept (``None``: all)."""
+    all_required: bool = False
+    """OpenAI strict: every property required, optional ones become nullable."""
+    closed_objects: bool = False
+    """Every object gets ``additionalProperties: false``; free-form objects are refused."""
+    maps_as_pairs: bool = False
+    """``dict[str, T]`` becomes a list of ``{"key", "value"}`` objects."""
+    keep_refs: bool = True
+    """``False``: ``$ref`` is inlined and a cycle is refused."""
+    allow_recursion: bool = True
+    ref_siblings: bool = False
+    """Whether keywords may sit beside ``$ref``."""
+    openapi: bool = False
+    """Gemini ``parameters``: upper-case types, ``nullable``, string-only enums, no ``const``."""
+    default_to_description: bool = False
+    max_min_items: int | None = None
+    """Largest ``minItems`` kept (Anthropic strict supports 0 and 1)."""
+    simple_patterns: bool = False
+    """Only regexes without look-around, backreferences or word boundaries are kept."""
+    reason: str = ""
+    """Where these rules come from, for error messages."""
+    noise: frozenset[str] = field(default=NOISE)
+
+
+_COMPLEX_REGEX = re.compile(r"\(\?[=!<]|\\b|\\B|\\[1-9]|\\k<")
+
+
+def _pointer(base: str, *tokens: str | int) -> str:
+    for token in tokens:
+        base += "/" + str(token).replace("~", "~0").replace("/", "~1")
+    return base
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+class _Compiler:
+    def __init__(self, profile: Profile, root: Mapping[str, Any], tool_name: str) -> None:
+        self.p = profile
+        self.root = root
+        self.tool_name = tool_name
+        self.warnings: list[DialectWarning] = []
+        self.defs_out: dict[str, Any] = {}
+        self.def_codecs: dict[str, Codec] = {}
+        self.def_names: dict[str, str] = {}
+        self.in_progress: list[str] = []
+        self.inline_stack: list[str] = []
+        self.nodes = 0
+        self.out_root: dict[str, Any] = {}
+        self.unions: list[UnionCodec] = []
+
+    # ------------------------------------------------------------------ helpers
+    def error(self, pointer: str, reason: str) -> SchemaCompileError:
+        where = f" at {pointer}" if pointer else ""
+        return SchemaCompileError(
+            tool_name=self.tool_name, dialect=self.p.name, reason=f"{reason}{where}"
+        )
+
+    def warn(self, code: str, pointer: str, message: str) -> None:
+        self.warnings.append(DialectWarning(code, pointer, message))
+
+    def kind(self, name: str) -> str:
+        return name.upper() if self.p.openapi else name
+
+    def lookup(self, ref: Any, pointer: str) -> tuple[str, Any]:
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            raise self.error(pointer, f"only local $ref ('#/...') can be compiled, got {ref!r}")
+        target: Any = self.root
+        tokens = ref[1:].split("/")[1:] if ref != "#" else []
+        for token in tokens:
+            token = token.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, Mapping) or token not in target:
+                raise self.error(pointer, f"$ref {ref!r} does not resolve")
+            target = target[token]
+        return ref[1:], target
+
+    def def_name(self, target_pointer: str) -> str:
+        name = self.def_names.get(target_pointer)
+        if name is None:
+            base = re.sub(r"[^A-Za-z0-9_.-]", "_", target_pointer.rsplit("/", 1)[-1]) or "def"
+            name, n = base, 2
+            while name in self.def_names.values():
+                name, n = f"{base}_{n}", n + 1
+            self.def_names[target_pointer] = name
+        return name
+
+    def accepts_null(self, schema: Any, depth: int = 0) -> bool:
+        if not isinstance(schema, Mapping) or depth > 8:
+            return schema is True
+        if "$ref" in schema:
+            try:
+                _, target = self.lookup(schema["$ref"], "")
+            except SchemaCompileError:
+                return False
+            if self.accepts_null(target, depth + 1):
+                return True
+        kind = schema.get("type")
+        kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
+        if "null" in kinds:
+            return True
+        if "enum" in schema and None in schema["enum"]:
+            return True
+        if "const" in schema and schema["const"] is None:
+            return True
+        for key in ("anyOf", "oneOf"):
+            if any(self.accepts_null(s, depth + 1) for s in schema.get(key, [])):
+                return True
+        meaningful = set(schema) - self.p.noise - {"description", "default", "examples"}
+        return not meaningful
+
+    def move(self, notes: list[str], pointer: str, key: str, value: Any, why: str) -> None:
+        notes.append(f"{key}: {_json(value)}")
+        self.warn(
+            "moved-to-description",
+            _pointer(pointer, key),
+            f"{self.p.name} does not support {key!r} ({why}); it was moved into the description, so "
+            "the provider no longer enforces it (agentkit still validates it)",
+        )
+
+    # ------------------------------------------------------------------ entry point
+    def run(self) -> tuple[dict[str, Any], Codec]:
+        schema, codec = self.walk(self.root, "")
+        if "$ref" in schema or "anyOf" in schema or schema.get("type") != self.kind("object"):
+            raise self.error("", "the parameters schema must be a plain object schema at its root")
+        if self.defs_out:
+            schema["$defs"] = self.defs_out
+        self.def_codecs.setdefault("#", codec)
+        self.out_root.update(schema)
+        return schema, codec
+
+    # ------------------------------------------------------------------ the walk
+    def walk(self, node: Any, pointer: str) -> tuple[dict[str, Any], Codec]:
+        self.nodes += 1
+        if self.nodes > _MAX_NODES:
+            raise self.error(pointer, f"the schema expands to more than {_MAX_NODES} nodes")
+        if node is True or node == {}:
+            return self.any_value({}, pointer)
+        if node is False:
+            raise self.error(pointer, "a 'false' schema accepts nothing and cannot be compiled")
+        if not isinstance(node, Mapping):
+            raise self.error(pointer, f"expected a schema object, got {type(node).__name__}")
+        node = {k: v for k, v in node.items() if k not in self.p.noise}
+        description = node.pop("description", None)
+        notes: list[str] = []
+        if "$ref" in node:
+            return self.ref(node, pointer, description)
+        if "allOf" in node:
+            parts = node.pop("allOf")
+            if not isinstance(parts, list) or len(parts) != 1:
+                raise self.error(
+                    pointer,
+                    f"allOf with several schemas cannot be expressed in {self.p.name}; merge them into one schema",
+                )
+            merged = dict(parts[0]) if isinstance(parts[0], Mapping) else {}
+            merged.update(node)
+            if description is not None:
+                merged["description"] = description
+            return self.walk(merged, pointer)
+        if "oneOf" in node:
+            branches = node.pop("oneOf")
+            if not self.disjoint(branches):
+                self.warn(
+                    "oneof-as-anyof",
+                    _pointer(pointer, "oneOf"),
+                    f"{self.p.name} has no oneOf; it became anyOf, so a value matching several "
+                    "branches is no longer rejected by the provider (agentkit still validates it)",
+                )
+            node["anyOf"] = branches
+        if "anyOf" in node:
+            return self.union(node, pointer, description, notes)
+        if "const" in node and self.p.openapi:
+            node["enum"] = [node.pop("const")]
+        kind = node.pop("type", None)
+        kinds = list(kind) if isinstance(kind, list) else [kind] if kind is not None else []
+        nullable = "null" in kinds
+        kinds = [k for k in kinds if k != "null"]
+        enum_codec: Codec = IDENTITY
+        if "enum" in node:
+            if self.p.openapi:
+                enum_codec, nullable, kinds = self.openapi_enum(node, pointer, nullable, kinds)
+            elif not isinstance(node["enum"], list) or not node["enum"]:
+                raise self.error(pointer, "enum must be a non-empty list")
+        if len(kinds) > 1:
+            return self.type_union(node, kinds, nullable, pointer, description)
+        single = kinds[0] if kinds else None
+        if single is None:
+            # A schema without a type: infer it from its keywords, or accept anything.
+            if "properties" in node or "additionalProperties" in node:
+                single = "object"
+            elif "items" in node or "prefixItems" in node:
+                single = "array"
+            elif "enum" not in node and "const" not in node:
+                anything, codec = self.any_value(node, pointer)
+                if description is not None:
+                    anything["description"] = description
+                return anything, codec
+        out: dict[str, Any] = {}
+        codec = enum_codec
+        if single == "object":
+            out, codec = self.object(node, pointer, notes)
+        elif single == "array":
+            out, codec = self.array(node, pointer, notes)
+        elif single is not None:
+            out["type"] = self.kind(single)
+        self.keywords(node, out, pointer, notes)
+        if nullable:
+            if self.p.openapi:
+                out["nullable"] = True
+            elif "type" in out:
+                out["type"] = [out["type"], "null"]
+                if "enum" in out and None not in out["enum"]:
+                    out["enum"] = [*out["enum"], None]
+            elif "enum" in out:
+                if None not in out["enum"]:
+                    out["enum"] = [*out["enum"], None]
+            else:
+                out = {"anyOf": [out, {"type": "null"}]}
+        return self.describe(out, description, notes), codec
+
+    def describe(self, out: dict[str, Any], description: Any, notes: list[str]) -> dict[str, Any]:
+        text = description if isinstance(description, str) else ""
+        if notes:
+            text = f"{text} ({'; '.join(notes)})" if text else f"({'; '.join(notes)})"
+        if text:
+            out = {"description": text, **out} if "$ref" not in out else out
+        return out
+
+    def any_value(self, node: dict[str, Any], pointer: str) -> tuple[dict[str, Any], Codec]:
+        if self.p.closed_objects:
+            raise self.error(
+                pointer,
+                f"a value of any type cannot be expressed in {self.p.name} (it needs a type); "
+                "give the field a concrete type",
+            )
+        out: dict[str, Any] = {}
+        notes: list[str] = []
+        self.keywords(node, out, pointer, notes)
+        return self.describe(out, None, notes), IDENTITY
+
+    def disjoint(self, branches: Any) -> bool:
+        """Whether oneOf branches are told apart by a constant property (a discriminated union)."""
+        if not isinstance(branches, list):
+            return False
+        resolved = []
+        for branch in branches:
+            if isinstance(branch, Mapping) and "$ref" in branch:
+                try:
+                    branch = self.lookup(branch["$ref"], "")[1]
+                except SchemaCompileError:
+                    return False
+            if not isinstance(branch, Mapping):
+                return False
+            resolved.append(branch.get("properties", {}))
+        if not resolved:
+            return False
+        common = set.intersection(*(set(p) for p in resolved))
+        for key in common:
+            tags = []
+            for props in resolved:
+                sub = props[key]
+                if isinstance(sub, Mapping) and "const" in sub:
+                    tags.append(_json(sub["const"]))
+                elif isinstance(sub, Mapping) and len(sub.get("enum", [])) == 1:
+                    tags.append(_json(sub["enum"][0]))
+                else:
+                    break
+            else:
+                if len(set(tags)) == len(tags):
+                    return True
+        return False
+
+    # ------------------------------------------------------------------ $ref
+    def ref(
+        self, node: dict[str, Any], pointer: str, description: Any
+    ) -> tuple[dict[str, Any], Codec]:
+        ref = node.pop("$ref")
+        target_pointer, target = self.lookup(ref, pointer)
+        siblings = {k: v for k, v in node.items() if k not in ("default", "examples")}
+        if not self.p.keep_refs:
+            if target_pointer in self.inline_stack:
+                raise self.error(
+                    pointer,
+                    f"recursive schema ($ref {ref!r} refers to itself): {self.p.name} has no $ref, so "
+                    "recursion cannot be inlined; bound the depth (e.g. a model per level) or use a "
+                    "dialect that keeps $ref (openai-strict, anthropic, mcp)",
+                )
+            merged = dict(target) if isinstance(target, Mapping) else {}
+            merged.update(siblings)
+            if description is not None:
+                merged["description"] = description
+            self.inline_stack.append(target_pointer)
+            try:
+                return self.walk(merged, pointer)
+            finally:
+                self.inline_stack.pop()
+        if siblings and target_pointer not in self.in_progress and isinstance(target, Mapping):
+            # Keywords beside $ref are not allowed by every provider: inline this one level.
+            merged = {**target, **siblings}
+            if description is not None:
+                merged["description"] = description
+            self.in_progress.append(target_pointer)
+            try:
+                return self.walk(merged, pointer)
+            finally:
+                self.in_progress.pop()
+        if target_pointer in self.in_progress and not self.p.allow_recursion:
+            raise self.error(
+                pointer,
+                f"recursive schema ($ref {ref!r} refers to itself): {self.p.reason or self.p.name} does "
+                "not support recursive schemas; bound the depth or use a dialect that allows it "
+                "(openai-strict, anthropic, mcp)",
+            )
+        if target_pointer == "":
+            out: dict[str, Any] = {"$ref": "#"}
+            codec: Codec = RefCodec(self.def_codecs, "#")
+        else:
+            name = self.def_name(target_pointer)
+            if name not in self.defs_out and target_pointer not in self.in_progress:
+                self.in_progress.append(target_pointer)
+                self.defs_out[name] = {}  # placeholder keeps the order stable
+                try:
+                    schema, def_codec = self.walk(target, target_pointer)
+                finally:
+                    self.in_progress.pop()
+                self.defs_out[name] = schema
+                self.def_codecs[name] = def_codec
+            out = {"$ref": f"#/$defs/{name}"}
+            codec = RefCodec(self.def_codecs, name)
+        if isinstance(description, str) and description:
+            out = (
+                {"$ref": out["$ref"], "description": description}
+                if self.p.ref_siblings
+                else {"anyOf": [out], "description": description}
+            )
+        return out, codec
+
+    # ------------------------------------------------------------------ unions
+    def union(
+        self, node: dict[str, Any], pointer: str, description: Any, notes: list[str]
+    ) -> tuple[dict[str, Any], Codec]:
+        branches = node.pop("anyOf")
+        if not isinstance(branches, list) or not branches:
+            raise self.error(pointer, "anyOf must be a non-empty list")
+        null_branch = any(isinstance(b, Mapping) and b.get("type") == "null" for b in branches)
+        others = [
+            (i, b)
+            for i, b in enumerate(branches)
+            if not (isinstance(b, Mapping) and b.get("type") == "null")
+        ]
+        compiled = [(self.walk(b, _pointer(pointer, "anyOf", i)), b) for i, b in others]
+        out: dict[str, Any]
+        if self.p.openapi and len(compiled) == 1:
+            (out, codec), _ = compiled[0]
+            out = dict(out)
+            if null_branch:
+                out["nullable"] = True
+        else:
+            schemas = [s for (s, _), _ in compiled]
+            if self.p.openapi:
+                out = {"anyOf": schemas}
+                if null_branch:
+                    out["nullable"] = True
+            else:
+                out = {"anyOf": [*schemas, {"type": "null"}] if null_branch else schemas}
+            if all(c.identity for (_, c), _ in compiled):
+                codec = IDENTITY
+            else:
+                union = UnionCodec([(s, b, c) for (s, c), b in compiled], self.out_root, self.root)
+                codec = union
+        extra: dict[str, Any] = {}
+        self.keywords(node, extra, pointer, notes)
+        if extra:
+            out = {**out, **extra}
+        inner = out.pop("description", None) if "anyOf" not in out else None
+        text = description if description is not None else inner
+        return self.describe(out, text, notes), codec
+
+    def type_union(
+        self,
+        node: dict[str, Any],
+        kinds: list[str],
+        nullable: bool,
+        pointer: str,
+        description: Any,
+    ) -> tuple[dict[str, Any], Codec]:
+        if not self.p.openapi:
+            out: dict[str, Any] = {"type": [*kinds, "null"] if nullable else kinds}
+            notes: list[str] = []
+            if any(k in ("object", "array") for k in kinds):
+                raise self.error(
+                    pointer, "a type list with object or array members cannot be compiled"
+                )
+            self.keywords(node, out, pointer, notes)
+            return self.describe(out, description, notes), IDENTITY
+        branches: list[Any] = []
+        for kind in kinds:
+            sub = dict(node)
+            sub["type"] = kind
+            branches.append(sub)
+        merged: dict[str, Any] = {"anyOf": branches}
+        if nullable:
+            merged["anyOf"].append({"type": "null"})
+        if description is not None:
+            merged["description"] = description
+        return self.walk(merged, pointer)
+
+    def openapi_enum(
+        self, node: dict[str, Any], pointer: str, nullable: bool, kinds: list[str]
+    ) -> tuple[Codec, bool, list[str]]:
+        values = node["enum"]
+        if not isinstance(values, list) or not values:
+            raise self.error(pointer, "enum must be a non-empty list")
+        if None in values:
+            nullable = True
+            values = [v for v in values if v is not None]
+        if all(isinstance(v, str) for v in values):
+            node["enum"] = values
+            return IDENTITY, nullable, ["string"]
+        if any(isinstance(v, (dict, list)) for v in values):
+            raise self.error(
+                pointer,
+                f"{self.p.name} enums hold strings only; object and array values cannot be mapped",
+            )
+        mapping: dict[str, Any] = {}
+        for value in values:
+            key = value if isinstance(value, str) else _json(value)
+            if key in mapping:
+                raise self.error(
+                    pointer,
+                    f"enum values {mapping[key]!r} and {value!r} both read {key!r} as strings, and "
+                    f"{self.p.name} enums hold strings only",
+                )
+            mapping[key] = value
+        node["enum"] = list(mapping)
+        codec = EnumCodec(mapping)
+        if "default" in node:
+            node["default"] = codec.encode(node["default"])
+        self.warn(
+            "enum-stringified",
+            _pointer(pointer, "enum"),
+            f"{self.p.name} enums hold strings only; the values are sent as strings "
+            f"({', '.join(mapping)}) and decoded back to their original types",
+        )
+        return codec, nullable, ["string"]
+
+    # ------------------------------------------------------------------ objects and arrays
+    def object(
+        self, node: dict[str, Any], pointer: str, notes: list[str]
+    ) -> tuple[dict[str, Any], Codec]:
+        has_props = "properties" in node
+        props = node.pop("properties", None) or {}
+        required = node.pop("required", [])
+        addl = node.pop("additionalProperties", None)
+        for key in ("patternProperties", "unevaluatedProperties"):
+            if key in node and (self.p.closed_objects or self.p.maps_as_pairs):
+                raise self.error(
+                    _pointer(pointer, key), f"{key} cannot be expressed in {self.p.name}"
+                )
+        if not isinstance(props, Mapping) or not isinstance(required, list):
+            raise self.error(pointer, "properties must be an object and required a list")
+        typed_map = isinstance(addl, Mapping) and bool(
+            {k: v for k, v in addl.items() if k not in self.p.noise}
+        )
+        if not has_props and typed_map:
+            assert isinstance(addl, Mapping)
+            return self.map(node, addl, pointer, notes)
+        if typed_map and props and self.p.maps_as_pairs:
+            raise self.error(
+                pointer,
+                f"an object with both fixed properties and typed additionalProperties cannot be "
+                f"expressed in {self.p.name}; move the free keys into their own dict field",
+            )
+        out: dict[str, Any] = {"type": self.kind("object")}
+        if not has_props and addl is not False:
+            # A free-form object: any keys, any values.
+            if self.p.closed_objects:
+                raise self.error(
+                    pointer,
+                    f"a free-form object (no declared properties) cannot be expressed in {self.p.name}, "
+                    "which needs every key declared; declare the properties or use a dict[str, T] field",
+                )
+            self.warn(
+                "free-form-object",
+                pointer or "",
+                f"{self.p.name} cannot describe an object with arbitrary keys; it is sent as an object "
+                "without properties, so the model gets no guidance on its keys",
+            )
+            return out, IDENTITY
+        missing = [r for r in required if r not in props]
+        if missing and (self.p.closed_objects or self.p.openapi):
+            raise self.error(
+                pointer, f"required lists {missing!r}, which properties does not define"
+            )
+        out_props: dict[str, Any] = {}
+        codecs: dict[str, Codec] = {}
+        optional: dict[str, OptionalField] = {}
+        for name, sub in props.items():
+            schema, codec = self.walk(sub, _pointer(pointer, "properties", name))
+            if self.p.all_required and name not in required:
+                was_nullable = self.accepts_null(sub)
+                default = sub.get("default") if isinstance(sub, Mapping) else None
+                has_default = isinstance(sub, Mapping) and "default" in sub
+                if has_default and default is None and not was_nullable:
+                    has_default = (
+                        False  # a null default on a non-nullable field just means "omitted"
+                    )
+                elif has_default and not self.default_fits(sub, default):
+                    self.warn(
+                        "invalid-default",
+                        _pointer(pointer, "properties", name, "default"),
+                        f"the default {_json(default)} does not match the field's own schema; null "
+                        "will mean 'omitted' instead of restoring it",
+                    )
+                    has_default, default = False, None
+                if not was_nullable:
+                    schema = self.nullable(schema)
+                optional[name] = OptionalField(has_default, default, was_nullable)
+            out_props[name] = schema
+            codecs[name] = codec
+        out["properties"] = out_props
+        if self.p.all_required:
+            out["required"] = list(out_props)
+        elif required:
+            out["required"] = [r for r in required if r in out_props]
+        if self.p.closed_objects:
+            out["additionalProperties"] = False
+        elif addl is not None and not self.p.openapi:
+            if isinstance(addl, Mapping):
+                out["additionalProperties"], _ = self.walk(
+                    addl, _pointer(pointer, "additionalProperties")
+                )
+            else:
+                out["additionalProperties"] = addl
+        if self.p.openapi and not out_props:
+            del out["properties"]
+        if all(c.identity for c in codecs.values()) and not optional and addl is not False:
+            return out, IDENTITY
+        return out, ObjectCodec(codecs, optional, drop_unknown=addl is False)
+
+    def default_fits(self, sub: Mapping[str, Any], default: Any) -> bool:
+        from agentkit.tools.dialects._codec import matches
+
+        return matches(default, sub, self.root)
+
+    def nullable(self, schema: dict[str, Any]) -> dict[str, Any]:
+        schema = dict(schema)
+        if "anyOf" in schema:
+            if not any(b.get("type") == "null" for b in schema["anyOf"]):
+                schema["anyOf"] = [*schema["anyOf"], {"type": "null"}]
+            return schema
+        if "type" in schema and "const" not in schema:
+            kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            schema["type"] = [*kinds, "null"]
+            if "enum" in schema and None not in schema["enum"]:
+                schema["enum"] = [*schema["enum"], None]
+            return schema
+        description = schema.pop("description", None)
+        out: dict[str, Any] = {"anyOf": [schema, {"type": "null"}]}
+        if description is not None:
+            out = {"description": description, **out}
+        return out
+
+    def map(
+        self, node: dict[str, Any], values: Mapping[str, Any], pointer: str, notes: list[str]
+    ) -> tuple[dict[str, Any], Codec]:
+        value_schema, value_codec = self.walk(values, _pointer(pointer, "additionalProperties"))
+        if not self.p.maps_as_pairs:
+            return {"type": self.kind("object"), "additionalProperties": value_schema}, (
+                IDENTITY if value_codec.identity else _MapValues(value_codec)
+            )
+        key_schema: dict[str, Any] = {"type": self.kind("string")}
+        names = node.pop("propertyNames", None)
+        if isinstance(names, Mapping):
+            key_schema, _ = self.walk(
+                {"type": "string", **names}, _pointer(pointer, "propertyNames")
+            )
+        item: dict[str, Any] = {
+            "type": self.kind("object"),
+            "properties": {"key": key_schema, "value": value_schema},
+            "required": ["key", "value"],
+        }
+        if self.p.closed_objects:
+            item["additionalProperties"] = False
+        out: dict[str, Any] = {"type": self.kind("array"), "items": item}
+        for source, target in (("minProperties", "minItems"), ("maxProperties", "maxItems")):
+            if source in node:
+                node[target] = node.pop(source)
+        self.warn(
+            "map-as-pairs",
+            pointer,
+            f"{self.p.name} cannot describe an object with arbitrary keys; this map is sent as a list "
+            "of {key, value} objects and decoded back into an object",
+        )
+        return out, MapCodec(value_codec)
+
+    def array(
+        self, node: dict[str, Any], pointer: str, notes: list[str]
+    ) -> tuple[dict[str, Any], Codec]:
+        if "prefixItems" in node:
+            raise self.error(
+                _pointer(pointer, "prefixItems"),
+                f"a tuple (prefixItems) cannot be expressed in {self.p.name}; use a list or an object "
+                "with named fields",
+            )
+        items = node.pop("items", None)
+        out: dict[str, Any] = {"type": self.kind("array")}
+        if items is None or items is True or items == {}:
+            if self.p.closed_objects:
+                raise self.error(
+                    pointer,
+                    f"an array of values of any type cannot be expressed in {self.p.name}; give the "
+                    "items a type",
+                )
+            out["items"] = {}
+            return out, IDENTITY
+        schema, codec = self.walk(items, _pointer(pointer, "items"))
+        out["items"] = schema
+        return out, IDENTITY if codec.identity else ArrayCodec(codec)
+
+    # ------------------------------------------------------------------ value keywords
+    def keywords(
+        self, node: dict[str, Any], out: dict[str, Any], pointer: str, notes: list[str]
+    ) -> None:
+        for key, value in node.items():
+            if key in ("$defs", "definitions"):
+                continue  # definitions are compiled where they are referenced
+            if key == "default" and self.p.default_to_description:
+                notes.append(f"default: {_json(value)}")
+                continue
+            if key == "format" and self.p.formats is not None and value not in self.p.formats:
+                self.move(
+                    notes,
+                    pointer,
+                    key,
+                    value,
+                    f"supported formats: {', '.join(sorted(self.p.formats))}",
+                )
+                continue
+            if (
+                key == "minItems"
+                and self.p.max_min_items is not None
+                and value > self.p.max_min_items
+            ):
+                self.move(notes, pointer, key, value, f"only minItems up to {self.p.max_min_items}")
+                continue
+            if key == "pattern" and self.p.simple_patterns and _COMPLEX_REGEX.search(str(value)):
+                self.move(
+                    notes,
+                    pointer,
+                    key,
+                    value,
+                    "look-around, backreferences and \\b are not supported",
+                )
+                continue
+            if key in self.p.allowed:
+                out[key] = copy.deepcopy(value)
+                continue
+            self.move(notes, pointer, key, value, "not in its documented schema subset")
+
+
+class _MapValues(Codec):
+    identity = False
+
+    def __init__(self, values: Codec) -> None:
+        self.values = values
+
+    def decode(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {k: self.values.decode(v) for k, v in value.items()}
+
+    def encode(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {k: self.values.encode(v) for k, v in value.items()}
+
+
+def compile_schema(
+    profile: Profile, schema: Mapping[str, Any], tool_name: str
+) -> tuple[dict[str, Any], Codec, tuple[DialectWarning, ...]]:
+    """Compile a canonical input schema under ``profile``: (schema, codec, warnings)."""
+    compiler = _Compiler(profile, schema, tool_name)
+    out, codec = compiler.run()
+    return out, codec, tuple(compiler.warnings)

@@ -1,0 +1,216 @@
+"""Validators of each target's documented schema subset: they list violations, they never fix anything."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = (
+    "ANTHROPIC_STRICT_FORMATS",
+    "GEMINI_FIELDS",
+    "GEMINI_FORMATS",
+    "GEMINI_TYPES",
+    "OPENAI_STRICT_FORMATS",
+    "SubsetRules",
+    "check_schema",
+)
+
+OPENAI_STRICT_FORMATS = frozenset(
+    {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"}
+)
+ANTHROPIC_STRICT_FORMATS = OPENAI_STRICT_FORMATS | {"uri"}
+GEMINI_FORMATS = frozenset({"date-time", "enum", "float", "double", "int32", "int64"})
+GEMINI_TYPES = frozenset({"STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL"})
+GEMINI_FIELDS = frozenset(
+    {
+        "type",
+        "format",
+        "title",
+        "description",
+        "nullable",
+        "enum",
+        "maxItems",
+        "minItems",
+        "properties",
+        "required",
+        "minProperties",
+        "maxProperties",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "example",
+        "anyOf",
+        "propertyOrdering",
+        "default",
+        "items",
+        "minimum",
+        "maximum",
+    }
+)
+_JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
+_STRUCTURAL = frozenset(
+    {
+        "type",
+        "description",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "anyOf",
+        "$ref",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SubsetRules:
+    """What one target accepts."""
+
+    name: str
+    keywords: frozenset[str]
+    formats: frozenset[str] | None = None
+    openapi: bool = False
+    all_required: bool = False
+    closed_objects: bool = False
+    refs: bool = True
+    recursion: bool = True
+    ref_siblings: bool = False
+    max_depth: int | None = None
+    max_properties: int | None = None
+    max_enum_values: int | None = None
+    max_min_items: int | None = None
+
+
+def _children(node: Mapping[str, Any], pointer: str) -> Iterator[tuple[str, Any]]:
+    for key in ("properties", "$defs"):
+        for name, sub in (
+            (node.get(key) or {}).items() if isinstance(node.get(key), Mapping) else ()
+        ):
+            yield f"{pointer}/{key}/{name}", sub
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), Mapping):
+            yield f"{pointer}/{key}", node[key]
+    for i, sub in enumerate(node.get("anyOf") or []):
+        yield f"{pointer}/anyOf/{i}", sub
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield ref
+        for key, value in node.items():
+            if key in ("properties", "$defs") and isinstance(value, Mapping):
+                for sub in value.values():
+                    yield from _refs(sub)
+            elif key in ("items", "additionalProperties") or (
+                key == "anyOf" and isinstance(value, list)
+            ):
+                for sub in value if isinstance(value, list) else [value]:
+                    yield from _refs(sub)
+
+
+def _has_cycle(schema: Mapping[str, Any]) -> bool:
+    defs = schema.get("$defs") or {}
+    graph = {
+        name: {r.rsplit("/", 1)[-1] for r in _refs(sub) if r.startswith("#/$defs/")}
+        for name, sub in defs.items()
+    }
+    if any(r == "#" for r in _refs({k: v for k, v in schema.items() if k != "$defs"})) or any(
+        "#" in set(_refs(sub)) for sub in defs.values()
+    ):
+        return True
+    state: dict[str, int] = {}
+
+    def visit(name: str) -> bool:
+        if state.get(name) == 1:
+            return True
+        if state.get(name) == 2:
+            return False
+        state[name] = 1
+        if any(visit(n) for n in graph.get(name, ()) if n in graph):
+            return True
+        state[name] = 2
+        return False
+
+    return any(visit(name) for name in graph)
+
+
+def check_schema(schema: Any, rules: SubsetRules) -> tuple[str, ...]:
+    """Every place where ``schema`` breaks ``rules``, as ``"<pointer>: <problem>"`` strings."""
+    problems: list[str] = []
+    if not isinstance(schema, Mapping):
+        return ("(root): the parameters schema must be an object",)
+    root_type = "OBJECT" if rules.openapi else "object"
+    if schema.get("type") != root_type or "anyOf" in schema:
+        problems.append(f"(root): must be a plain schema of type {root_type!r}, not a union")
+    if not rules.refs and ("$defs" in schema or any(True for _ in _refs(schema))):
+        problems.append("(root): $ref/$defs are not supported; inline them")
+    if not rules.recursion and _has_cycle(schema):
+        problems.append("(root): recursive schemas are not supported")
+    total_properties = 0
+    enum_values = 0
+    stack: list[tuple[str, Any, int]] = [("", schema, 0)]
+    while stack:
+        pointer, node, depth = stack.pop()
+        where = pointer or "(root)"
+        if not isinstance(node, Mapping):
+            problems.append(f"{where}: a schema must be an object, got {node!r}")
+            continue
+        allowed = rules.keywords | ({"$defs"} if pointer == "" and rules.refs else set())
+        unknown = sorted(set(node) - allowed)
+        if unknown:
+            problems.append(f"{where}: unsupported keyword(s) {', '.join(unknown)}")
+        if "$ref" in node and not rules.ref_siblings and len(node) > 1:
+            problems.append(f"{where}: keywords beside $ref are not supported")
+        kind = node.get("type")
+        kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
+        valid_types = GEMINI_TYPES if rules.openapi else _JSON_TYPES
+        for k in kinds:
+            if k not in valid_types:
+                problems.append(f"{where}: unknown type {k!r}")
+        if rules.openapi and isinstance(kind, list):
+            problems.append(f"{where}: type must be a single type, not a list (use nullable)")
+        if "format" in node and rules.formats is not None and node["format"] not in rules.formats:
+            problems.append(f"{where}: format {node['format']!r} is not supported")
+        if "enum" in node:
+            values = node["enum"]
+            enum_values += len(values) if isinstance(values, list) else 0
+            if rules.openapi and not all(isinstance(v, str) for v in values):
+                problems.append(f"{where}: enum values must be strings")
+        if (
+            rules.max_min_items is not None
+            and isinstance(node.get("minItems"), int)
+            and node["minItems"] > rules.max_min_items
+        ):
+            problems.append(f"{where}: minItems above {rules.max_min_items} is not supported")
+        is_object = "object" in kinds or "OBJECT" in kinds or "properties" in node
+        if is_object:
+            props = node.get("properties") or {}
+            total_properties += len(props)
+            required = node.get("required") or []
+            if any(r not in props for r in required):
+                problems.append(f"{where}: required names a property that is not defined")
+            if rules.all_required and set(required) != set(props):
+                problems.append(f"{where}: every property must be listed in required")
+            if rules.closed_objects and node.get("additionalProperties") is not False:
+                problems.append(f"{where}: additionalProperties must be false")
+        if rules.max_depth is not None and depth > rules.max_depth:
+            problems.append(f"{where}: nested deeper than {rules.max_depth} levels")
+        for child_pointer, child in _children(node, pointer):
+            stack.append((child_pointer, child, depth + (1 if is_object else 0)))
+    if rules.max_properties is not None and total_properties > rules.max_properties:
+        problems.append(f"(root): {total_properties} properties, more than {rules.max_properties}")
+    if rules.max_enum_values is not None and enum_values > rules.max_enum_values:
+        problems.append(f"(root): {enum_values} enum values, more than {rules.max_enum_values}")
+    return tuple(problems)
+
+
+NAME_PATTERNS = {
+    "openai": re.compile(r"^[A-Za-z0-9_-]{1,64}$"),
+    "anthropic": re.compile(r"^[A-Za-z0-9_-]{1,64}$"),
+    "gemini": re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$"),
+    "mcp": re.compile(r"^[A-Za-z0-9_.-]{1,128}$"),
+}
