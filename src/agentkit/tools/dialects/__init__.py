@@ -1,6 +1,6 @@
 """Schema dialects: compile one tool contract into each provider's tool definition, and decode calls back.
 
-A :class:`SchemaDialect` turns a :class:`~agentkit.tools.ToolContract` into a :class:`CompiledTool`: the
+A `SchemaDialect` turns a `agentkit.tools.ToolContract` into a `CompiledTool`: the
 provider-ready ``definition``, the compiled ``schema``, the ``warnings`` (what had to change, and why), and
 ``decode`` / ``encode`` between the model's arguments and canonical ones. Compiles are cached per
 (contract fingerprint, dialect).
@@ -8,7 +8,7 @@ provider-ready ``definition``, the compiled ``schema``, the ``warnings`` (what h
 Built-in dialects: ``canonical``, ``openai-strict``, ``openai``, ``openai-auto``, ``anthropic``,
 ``anthropic-strict``, ``gemini`` and ``mcp``.
 
-Example:
+Examples:
     >>> from agentkit import tool
     >>> from agentkit.tools.dialects import get_dialect
     >>> @tool

@@ -45,7 +45,7 @@ class DialectWarning:
         pointer: JSON pointer into the canonical input schema (``""`` is the root).
         message: What was changed and why, for a human.
 
-    Example:
+    Examples:
         >>> w = DialectWarning("moved-to-description", "/properties/code/minLength", "not supported")
         >>> str(w)
         'moved-to-description at /properties/code/minLength: not supported'
@@ -81,7 +81,7 @@ class CompiledTool:
         decoder: Maps arguments in dialect form back to canonical arguments (identity by default).
         encoder: The inverse of ``decoder`` (canonical arguments to dialect form).
 
-    Example:
+    Examples:
         >>> from agentkit import tool
         >>> from agentkit.tools.dialects import get_dialect
         >>> @tool
@@ -111,7 +111,7 @@ class CompiledTool:
         ``None`` (some providers send it for tools without parameters) decodes to ``{}``. Values whose shape does
         not match the compiled schema are passed through unchanged, so validation reports them to the model.
 
-        Example:
+        Examples:
             >>> CompiledTool("canonical", "t", "t", {}, {}).decode(None)
             {}
         """
@@ -124,11 +124,11 @@ class CompiledTool:
         return self.decoder(dict(arguments))
 
     def encode(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        """Turn canonical arguments into this dialect's form (the inverse of :meth:`decode`).
+        """Turn canonical arguments into this dialect's form (the inverse of `decode`).
 
         Useful to replay recorded calls to a different provider and to test the round trip.
 
-        Example:
+        Examples:
             >>> CompiledTool("canonical", "t", "t", {}, {}).encode({"a": 1})
             {'a': 1}
         """
@@ -138,7 +138,7 @@ class CompiledTool:
 class CacheInfo(NamedTuple):
     """Statistics of the compile cache.
 
-    Example:
+    Examples:
         >>> info = compile_cache_info()
         >>> info.maxsize >= info.size
         True
@@ -182,7 +182,7 @@ _CACHE = _LRU(DEFAULT_CACHE_SIZE)
 def compile_cache_info() -> CacheInfo:
     """Hits, misses and size of the process-wide compile cache.
 
-    Example:
+    Examples:
         >>> isinstance(compile_cache_info().hits, int)
         True
     """
@@ -193,7 +193,7 @@ def compile_cache_info() -> CacheInfo:
 def clear_compile_cache(*, maxsize: int | None = None) -> None:
     """Empty the compile cache and reset its counters, optionally changing its size.
 
-    Example:
+    Examples:
         >>> clear_compile_cache()
         >>> compile_cache_info().size
         0
@@ -217,10 +217,10 @@ def wire_name(name: str, *, allowed: str = "A-Za-z0-9_-", max_length: int = 64) 
     Characters outside ``allowed`` (a regex character-class body) become ``_``. A name longer than
     ``max_length`` keeps its first characters and ends with ``_`` plus 8 hex digits of its SHA-256, so
     distinct long names stay distinct. Names that already fit are returned unchanged. Two different names
-    can map to the same wire name (``a.b`` and ``a_b``); :class:`WireNames` resolves such collisions for a
+    can map to the same wire name (``a.b`` and ``a_b``); `WireNames` resolves such collisions for a
     set of tools and maps back.
 
-    Example:
+    Examples:
         >>> wire_name("math.factorial")
         'math_factorial'
         >>> wire_name("spotify.play", allowed="A-Za-z0-9_.:-")
@@ -236,15 +236,15 @@ def wire_name(name: str, *, allowed: str = "A-Za-z0-9_-", max_length: int = 64) 
 class WireNames:
     """A reversible mapping between contract names and provider-safe wire names for one set of tools.
 
-    Each name maps with :func:`wire_name`. When several names map to the same wire name, every one of them
+    Each name maps with `wire_name`. When several names map to the same wire name, every one of them
     gets a suffix of ``_`` plus 6 hex digits of the SHA-256 of its original name, so the result does not depend
     on the order of the tools.
 
     Args:
         names: Contract names of the tools exposed together.
-        mapper: The per-name mapping (a dialect's ``wire_name`` method, or :func:`wire_name`).
+        mapper: The per-name mapping (a dialect's ``wire_name`` method, or `wire_name`).
 
-    Example:
+    Examples:
         >>> names = WireNames(["math.factorial", "math_factorial", "search"])
         >>> names.wire("search")
         'search'
@@ -283,11 +283,11 @@ class WireNames:
 class SchemaDialect(ABC):
     """Compiles tool contracts into one provider's schema dialect. Subclass it for a new target.
 
-    A subclass sets ``name`` and implements :meth:`build`; :meth:`compile` adds the cache (keyed by the
-    contract's fingerprint, the dialect class and :attr:`cache_key`) and runs :meth:`check_subset` on every
+    A subclass sets ``name`` and implements `build`; `compile` adds the cache (keyed by the
+    contract's fingerprint, the dialect class and `cache_key`) and runs `check_subset` on every
     fresh result, refusing to return a schema the target would reject.
 
-    Example:
+    Examples:
         >>> from agentkit import ToolContract
         >>> class Upper(SchemaDialect):
         ...     name = "upper"
@@ -333,7 +333,7 @@ class SchemaDialect(ABC):
     def compile_all(self, contracts: Iterable[ToolContract]) -> list[CompiledTool]:
         """Compile several contracts (each one cached on its own).
 
-        Example:
+        Examples:
             >>> from agentkit import ToolContract
             >>> c = ToolContract(name="ping", input_schema={"type": "object", "properties": {}})
             >>> [t.wire_name for t in get_dialect("openai").compile_all([c])]
@@ -361,9 +361,9 @@ _DIALECTS: dict[str, SchemaDialect] = {}
 
 
 def register_dialect(dialect: SchemaDialect, *, replace: bool = False) -> SchemaDialect:
-    """Make ``dialect`` available to :func:`get_dialect` under its ``name``.
+    """Make ``dialect`` available to `get_dialect` under its ``name``.
 
-    Example:
+    Examples:
         >>> from agentkit.tools.dialects import OpenAIDialect
         >>> register_dialect(OpenAIDialect(strict=True), replace=True).name
         'openai-strict'
@@ -381,7 +381,7 @@ def register_dialect(dialect: SchemaDialect, *, replace: bool = False) -> Schema
 def available_dialects() -> tuple[str, ...]:
     """Names of the registered dialects, sorted.
 
-    Example:
+    Examples:
         >>> available_dialects()[:4]
         ('anthropic', 'anthropic-strict', 'canonical', 'gemini')
     """
@@ -394,7 +394,7 @@ def get_dialect(name: str | SchemaDialect) -> SchemaDialect:
     Raises:
         ValueError: No dialect has that name (the message suggests the closest one).
 
-    Example:
+    Examples:
         >>> get_dialect("gemini").name
         'gemini'
         >>> get_dialect("opnai")

@@ -30,7 +30,7 @@ def bfcl_to_json_schema(parameters: Mapping[str, Any]) -> dict[str, Any]:
     Returns:
         A new JSON Schema dict; the input is not modified.
 
-    Example:
+    Examples:
         >>> bfcl_to_json_schema({"type": "dict", "properties": {"x": {"type": "float"}, "v": {"type": "any"}},
         ...                      "required": ["x"]})
         {'type': 'object', 'properties': {'x': {'type': 'number'}, 'v': {}}, 'required': ['x']}

@@ -135,7 +135,7 @@ def _permissive(schema: dict[str, Any]) -> dict[str, Any]:
 class CanonicalDialect(SchemaDialect):
     """The contract's own JSON Schema 2020-12, unchanged: for storage, diffs and JSON-Schema-native peers.
 
-    Example:
+    Examples:
         >>> from agentkit import ToolContract
         >>> c = ToolContract(name="math.add", input_schema={"type": "object", "properties": {"a": {"type": "number"}}})
         >>> CanonicalDialect().compile(c).definition["name"]
@@ -168,7 +168,7 @@ class OpenAIDialect(SchemaDialect):
     Args:
         strict: ``True``, ``False`` or ``"auto"``.
 
-    Example:
+    Examples:
         >>> from agentkit import tool
         >>> @tool
         ... def tag(labels: dict[str, int]) -> None:
@@ -278,7 +278,7 @@ class AnthropicDialect(SchemaDialect):
     schema follows that subset: ``additionalProperties: false`` on every object, no recursion, no numeric or
     length constraints, ``minItems`` only 0 or 1 (the rest moved into descriptions).
 
-    Example:
+    Examples:
         >>> from agentkit import tool
         >>> @tool
         ... def ping(host: str) -> str:
@@ -345,7 +345,7 @@ class GeminiDialect(SchemaDialect):
     enum values are sent as strings and decoded back, type lists become ``nullable``, maps become key/value
     lists, and every keyword outside Gemini's ``Schema`` object is moved into the description.
 
-    Example:
+    Examples:
         >>> from typing import Literal
         >>> from agentkit import tool
         >>> @tool
@@ -404,7 +404,7 @@ class MCPDialect(SchemaDialect):
     Schemas stay canonical JSON Schema 2020-12 (MCP's default dialect). ``outputSchema`` is included only when
     the output is an object schema, as MCP requires (otherwise a warning says why it was left out).
 
-    Example:
+    Examples:
         >>> from agentkit import tool, ToolAnnotations
         >>> @tool(annotations=ToolAnnotations(read_only=True))
         ... def now() -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The schema compiler shared by the restrictive dialects (OpenAI strict, Anthropic strict, Gemini).
 
 It walks the canonical JSON Schema once, produces the dialect's schema, a codec tree (how to decode the model's
-arguments back), and the warnings. Every rule lives here, parametrised by a :class:`Profile`.
+arguments back), and the warnings. Every rule lives here, parametrised by a `Profile`.
 """
 
 from __future__ import annotations
