@@ -22,7 +22,7 @@ TEST_DEPS = [
     "inline-snapshot>=0.13",
     "pyyaml>=6",
 ]
-TYPE_DEPS = ["mypy>=1.13", "types-jsonschema", *TEST_DEPS]
+TYPE_DEPS = ["mypy>=1.13", "types-jsonschema", "types-PyYAML", *TEST_DEPS]
 LINT_DEPS = ["ruff>=0.8"]
 DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
 BENCH_DEPS = ["pydantic-ai-slim", "openai-agents", "langchain-core", "mcp"]

@@ -19,7 +19,7 @@ def test_python_example_runs_and_shows_a_repair_hint(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert '["AF1234"]' in result.stdout
-    assert '"did_you_mean"' not in result.stdout or "destination" in result.stdout
+    assert '"did_you_mean":"destination"' in result.stdout
     assert '"error":"invalid_arguments"' in result.stdout
 
 

@@ -78,8 +78,10 @@ class ToolCallPart(_Frozen):
 
     @property
     def arguments_are_json(self) -> bool:
-        """Whether ``arguments`` parses as a JSON object (a model or a cut stream may produce broken JSON; the
-        tool's validation then sends the model a repair hint)."""
+        """Whether ``arguments`` parses as a JSON object.
+
+        A model or a cut stream may produce broken JSON; the tool's validation then sends the model a repair hint.
+        """
         import json
 
         try:

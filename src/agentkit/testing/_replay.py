@@ -122,12 +122,13 @@ def load_cassette(path: str | Path) -> Cassette:
 
 
 def sse_from_chunks(lines: Iterable[str], *, with_event_names: bool = False) -> bytes:
-    """Frame bare JSON chunks (``*.stream-chunks.jsonl``) as an SSE body; optionally add ``event:`` lines named after
-    each chunk's ``type`` (Anthropic, OpenAI Responses).
+    r"""Frame bare JSON chunks (``*.stream-chunks.jsonl``) as an SSE body.
+
+    With ``with_event_names``, add ``event:`` lines named after each chunk's ``type`` (Anthropic, OpenAI Responses).
 
     Examples:
         >>> sse_from_chunks(['{"type":"ping"}'], with_event_names=True)
-        b'event: ping\\ndata: {"type":"ping"}\\n\\n'
+        b'event: ping\ndata: {"type":"ping"}\n\n'
     """
     out = []
     for line in lines:

@@ -27,6 +27,7 @@ from agentkit.tools._docstrings import ParsedDocstring, parse_docstring
 from agentkit.tools._function import FunctionTool, tool
 from agentkit.tools._jsonschema import JsonSchemaTool
 from agentkit.tools._semver import Version, VersionRange, parse_version
+from agentkit.tools._sensitive import MASK, Sensitive, mask_arguments
 from agentkit.tools.dialects import (
     AnthropicDialect,
     CanonicalDialect,
@@ -38,28 +39,26 @@ from agentkit.tools.dialects import (
     SchemaDialect,
     get_dialect,
 )
-from agentkit.tools._sensitive import MASK, Sensitive, mask_arguments
 
 __all__ = (
     "DEFAULT_MAX_ARGUMENT_BYTES",
+    "DEFAULT_MAX_RETRIES",
+    "GENERIC_FAILURE",
+    "MASK",
     "AnthropicDialect",
     "CanonicalDialect",
     "CompiledTool",
     "DialectWarning",
-    "GeminiDialect",
-    "MCPDialect",
-    "OpenAIDialect",
-    "SchemaDialect",
-    "get_dialect",
-    "DEFAULT_MAX_RETRIES",
-    "GENERIC_FAILURE",
-    "MASK",
     "FunctionTool",
+    "GeminiDialect",
     "JSONSchema",
     "JsonSchemaTool",
+    "MCPDialect",
+    "OpenAIDialect",
     "OutcomeStatus",
     "ParsedDocstring",
     "RunContext",
+    "SchemaDialect",
     "Sensitive",
     "Tool",
     "ToolAnnotations",
@@ -67,6 +66,7 @@ __all__ = (
     "ToolOutcome",
     "Version",
     "VersionRange",
+    "get_dialect",
     "mask_arguments",
     "parse_docstring",
     "parse_version",
