@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib
 import importlib.metadata
 import json
 import os
@@ -55,6 +56,8 @@ TARGETS = (
 )
 
 SCENARIOS = ("async", "sync", "invalid", "define", "import")
+# Opt-in scenarios with their own modules and tables, run only when named in --only (about a minute each).
+EXTRA_SCENARIOS = {"dialects": "bench_dialects", "providers": "bench_providers"}
 
 TITLES = {
     "async": "async tool, valid arguments (raw JSON -> result text)",
@@ -214,13 +217,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         metavar="LIST",
-        help=f"comma-separated scenarios to run (default: all of {','.join(SCENARIOS)})",
+        help=f"comma-separated scenarios to run (default: all of {','.join(SCENARIOS)}; "
+        f"opt-in: {','.join(EXTRA_SCENARIOS)})",
     )
     args = parser.parse_args(argv)
     chosen = tuple(s.strip() for s in args.only.split(",")) if args.only else SCENARIOS
-    unknown = set(chosen) - set(SCENARIOS)
+    unknown = set(chosen) - set(SCENARIOS) - set(EXTRA_SCENARIOS)
     if unknown:
-        parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {','.join(SCENARIOS)}")
+        parser.error(
+            f"unknown scenario(s) {sorted(unknown)}; "
+            f"choose from {','.join((*SCENARIOS, *EXTRA_SCENARIOS))}"
+        )
 
     # Seconds per in-process scenario, and import rounds (peers' imports only in the full run).
     duration = 2.5 if args.quick else 26.0
@@ -257,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
         "scenarios": {},
     }
     for scenario in chosen:
+        if scenario in EXTRA_SCENARIOS:
+            module = importlib.import_module(EXTRA_SCENARIOS[scenario])
+            report["scenarios"][scenario] = module.run(quick=args.quick)
+            continue
         if scenario in ("async", "sync", "invalid"):
             rows = _run_async_scenario(scenario, contenders, duration)
         elif scenario == "define":

@@ -16,7 +16,9 @@ def test_python_example_runs_and_shows_a_repair_hint(tmp_path: Path) -> None:
     assert blocks, "the README should show a Python example"
     script = tmp_path / "readme_example.py"
     script.write_text(blocks[0], encoding="utf-8")
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert '["AF1234"]' in result.stdout
     assert '"did_you_mean":"destination"' in result.stdout

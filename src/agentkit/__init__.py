@@ -38,7 +38,9 @@ if TYPE_CHECKING:
     from agentkit._clock import Clock, SystemClock
     from agentkit.events import Event, EventEmitter
     from agentkit.messages import Message, Usage
+    from agentkit.prompts import Prompt, PromptRegistry
     from agentkit.registry import Registry, Toolset
+    from agentkit.runtime import Agent, BudgetExceeded, Limits, RunResult
     from agentkit.tools import (
         FunctionTool,
         JsonSchemaTool,
@@ -54,20 +56,26 @@ if TYPE_CHECKING:
 __version__ = "0.1.0.dev0"
 
 __all__ = (
+    "Agent",
     "AgentkitError",
     "AgentkitSignal",
     "ApprovalRequired",
+    "BudgetExceeded",
     "Clock",
     "Event",
     "EventEmitter",
     "FunctionTool",
     "InvalidToolArguments",
     "JsonSchemaTool",
+    "Limits",
     "Message",
+    "Prompt",
+    "PromptRegistry",
     "Registry",
     "RetryWithFeedback",
     "RunContext",
     "RunError",
+    "RunResult",
     "Sensitive",
     "SystemClock",
     "Tool",
@@ -84,12 +92,18 @@ __all__ = (
 )
 
 _LAZY = {
+    "Agent": "agentkit.runtime",
+    "BudgetExceeded": "agentkit.exceptions",
+    "Limits": "agentkit.runtime",
+    "RunResult": "agentkit.runtime",
     "Clock": "agentkit._clock",
     "SystemClock": "agentkit._clock",
     "Event": "agentkit.events",
     "EventEmitter": "agentkit.events",
     "Message": "agentkit.messages",
     "Usage": "agentkit.messages",
+    "Prompt": "agentkit.prompts",
+    "PromptRegistry": "agentkit.prompts",
     "Registry": "agentkit.registry",
     "Toolset": "agentkit.registry",
     "FunctionTool": "agentkit.tools",

@@ -39,14 +39,27 @@ if TYPE_CHECKING:
 
 __all__ = (
     "SCHEMA_VERSION",
+    "ApprovalRequested",
+    "ApprovalResolved",
     "BaseEvent",
+    "BudgetExceededEvent",
     "Event",
     "EventEmitter",
     "EventSink",
+    "ModelFailed",
+    "ModelRequested",
+    "ModelResponded",
+    "OutputRejected",
+    "PromptRendered",
+    "RouteChosen",
+    "RunFinished",
+    "RunStarted",
     "ToolArgumentsRejected",
+    "ToolCallCancelled",
     "ToolCallFailed",
     "ToolCallStarted",
     "ToolCallSucceeded",
+    "UnknownToolCalled",
     "parse_event",
 )
 
@@ -147,8 +160,245 @@ class ToolArgumentsRejected(BaseEvent):
     max_retries: int = Field(ge=0)
 
 
+class RunStarted(BaseEvent):
+    """An agent run started (or resumed after an approval pause).
+
+    Examples:
+        >>> from agentkit.events import RunStarted
+        >>> RunStarted.model_fields["type"].default
+        'run.started'
+    """
+
+    type: Literal["run.started"] = "run.started"
+    agent: str
+    provider: str
+    model: str | None = None
+    output_type: str
+    resumed: bool = False
+    tool_names: list[str] = Field(default_factory=list)
+
+
+class RunFinished(BaseEvent):
+    """An agent run ended: ``status`` says how; ``usage`` is the run's token total so far.
+
+    ``output`` is a short summary of the final output (at most 200 characters), never the raw payload.
+
+    Examples:
+        >>> from agentkit.events import RunFinished
+        >>> RunFinished.model_fields["type"].default
+        'run.finished'
+    """
+
+    type: Literal["run.finished"] = "run.finished"
+    status: Literal["completed", "paused", "failed", "cancelled"]
+    steps: int = Field(ge=0)
+    tool_calls: int = Field(ge=0)
+    usage: dict[str, int] = Field(default_factory=dict)
+    output: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+
+
+class ModelRequested(BaseEvent):
+    """A request is about to go to the model (no message content, only its shape).
+
+    Examples:
+        >>> from agentkit.events import ModelRequested
+        >>> ModelRequested.model_fields["type"].default
+        'model.requested'
+    """
+
+    type: Literal["model.requested"] = "model.requested"
+    step: int = Field(ge=1)
+    provider: str
+    model: str | None = None
+    messages: int = Field(ge=0)
+    tool_names: list[str] = Field(default_factory=list)
+    output_mode: Literal["text", "native", "tool"] = "text"
+    timeout_s: float | None = None
+    stream: bool = False
+
+
+class ModelResponded(BaseEvent):
+    """The model answered: finish reason, usage and the shape of the answer, never the raw payload.
+
+    Examples:
+        >>> from agentkit.events import ModelResponded
+        >>> ModelResponded.model_fields["type"].default
+        'model.responded'
+    """
+
+    type: Literal["model.responded"] = "model.responded"
+    step: int = Field(ge=1)
+    model: str | None = None
+    finish_reason: str
+    usage: dict[str, int] = Field(default_factory=dict)
+    tool_calls: list[str] = Field(default_factory=list)
+    text_chars: int = Field(ge=0, default=0)
+    duration_s: float = Field(ge=0, default=0.0)
+
+
+class ModelFailed(BaseEvent):
+    """The model call raised (a provider error, a timeout...); the run ends unless something retries it.
+
+    Examples:
+        >>> from agentkit.events import ModelFailed
+        >>> ModelFailed.model_fields["type"].default
+        'model.failed'
+    """
+
+    type: Literal["model.failed"] = "model.failed"
+    step: int = Field(ge=1)
+    error_type: str
+    error_message: str
+
+
+class UnknownToolCalled(BaseEvent):
+    """The model called a tool that is not offered; it gets a repair hint listing the tools it may call.
+
+    Examples:
+        >>> from agentkit.events import UnknownToolCalled
+        >>> UnknownToolCalled.model_fields["type"].default
+        'tool.unknown'
+    """
+
+    type: Literal["tool.unknown"] = "tool.unknown"
+    tool_name: str
+    tool_call_id: str | None = None
+    did_you_mean: str | None = None
+    attempt: int = Field(ge=1)
+
+
+class ToolCallCancelled(BaseEvent):
+    """A tool call was cancelled or never ran (the run was cancelled, hit a limit or stopped first).
+
+    The model's history still gets a result for the call, saying so.
+
+    Examples:
+        >>> from agentkit.events import ToolCallCancelled
+        >>> ToolCallCancelled.model_fields["type"].default
+        'tool.call.cancelled'
+    """
+
+    type: Literal["tool.call.cancelled"] = "tool.call.cancelled"
+    tool_name: str
+    tool_call_id: str | None = None
+    reason: str
+
+
+class OutputRejected(BaseEvent):
+    """The model's final output did not match the output type; it gets a repair hint.
+
+    Examples:
+        >>> from agentkit.events import OutputRejected
+        >>> OutputRejected.model_fields["type"].default
+        'output.rejected'
+    """
+
+    type: Literal["output.rejected"] = "output.rejected"
+    issues: list[dict[str, Any]] = Field(default_factory=list)
+    attempt: int = Field(ge=1)
+    max_retries: int = Field(ge=0)
+
+
+class BudgetExceededEvent(BaseEvent):
+    """A run limit was reached (steps, tokens, tool calls, retries, deadline); the run stops.
+
+    Examples:
+        >>> from agentkit.events import BudgetExceededEvent
+        >>> BudgetExceededEvent.model_fields["type"].default
+        'budget.exceeded'
+    """
+
+    type: Literal["budget.exceeded"] = "budget.exceeded"
+    limit: str
+    maximum: float
+    used: float
+
+
+class ApprovalRequested(BaseEvent):
+    """A tool call needs a human's approval: the run pauses.
+
+    Examples:
+        >>> from agentkit.events import ApprovalRequested
+        >>> ApprovalRequested.model_fields["type"].default
+        'approval.requested'
+    """
+
+    type: Literal["approval.requested"] = "approval.requested"
+    tool_name: str
+    tool_call_id: str
+    reason: str | None = None
+
+
+class ApprovalResolved(BaseEvent):
+    """A human approved or rejected a paused tool call.
+
+    Examples:
+        >>> from agentkit.events import ApprovalResolved
+        >>> ApprovalResolved.model_fields["type"].default
+        'approval.resolved'
+    """
+
+    type: Literal["approval.resolved"] = "approval.resolved"
+    tool_name: str
+    tool_call_id: str
+    approved: bool
+    reason: str | None = None
+
+
+class RouteChosen(BaseEvent):
+    """A router picked a route for the input.
+
+    Examples:
+        >>> from agentkit.events import RouteChosen
+        >>> RouteChosen.model_fields["type"].default
+        'route.chosen'
+    """
+
+    type: Literal["route.chosen"] = "route.chosen"
+    router: str
+    route: str
+    method: Literal["rule", "classifier", "default"]
+
+
+class PromptRendered(BaseEvent):
+    """A prompt was rendered: enough to trace any answer back to the exact prompt text.
+
+    It carries the names of the prompt's variables, never their values (they may be personal or secret).
+
+    Examples:
+        >>> from agentkit.events import PromptRendered
+        >>> PromptRendered.model_fields["type"].default
+        'prompt.rendered'
+    """
+
+    type: Literal["prompt.rendered"] = "prompt.rendered"
+    prompt_name: str
+    prompt_version: str
+    content_hash: str
+    variables: list[str]
+    message_count: int
+
+
 Event = Annotated[
-    ToolCallStarted | ToolCallSucceeded | ToolCallFailed | ToolArgumentsRejected,
+    ToolCallStarted
+    | ToolCallSucceeded
+    | ToolCallFailed
+    | ToolArgumentsRejected
+    | RunStarted
+    | RunFinished
+    | ModelRequested
+    | ModelResponded
+    | ModelFailed
+    | UnknownToolCalled
+    | ToolCallCancelled
+    | OutputRejected
+    | BudgetExceededEvent
+    | ApprovalRequested
+    | ApprovalResolved
+    | RouteChosen
+    | PromptRendered,
     Field(discriminator="type"),
 ]
 """Any event; ``type`` tells them apart."""

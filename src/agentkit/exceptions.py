@@ -14,8 +14,17 @@ AgentkitError
 │   │   ├── ToolNotFoundError      no registered tool matches a name / version range
 │   │   └── PluginLoadError        an ``agentkit.tools`` entry point failed to load
 │   ├── SchemaCompileError         a tool's schema cannot be expressed in a provider's dialect
+│   ├── PromptError                a prompt was misused
+│   │   ├── PromptDefinitionError  a template, its variables, name or version is unusable
+│   │   ├── PromptRenderError      the variables given to render() do not validate (never echoes values)
+│   │   ├── PromptNotFoundError    no registered prompt matches a name / version requirement
+│   │   ├── PromptLifecycleError   an illegal lifecycle transition
+│   │   └── PromptCollisionError   a name and version registered twice with different content
 │   └── MissingExtraError          an optional extra is not installed (with the pip line)
 └── RunError                       run time: the model, a tool or the world misbehaved
+    ├── BudgetExceeded             a run limit was reached (steps, tokens, tool calls, deadline)
+    ├── RunRetriesExhausted        the model kept making bad tool calls past the run's budget
+    ├── OutputRetriesExhausted     the final output kept failing validation
     ├── ProviderError              a model API call failed (``retryable`` says if trying again may help)
     │   ├── RateLimited            429: slow down (``retry_after`` seconds when the provider said)
     │   ├── Overloaded             529 / overloaded: the provider is busy
@@ -57,7 +66,7 @@ Examples:
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 __all__ = (
     "AgentkitError",
@@ -65,14 +74,24 @@ __all__ = (
     "ApprovalRequired",
     "ArgumentIssue",
     "AuthenticationFailed",
+    "BudgetExceeded",
     "ContextWindowExceeded",
     "InvalidRequest",
     "InvalidToolArguments",
+    "LimitName",
     "MalformedResponse",
     "MissingExtraError",
     "ModelNotFound",
+    "OutputRetriesExhausted",
     "Overloaded",
     "PluginLoadError",
+    "PromptCollisionError",
+    "PromptDefinitionError",
+    "PromptError",
+    "PromptLifecycleError",
+    "PromptNotFoundError",
+    "PromptRenderError",
+    "PromptVariableIssue",
     "ProviderConnectionError",
     "ProviderError",
     "ProviderTimeout",
@@ -81,6 +100,7 @@ __all__ = (
     "RegistryError",
     "RetryWithFeedback",
     "RunError",
+    "RunRetriesExhausted",
     "SchemaCompileError",
     "ToolCollisionError",
     "ToolDefinitionError",
@@ -819,3 +839,358 @@ class ApprovalRequired(AgentkitSignal):
     def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.details = dict(details or {})
+
+
+# --------------------------------------------------------------------------------------------- run limits
+
+LimitName = Literal[
+    "max_steps", "input_tokens", "output_tokens", "total_tokens", "tool_calls", "deadline"
+]
+"""The run limits `BudgetExceeded` can name."""
+
+
+class BudgetExceeded(RunError):
+    """A run limit was reached; the run stopped before doing more work.
+
+    Attributes:
+        limit: Which limit (``"max_steps"``, ``"input_tokens"``, ``"output_tokens"``, ``"total_tokens"``,
+            ``"tool_calls"``, ``"deadline"``).
+        maximum: The configured limit (seconds for ``"deadline"``).
+        used: How much had been used when the run stopped.
+
+    Examples:
+        >>> from agentkit.runtime import BudgetExceeded
+        >>> err = BudgetExceeded(limit="total_tokens", maximum=1000, used=1250)
+        >>> print(err)
+        run limit 'total_tokens' exceeded: used 1250, limit 1000
+        >>> err.limit
+        'total_tokens'
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("limit", "maximum", "used")
+
+    def __init__(self, *, limit: LimitName, maximum: float, used: float) -> None:
+        super().__init__(f"run limit {limit!r} exceeded: used {used:g}, limit {maximum:g}")
+        self.limit: LimitName = limit
+        self.maximum = maximum
+        self.used = used
+
+
+class RunRetriesExhausted(RunError):
+    """The model made more bad tool calls in one run than the run's retry budget allows.
+
+    Unlike `agentkit.exceptions.ToolRetriesExhausted` (one tool's budget), this counts every invalid call,
+    unknown tool and retry request across all tools.
+
+    Attributes:
+        max_retries: The run's budget.
+        tool_name: The tool of the last bad call.
+        last_error: What was wrong with the last bad call, i.e. what the model kept doing.
+
+    Examples:
+        >>> from agentkit.runtime import RunRetriesExhausted
+        >>> print(RunRetriesExhausted(max_retries=3, tool_name="serch", last_error="unknown tool 'serch'"))
+        the model made more than 3 bad tool calls in this run; last: serch: unknown tool 'serch'
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("max_retries", "tool_name", "last_error")
+
+    def __init__(self, *, max_retries: int, tool_name: str, last_error: str) -> None:
+        super().__init__(
+            f"the model made more than {max_retries} bad tool calls in this run; "
+            f"last: {tool_name}: {last_error}"
+        )
+        self.max_retries = max_retries
+        self.tool_name = tool_name
+        self.last_error = last_error
+
+
+class OutputRetriesExhausted(RunError):
+    """The model's final output kept failing validation against the agent's output type.
+
+    Attributes:
+        max_retries: How many repairs the model was given.
+        last_error: What was wrong with the last output.
+
+    Examples:
+        >>> from agentkit.runtime import OutputRetriesExhausted
+        >>> print(OutputRetriesExhausted(max_retries=1, last_error="price: Field required"))
+        the model's output did not match the output type after 1 repair attempt(s); last problem: price: Field required
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("max_retries", "last_error")
+
+    def __init__(self, *, max_retries: int, last_error: str) -> None:
+        super().__init__(
+            f"the model's output did not match the output type after {max_retries} repair "
+            f"attempt(s); last problem: {last_error}"
+        )
+        self.max_retries = max_retries
+        self.last_error = last_error
+
+
+# --------------------------------------------------------------------------------------------- prompts
+
+
+def _prompt_did_you_mean(suggestions: tuple[str, ...]) -> str:
+    return (
+        ("; did you mean " + " or ".join(repr(s) for s in suggestions) + "?") if suggestions else ""
+    )
+
+
+class PromptError(UsageError):
+    """Base class of every error raised by `agentkit.prompts`.
+
+    Attributes:
+        prompt: The prompt's name, when known.
+
+    Examples:
+        >>> from agentkit.exceptions import UsageError
+        >>> from agentkit.prompts import PromptError, PromptRenderError
+        >>> issubclass(PromptRenderError, PromptError), issubclass(PromptError, UsageError)
+        (True, True)
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("message", "prompt")
+
+    def __init__(self, message: str, *, prompt: str | None = None) -> None:
+        super().__init__(message)
+        self.prompt = prompt
+
+    def __str__(self) -> str:
+        return f"prompt {self.prompt!r}: {self.message}" if self.prompt else self.message
+
+
+class PromptDefinitionError(PromptError):
+    """A prompt cannot be built: a template or the name, version or variables type is unusable.
+
+    A template may refer to an undeclared variable, use forbidden syntax or leave a section open. Raised when the `agentkit.prompts.Prompt` is created, never later.
+
+    Attributes:
+        prompt: The prompt being defined, when known.
+        template: Which template failed (``"system"``, ``"user"``, ``"messages[0]"``), when it is a template.
+        line: 1-based line of the offending placeholder in that template.
+        column: 1-based column of the offending placeholder.
+        suggestions: Close declared names ("did you mean"), for unknown variables and fields.
+
+    Examples:
+        >>> from agentkit.prompts import PromptDefinitionError
+        >>> print(PromptDefinitionError("unknown variable 'nme'", prompt="greet", template="user", line=1,
+        ...                             column=7, suggestions=("name",)))
+        prompt 'greet', user template, line 1, column 7: unknown variable 'nme'; did you mean 'name'?
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = (
+        "message",
+        "prompt",
+        "template",
+        "line",
+        "column",
+        "suggestions",
+    )
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        prompt: str | None = None,
+        template: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        suggestions: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, prompt=prompt)
+        self.template = template
+        self.line = line
+        self.column = column
+        self.suggestions = tuple(suggestions)
+
+    def __str__(self) -> str:
+        where = []
+        if self.prompt:
+            where.append(f"prompt {self.prompt!r}")
+        if self.template:
+            where.append(f"{self.template} template")
+        if self.line is not None:
+            where.append(f"line {self.line}, column {self.column}")
+        text = self.message + _prompt_did_you_mean(self.suggestions)
+        return f"{', '.join(where)}: {text}" if where else text
+
+
+class PromptVariableIssue(NamedTuple):
+    """One problem with the variables given to a prompt: which variable, and what is wrong.
+
+    ``variable`` is a dotted path for nested fields (``orders[0].total``). It never contains the variable's value.
+
+    Examples:
+        >>> from agentkit.prompts import PromptVariableIssue
+        >>> PromptVariableIssue("customer_name", "is missing").variable
+        'customer_name'
+    """
+
+    variable: str
+    problem: str
+
+
+class PromptRenderError(PromptError):
+    """The variables given to `agentkit.prompts.Prompt.render` are missing, of the wrong type, or do not fit.
+
+    "Do not fit" means a value that does not suit the section using it (``{#each}`` over something that is not a
+    list).
+
+    Raised before anything is rendered, so no model is ever called with a half-filled prompt. The message names the
+    prompt and every bad variable, and never contains a value (prompt variables may be sensitive).
+
+    Attributes:
+        prompt: The prompt's name.
+        version: The prompt's version.
+        issues: Every problem found, in the order pydantic reported them.
+
+    Examples:
+        >>> from agentkit.prompts import PromptRenderError, PromptVariableIssue
+        >>> err = PromptRenderError(prompt="support", version="1.0.0",
+        ...                         issues=(PromptVariableIssue("customer_name", "is missing"),))
+        >>> print(err)
+        cannot render prompt 'support' 1.0.0: variable 'customer_name' is missing
+        >>> err.variables
+        ('customer_name',)
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("prompt", "version", "issues")
+
+    def __init__(
+        self, *, prompt: str, version: str, issues: tuple[PromptVariableIssue, ...]
+    ) -> None:
+        issues = tuple(PromptVariableIssue(*issue) for issue in issues)
+        details = "; ".join(
+            f"variable {i.variable!r} {i.problem}" if i.variable else i.problem for i in issues
+        )
+        super().__init__(f"cannot render prompt {prompt!r} {version}: {details}", prompt=prompt)
+        self.version = version
+        self.issues = issues
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The variables with a problem, in order."""
+        return tuple(issue.variable for issue in self.issues)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PromptNotFoundError(PromptError, LookupError):
+    """No registered prompt matches the requested name and version requirement.
+
+    Attributes:
+        name: The name that was looked up.
+        version: The requirement (``"active"``, ``"^1"``, ``"1.2.0"``), if one was given.
+        suggestions: Close registered names ("did you mean").
+        detail: Why nothing matched, when the name exists (e.g. which versions are retired or drafts).
+
+    Examples:
+        >>> from agentkit.prompts import PromptNotFoundError
+        >>> print(PromptNotFoundError(name="suport", suggestions=("support",)))
+        no prompt named 'suport' is registered; did you mean 'support'?
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("name", "version", "suggestions", "detail")
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        version: str | None = None,
+        suggestions: tuple[str, ...] = (),
+        detail: str = "",
+    ) -> None:
+        if version is None:
+            msg = f"no prompt named {name!r} is registered"
+        else:
+            msg = f"no version of prompt {name!r} matches {version!r}"
+        msg += _prompt_did_you_mean(tuple(suggestions))
+        if detail:
+            msg += f" ({detail})"
+        super().__init__(msg, prompt=name)
+        self.name = name
+        self.version = version
+        self.suggestions = tuple(suggestions)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PromptLifecycleError(PromptError):
+    """A lifecycle transition that is not allowed, such as retiring the active version or reviving a retired one.
+
+    Legal transitions: draft → active, draft → retired, active → deprecated, deprecated → active (a rollback),
+    deprecated → retired. Retired is final.
+
+    Attributes:
+        name: The prompt's name.
+        version: The version whose state was to change.
+        state: Its current state.
+        target: The state that was requested.
+
+    Examples:
+        >>> from agentkit.prompts import PromptLifecycleError
+        >>> print(PromptLifecycleError(name="support", version="1.0.0", state="active", target="retired"))
+        prompt 'support' 1.0.0 is active and cannot become retired; allowed from active: deprecated
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("name", "version", "state", "target")
+
+    _ALLOWED: ClassVar[dict[str, tuple[str, ...]]] = {
+        "draft": ("active", "retired"),
+        "active": ("deprecated",),
+        "deprecated": ("active", "retired"),
+        "retired": (),
+    }
+
+    def __init__(self, *, name: str, version: str, state: str, target: str) -> None:
+        allowed = ", ".join(self._ALLOWED.get(state, ())) or "nothing (retired is final)"
+        super().__init__(
+            f"prompt {name!r} {version} is {state} and cannot become {target}; allowed from {state}: {allowed}",
+            prompt=name,
+        )
+        self.name = name
+        self.version = version
+        self.state = state
+        self.target = target
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PromptCollisionError(PromptError):
+    """A prompt name and version is already registered with different content.
+
+    A published version is immutable: change the text, bump the version.
+
+    Attributes:
+        name: The prompt's name.
+        version: The version registered twice.
+        existing_hash: Content hash of the registered prompt.
+        new_hash: Content hash of the newcomer.
+
+    Examples:
+        >>> from agentkit.prompts import PromptCollisionError
+        >>> print(PromptCollisionError(name="support", version="1.0.0", existing_hash="sha256:aa", new_hash="sha256:bb"))
+        prompt 'support' 1.0.0 is already registered with different content (sha256:aa, now sha256:bb); bump the version
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("name", "version", "existing_hash", "new_hash")
+
+    def __init__(self, *, name: str, version: str, existing_hash: str, new_hash: str) -> None:
+        super().__init__(
+            f"prompt {name!r} {version} is already registered with different content "
+            f"({existing_hash}, now {new_hash}); bump the version",
+            prompt=name,
+        )
+        self.name = name
+        self.version = version
+        self.existing_hash = existing_hash
+        self.new_hash = new_hash
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,486 @@
+"""The provider interface: requests, responses, stream events, capability profiles and the ``Provider`` ABC."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentkit.messages import (
+    Message,
+    Part,
+    ReasoningPart,
+    RefusalPart,
+    TextPart,
+    ToolCallPart,
+    Usage,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping, Sequence
+    from types import TracebackType
+
+    from agentkit.tools._contract import ToolContract
+
+__all__ = (
+    "FinishReason",
+    "ModelProfile",
+    "ModelRequest",
+    "ModelResponse",
+    "ModelSettings",
+    "NamedToolChoice",
+    "OutputFormat",
+    "Provider",
+    "ReasoningDelta",
+    "ResponseBuilder",
+    "StreamDone",
+    "StreamEvent",
+    "TextDelta",
+    "ToolCallDelta",
+    "ToolChoice",
+)
+
+FinishReason = Literal[
+    "stop", "length", "tool_calls", "content_filter", "refusal", "error", "other"
+]
+"""Why the model stopped, the same on every provider. ``raw_finish_reason`` keeps the provider's own word."""
+
+
+@dataclass(frozen=True)
+class NamedToolChoice:
+    """Force the model to call this one tool.
+
+    Examples:
+        >>> NamedToolChoice("get_weather").name
+        'get_weather'
+    """
+
+    name: str
+
+
+ToolChoice = Literal["auto", "none", "required"] | NamedToolChoice
+"""``"auto"`` (the model decides), ``"none"``, ``"required"`` (some tool), or one named tool."""
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """Ask for a final answer that matches a JSON Schema (the provider's native structured output).
+
+    Examples:
+        >>> OutputFormat(name="answer", schema={"type": "object", "properties": {"x": {"type": "integer"}}}).strict
+        True
+    """
+
+    name: str
+    schema: Mapping[str, Any]
+    description: str | None = None
+    strict: bool = True
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Sampling and request settings; ``None`` leaves the provider's default.
+
+    ``extra_body`` is merged into the request body verbatim (provider-specific options, passed explicitly),
+    ``extra_headers`` into the HTTP headers.
+
+    Examples:
+        >>> ModelSettings(temperature=0.2, max_tokens=256).max_tokens
+        256
+    """
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    parallel_tool_calls: bool | None = None
+    timeout: float | None = None
+    extra_body: Mapping[str, Any] = field(default_factory=dict)
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """One request to a model, in provider-neutral terms.
+
+    Tools are given as contracts: each adapter compiles them to its provider's schema dialect (cached) and maps
+    the names and arguments of the calls that come back to canonical ones.
+
+    Examples:
+        >>> from agentkit.messages import Message
+        >>> request = ModelRequest(messages=[Message.user("hi")], tool_choice="none")
+        >>> request.tool_choice
+        'none'
+    """
+
+    messages: Sequence[Message]
+    tools: Sequence[ToolContract] = ()
+    tool_choice: ToolChoice = "auto"
+    output: OutputFormat | None = None
+    settings: ModelSettings = field(default_factory=ModelSettings)
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """What a model (behind a given API) supports, so adapters never guess from model-name prefixes.
+
+    Attributes:
+        dialect: Schema dialect tools are compiled to (``"openai-strict"``, ``"openai-auto"``, ``"openai"``,
+            ``"anthropic"``, ``"gemini"``...).
+        strict_tools: Whether the API enforces strict tool schemas.
+        parallel_tool_calls: Whether the ``parallel_tool_calls`` setting is accepted.
+        tool_choice: The ``tool_choice`` values accepted (``"named"`` for one named tool).
+        stream_usage: Whether usage can be requested in streams (``stream_options.include_usage``).
+        system_role: How system prompts are sent: ``"system"`` or ``"developer"`` messages, or ``"top-level"``
+            (Anthropic ``system``, Gemini ``systemInstruction``).
+        reasoning: Whether the model reasons (thinking), and ``reasoning_field`` the response field that carries
+            it on OpenAI-compatible servers (``"reasoning_content"``, ``"reasoning"``).
+        json_schema_output: Whether the API has a native JSON-Schema output mode.
+        seed: Whether ``seed`` is accepted.
+
+    Examples:
+        >>> ModelProfile().tool_choice >= {"auto", "none"}
+        True
+    """
+
+    dialect: str = "openai"
+    strict_tools: bool = False
+    parallel_tool_calls: bool = True
+    tool_choice: frozenset[str] = frozenset({"auto", "none", "required", "named"})
+    stream_usage: bool = True
+    system_role: Literal["system", "developer", "top-level"] = "system"
+    reasoning: bool = False
+    reasoning_field: str | None = None
+    json_schema_output: bool = True
+    seed: bool = True
+
+
+class ModelResponse(BaseModel):
+    """A model's answer, normalised: parts, finish reason, usage, and the raw payload for debugging.
+
+    ``raw`` is kept for debugging only: it is excluded from serialization, ``repr`` and events.
+
+    Examples:
+        >>> from agentkit.messages import TextPart, Usage
+        >>> response = ModelResponse(parts=(TextPart(text="Hi!"),), finish_reason="stop", provider="openai",
+        ...                          usage=Usage(input_tokens=3, output_tokens=2))
+        >>> response.text, response.message.role
+        ('Hi!', 'assistant')
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    parts: tuple[Part, ...] = ()
+    finish_reason: FinishReason = "stop"
+    raw_finish_reason: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    model: str | None = None
+    response_id: str | None = None
+    provider: str
+    raw: Any = Field(default=None, exclude=True, repr=False)
+
+    @property
+    def text(self) -> str:
+        """All text parts joined."""
+        return "".join(p.text for p in self.parts if isinstance(p, TextPart))
+
+    @property
+    def tool_calls(self) -> tuple[ToolCallPart, ...]:
+        """The tool calls, in order."""
+        return tuple(p for p in self.parts if isinstance(p, ToolCallPart))
+
+    @property
+    def message(self) -> Message:
+        """The answer as an assistant message, ready to append to the conversation."""
+        return Message(role="assistant", parts=self.parts)
+
+
+# --------------------------------------------------------------------------------------------- streaming
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A piece of answer text.
+
+    Examples:
+        >>> TextDelta("Hel").text
+        'Hel'
+    """
+
+    text: str
+    kind: ClassVar[str] = "text-delta"
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of reasoning ("thinking") text.
+
+    Examples:
+        >>> ReasoningDelta("compare").text
+        'compare'
+    """
+
+    text: str
+    kind: ClassVar[str] = "reasoning-delta"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A fragment of a tool call.
+
+    ``index`` says which call (in order of appearance), ``arguments`` is the new piece of the raw argument text;
+    ``id`` and ``name`` are set on the fragment that first carries them.
+
+    Examples:
+        >>> ToolCallDelta(index=0, id="call_1", name="search", arguments='{"q"').index
+        0
+    """
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+    kind: ClassVar[str] = "tool-call-delta"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamDone:
+    """The last event of every stream: the complete response, as ``complete()`` would have returned it.
+
+    Examples:
+        >>> StreamDone(ModelResponse(provider="openai")).response.provider
+        'openai'
+    """
+
+    response: ModelResponse
+    kind: ClassVar[str] = "done"
+
+
+StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | StreamDone
+"""Everything a stream yields; it always ends with exactly one ``StreamDone``."""
+
+
+class ResponseBuilder:
+    """Assembles a ``ModelResponse`` from pieces, in order: adapters feed it whole parts or stream fragments.
+
+    Text and reasoning fragments that follow each other merge into one part; tool calls are keyed (by whatever
+    the adapter uses: an id, an index, a block number) so fragments of parallel calls interleave safely.
+
+    Examples:
+        >>> b = ResponseBuilder(provider="openai")
+        >>> b.add_text("Hel"); b.add_text("lo")
+        >>> b.tool_call("k0", id="call_1", name="search"); b.tool_arguments("k0", '{"q":'); b.tool_arguments("k0", '"x"}')
+        >>> r = b.build(finish_reason="tool_calls")
+        >>> r.text, r.tool_calls[0].arguments
+        ('Hello', '{"q":"x"}')
+    """
+
+    def __init__(self, *, provider: str) -> None:
+        self.provider = provider
+        self._items: list[Any] = []  # [kind, payload] in order of appearance
+        self._calls: dict[Any, dict[str, Any]] = {}
+        self.usage = Usage()
+        self.model: str | None = None
+        self.response_id: str | None = None
+
+    def add_text(self, text: str) -> None:
+        """Append answer text."""
+        if not text:
+            return
+        if self._items and self._items[-1][0] == "text":
+            self._items[-1][1].append(text)
+        else:
+            self._items.append(["text", [text]])
+
+    def add_refusal(self, text: str) -> None:
+        """Append refusal text."""
+        if self._items and self._items[-1][0] == "refusal":
+            self._items[-1][1].append(text)
+        else:
+            self._items.append(["refusal", [text]])
+
+    def add_reasoning(
+        self,
+        text: str = "",
+        *,
+        signature: str | None = None,
+        encrypted: str | None = None,
+        id: str | None = None,
+        new_block: bool = False,
+    ) -> None:
+        """Append reasoning text (and provider state); consecutive reasoning merges unless ``new_block``."""
+        if not new_block and self._items and self._items[-1][0] == "reasoning":
+            block = self._items[-1][1]
+        else:
+            block = {"text": [], "signature": None, "encrypted": None, "id": None}
+            self._items.append(["reasoning", block])
+        if text:
+            block["text"].append(text)
+        if signature is not None:
+            block["signature"] = (block["signature"] or "") + signature
+        if encrypted is not None:
+            block["encrypted"] = encrypted
+        if id is not None:
+            block["id"] = id
+
+    def has_call(self, key: Any) -> bool:
+        """Whether a tool call with this key was started."""
+        return key in self._calls
+
+    def tool_call(
+        self,
+        key: Any,
+        *,
+        id: str | None = None,
+        name: str | None = None,
+        arguments: str | None = None,
+        provider_details: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Start a tool call (or update its id / name / details); ``arguments`` replaces any so far."""
+        call = self._calls.get(key)
+        if call is None:
+            call = {"id": None, "name": None, "args": [], "details": None}
+            self._calls[key] = call
+            self._items.append(["call", call])
+        if id:
+            call["id"] = id
+        if name:
+            call["name"] = name
+        if arguments is not None:
+            call["args"] = [arguments]
+        if provider_details:
+            call["details"] = {**(call["details"] or {}), **provider_details}
+
+    def tool_arguments(self, key: Any, fragment: str) -> None:
+        """Append a fragment of a tool call's raw argument text."""
+        if key not in self._calls:
+            self.tool_call(key)
+        if fragment:
+            self._calls[key]["args"].append(fragment)
+
+    def build(
+        self,
+        *,
+        finish_reason: FinishReason,
+        raw_finish_reason: str | None = None,
+        raw: Any = None,
+        name_map: Mapping[str, Any] | None = None,
+    ) -> ModelResponse:
+        """The response.
+
+        ``name_map`` maps wire names to objects with ``name`` and ``decode`` (compiled tools), so tool calls come
+        back under their canonical names with canonical arguments.
+        """
+        parts: list[Part] = []
+        for kind, payload in self._items:
+            if kind == "text":
+                parts.append(TextPart(text="".join(payload)))
+            elif kind == "refusal":
+                parts.append(RefusalPart(text="".join(payload)))
+            elif kind == "reasoning":
+                parts.append(
+                    ReasoningPart(
+                        text="".join(payload["text"]),
+                        signature=payload["signature"],
+                        encrypted=payload["encrypted"],
+                        id=payload["id"],
+                        provider=self.provider,
+                    )
+                )
+            else:
+                parts.append(self._call_part(payload, len(parts), name_map))
+        return ModelResponse(
+            parts=tuple(parts),
+            finish_reason=finish_reason,
+            raw_finish_reason=raw_finish_reason,
+            usage=self.usage,
+            model=self.model,
+            response_id=self.response_id,
+            provider=self.provider,
+            raw=raw,
+        )
+
+    def _call_part(
+        self, call: dict[str, Any], position: int, name_map: Mapping[str, Any] | None
+    ) -> ToolCallPart:
+        name = call["name"] or ""
+        arguments = "".join(call["args"]).strip() or "{}"
+        compiled = name_map.get(name) if name_map else None
+        if compiled is not None:
+            name = compiled.name
+            arguments = decode_arguments(compiled, arguments)
+        return ToolCallPart(
+            id=call["id"] or f"call_{position}",
+            name=name,
+            arguments=arguments,
+            provider_details=call["details"],
+        )
+
+
+def decode_arguments(compiled: Any, arguments: str) -> str:
+    """Map raw dialect arguments to canonical JSON text; broken JSON is kept verbatim for the repair loop."""
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        return arguments
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        return arguments
+    try:
+        decoded = compiled.decode(value)
+    except Exception:  # a shape the dialect cannot map: let validation explain it to the model
+        return arguments
+    return json.dumps(decoded, ensure_ascii=False, separators=(",", ":"))
+
+
+# --------------------------------------------------------------------------------------------- the ABC
+
+
+class Provider(ABC):
+    """A model API behind one small interface. Adapters subclass it; users call it.
+
+    ``complete`` returns the whole answer; ``stream`` yields deltas and ends with one ``StreamDone`` holding the
+    same response ``complete`` would have returned. Errors are raised from the ``ProviderError`` tree, already
+    translated at the boundary; adapters never retry (that is ``agentkit.resilience``'s job).
+
+    Examples:
+        >>> from agentkit.providers import Provider
+        >>> Provider.__abstractmethods__ == frozenset({"complete", "stream"})
+        True
+    """
+
+    system: str = "unknown"
+    """The provider's name as OpenTelemetry's ``gen_ai.system`` spells it (``openai``, ``anthropic``...)."""
+
+    model: str
+    profile: ModelProfile
+
+    @abstractmethod
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Send the request and return the whole answer."""
+
+    @abstractmethod
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        """Send the request and yield the answer as it arrives, ending with ``StreamDone``."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook: providers without resources keep this no-op
+        """Release network resources (the HTTP client, when the provider created it)."""
+
+    async def __aenter__(self) -> Provider:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model={getattr(self, 'model', None)!r})"

@@ -1,0 +1,941 @@
+"""Anthropic Messages (``POST /v1/messages``) over plain httpx.
+
+The adapter speaks the Messages wire format both ways:
+
+* **Request.** System messages become the top-level ``system`` string (wherever they appear); consecutive
+  messages of the same role are merged, because Anthropic requires user and assistant turns to alternate; tool
+  results travel as ``tool_result`` blocks in a *user* message (before any text, as the API requires); tool calls
+  become ``tool_use`` blocks whose ``input`` is an object; Anthropic's own thinking blocks are sent back verbatim,
+  signature unchanged, in the place they came in (reasoning from other providers is dropped); tool-call ids from
+  other providers are remapped to ids Anthropic accepts, identically for the call and its result.
+* **Response.** ``text``, ``tool_use``, ``thinking`` (with its ``signature``) and ``redacted_thinking`` blocks map to
+  neutral parts; other blocks (server tools such as ``server_tool_use`` and ``*_tool_result``) are kept as opaque
+  state and sent back unchanged; usage is normalised (``input_tokens`` counts cached tokens too).
+* **Stream.** ``content_block_*`` events are assembled per ``index``; ``message_delta`` usage is cumulative and
+  replaces, never adds to, what came before. ``StreamDone`` holds exactly what `AnthropicProvider.complete` would
+  have returned for the same message, because both go through the same parser.
+
+Choices worth knowing:
+
+* ``max_tokens`` is required by Anthropic: `DEFAULT_MAX_TOKENS` (4096) is sent when ``ModelSettings.max_tokens``
+  is unset.
+* ``seed`` is ignored: the Messages API has none.
+* Extended thinking is switched on through ``ModelSettings.extra_body`` (``{"thinking": {"type": "enabled",
+  "budget_tokens": 2048}}``); ``extra_body`` is merged into the body last, verbatim.
+* ``OutputFormat`` is served by a forced *output tool*: a tool named after the format whose input schema is the
+  requested schema, with ``tool_choice`` forcing it. Its call comes back as a text part holding the JSON answer
+  (text the model wrote before it is dropped from the parts; ``raw`` keeps it). With thinking enabled Anthropic
+  refuses forced tool choice, so the choice falls back to ``auto``.
+* A recorded tool call whose arguments are not a JSON object (a model's broken JSON) is sent back as
+  ``{"_raw_arguments": "<the text>"}``: ``input`` must be an object, and keeping the text lets the model see what
+  it sent next to the repair hint in the tool result. Empty arguments are sent as ``{}``.
+
+Examples:
+    >>> import anyio, httpx
+    >>> from agentkit.messages import Message
+    >>> from agentkit.providers import ModelRequest
+    >>> from agentkit.testing._replay import ReplayTransport
+    >>> replay = ReplayTransport.from_bodies([(200, {"id": "msg_1", "type": "message", "role": "assistant",
+    ...     "model": "claude-sonnet-4-5", "content": [{"type": "text", "text": "Paris."}],
+    ...     "stop_reason": "end_turn", "usage": {"input_tokens": 9, "cache_read_input_tokens": 3,
+    ...     "output_tokens": 2}})])
+    >>> provider = AnthropicProvider("claude-sonnet-4-5", api_key="sk-test",
+    ...                              http_client=httpx.AsyncClient(transport=replay.mock()))
+    >>> response = anyio.run(provider.complete, ModelRequest(messages=[
+    ...     Message.system("Be brief."), Message.user("Capital of France?")]))
+    >>> response.text, response.finish_reason, response.usage.input_tokens, response.usage.cache_read_tokens
+    ('Paris.', 'stop', 12, 3)
+    >>> body = replay.requests[0]["json"]
+    >>> body["system"], body["max_tokens"], replay.requests[0]["headers"]["anthropic-version"]
+    ('Be brief.', 4096, '2023-06-01')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from agentkit.exceptions import ProviderError, RateLimited, UsageError
+from agentkit.messages import (
+    Message,
+    Part,
+    ReasoningPart,
+    RefusalPart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+    Usage,
+)
+from agentkit.providers._base import (
+    FinishReason,
+    ModelProfile,
+    ModelRequest,
+    ModelResponse,
+    NamedToolChoice,
+    ReasoningDelta,
+    ResponseBuilder,
+    StreamDone,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+)
+from agentkit.providers._http import HttpProvider
+from agentkit.tools._contract import ToolContract
+from agentkit.tools.dialects import get_dialect
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping, Sequence
+
+    import httpx
+
+    from agentkit.tools.dialects import CompiledTool
+
+__all__ = (
+    "ANTHROPIC_VERSION",
+    "DEFAULT_MAX_TOKENS",
+    "AnthropicProvider",
+    "anthropic_profile",
+)
+
+ANTHROPIC_VERSION = "2023-06-01"
+"""The ``anthropic-version`` header sent with every request."""
+
+DEFAULT_MAX_TOKENS = 4096
+"""``max_tokens`` sent when ``ModelSettings.max_tokens`` is unset (Anthropic requires the field)."""
+
+_THINKING_PREFIXES = (
+    "claude-3-7-sonnet",
+    "claude-sonnet-4",
+    "claude-opus-4",
+    "claude-haiku-4-5",
+)
+"""Models with extended thinking (Anthropic's "extended thinking" model list, 2025)."""
+
+_STOP_REASONS: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "refusal",
+    "pause_turn": "other",
+}
+
+_ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+"""HTTP status of each documented error type, for errors that arrive inside a 200 stream."""
+
+_VALID_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_INVALID_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+_OPAQUE = "anthropic-block:"
+"""``ReasoningPart.id`` prefix marking a content block kept verbatim (server tools and other unknown blocks)."""
+_CUT = "the stream ended before message_stop (connection cut or truncated body)"
+
+
+def anthropic_profile(model: str) -> ModelProfile:
+    """The capability profile of an Anthropic model.
+
+    Tools use the ``anthropic`` dialect, the system prompt is top-level, every ``tool_choice`` is accepted, and
+    ``reasoning`` is set for the models with extended thinking.
+
+    Examples:
+        >>> anthropic_profile("claude-sonnet-4-5").reasoning, anthropic_profile("claude-3-5-haiku-latest").reasoning
+        (True, False)
+        >>> anthropic_profile("claude-haiku-4-5").system_role
+        'top-level'
+    """
+    return ModelProfile(
+        dialect="anthropic",
+        strict_tools=False,
+        parallel_tool_calls=True,
+        tool_choice=frozenset({"auto", "none", "required", "named"}),
+        stream_usage=True,
+        system_role="top-level",
+        reasoning=model.startswith(_THINKING_PREFIXES),
+        json_schema_output=False,
+        seed=False,
+    )
+
+
+# --------------------------------------------------------------------------------------------- helpers
+
+
+class _RawJSON(str):
+    """Streamed tool input that is not a JSON object: kept verbatim for the repair loop."""
+
+    __slots__ = ()
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _usage(raw: Any) -> Usage:
+    """Anthropic usage to agentkit usage: ``input_tokens`` there excludes cache reads and writes; here it counts them."""
+    if not isinstance(raw, dict):
+        return Usage()
+    read = _int(raw.get("cache_read_input_tokens"))
+    write = _int(raw.get("cache_creation_input_tokens"))
+    return Usage(
+        input_tokens=_int(raw.get("input_tokens")) + read + write,
+        output_tokens=_int(raw.get("output_tokens")),
+        cache_read_tokens=read,
+        cache_write_tokens=write,
+    )
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _wire_id(raw: str) -> str:
+    """An id Anthropic accepts (``^[a-zA-Z0-9_-]+$``), deterministic for a given foreign id."""
+    if _VALID_ID.fullmatch(raw) and len(raw) <= 64:
+        return raw
+    clean = _INVALID_ID_CHARS.sub("_", raw)[:40]
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:12]
+    return f"toolu_{clean}_{digest}" if clean else f"toolu_{digest}"
+
+
+def _thinking_enabled(extra_body: Mapping[str, Any]) -> bool:
+    thinking = extra_body.get("thinking")
+    return isinstance(thinking, dict) and thinking.get("type") not in (None, "disabled")
+
+
+@dataclass
+class _Ids:
+    """Maps tool-call ids to Anthropic ids across one conversation: calls and their results stay paired.
+
+    Ids are not assumed unique (OpenRouter upstreams reuse ``"0"``): a repeated id gets a fresh wire id, and each
+    result pairs with the oldest call of that id not yet answered.
+    """
+
+    used: set[str] = field(default_factory=set)
+    pending: dict[str, deque[str]] = field(default_factory=dict)
+
+    def call(self, raw: str) -> str:
+        base = _wire_id(raw)
+        wire, n = base, 1
+        while wire in self.used:
+            n += 1
+            wire = f"{base}_{n}"
+        self.used.add(wire)
+        self.pending.setdefault(raw, deque()).append(wire)
+        return wire
+
+    def result(self, raw: str) -> str:
+        queue = self.pending.get(raw)
+        if queue:
+            return queue.popleft()
+        return _wire_id(raw)
+
+
+@dataclass(frozen=True)
+class _Tools:
+    """The compiled tools of one request: by wire name, plus the forced output tool when there is one."""
+
+    by_wire: dict[str, CompiledTool]
+    output: CompiledTool | None = None
+
+
+# --------------------------------------------------------------------------------------------- the provider
+
+
+class AnthropicProvider(HttpProvider):
+    """Anthropic Messages over plain httpx (no SDK): ``complete`` and ``stream``, typed errors, normalised usage.
+
+    Tools are compiled with the profile's dialect (``anthropic``; use a profile with ``dialect="anthropic-strict"``
+    for strict tool use) and calls come back under their canonical names with canonical arguments. Nothing here
+    retries: that is ``agentkit.resilience``'s job.
+
+    Args:
+        model: The model name (``"claude-sonnet-4-5"``).
+        api_key: The key, sent as ``x-api-key``; ``ANTHROPIC_API_KEY`` when omitted. Held as a secret.
+        base_url: API root (default ``https://api.anthropic.com``).
+        http_client: An ``httpx.AsyncClient`` to use (the caller keeps owning it).
+        profile: Overrides the capability profile.
+        timeout: Default timeout for every call.
+        clock: Where ``Retry-After`` dates and rate-limit reset times are compared to.
+
+    Examples:
+        >>> provider = AnthropicProvider("claude-sonnet-4-5", api_key="sk-ant-secret")
+        >>> provider
+        AnthropicProvider(model='claude-sonnet-4-5', base_url='https://api.anthropic.com', api_key='***')
+        >>> provider.profile.dialect, provider.profile.reasoning
+        ('anthropic', True)
+    """
+
+    system: str = "anthropic"
+    default_base_url: ClassVar[str] = "https://api.anthropic.com"
+    api_key_env: ClassVar[str | None] = "ANTHROPIC_API_KEY"
+    path: ClassVar[str] = "/v1/messages"
+
+    def default_profile(self, model: str) -> ModelProfile:
+        """The profile of an Anthropic model (see `anthropic_profile`).
+
+        Examples:
+            >>> AnthropicProvider("claude-3-5-haiku-latest", api_key="k").profile.reasoning
+            False
+        """
+        return anthropic_profile(model)
+
+    def auth_headers(self) -> dict[str, str]:
+        """The ``x-api-key`` header (Anthropic does not take a bearer token).
+
+        Examples:
+            >>> sorted(AnthropicProvider("claude-haiku-4-5", api_key="k").auth_headers())
+            ['x-api-key']
+        """
+        key = self.api_key
+        return {"x-api-key": key} if key else {}
+
+    # ---------------------------------------------------------------------------------- request body
+
+    def build_body(self, request: ModelRequest, *, stream: bool = False) -> dict[str, Any]:
+        """The JSON body for ``request``.
+
+        Raises:
+            UsageError: Two tools share a wire name, ``tool_choice`` names a tool the request does not carry,
+                or asks for a value the profile does not accept.
+
+        Examples:
+            >>> from agentkit.messages import Message
+            >>> from agentkit.providers import ModelSettings
+            >>> body = AnthropicProvider("claude-haiku-4-5", api_key="k").build_body(ModelRequest(
+            ...     messages=[Message.system("Be brief."), Message.user("hi"), Message.user("there")],
+            ...     settings=ModelSettings(temperature=0.2, stop=("END",))))
+            >>> body["system"], body["messages"], body["stop_sequences"], body["max_tokens"]
+            ('Be brief.', [{'role': 'user', 'content': [{'type': 'text', 'text': 'hi'}, {'type': 'text', 'text': 'there'}]}], ['END'], 4096)
+        """
+        return self._build(request, stream=stream)[0]
+
+    def _build(self, request: ModelRequest, *, stream: bool) -> tuple[dict[str, Any], _Tools]:
+        settings = request.settings
+        tools = self._compile(request)
+        body: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": settings.max_tokens
+            if settings.max_tokens is not None
+            else DEFAULT_MAX_TOKENS,
+        }
+        system, messages = self._messages(request.messages, tools)
+        if system is not None:
+            body["system"] = system
+        body["messages"] = messages
+        definitions = [tool.definition for tool in tools.by_wire.values()]
+        if tools.output is not None and request.tool_choice == "none":
+            definitions = []  # "no tools" still has to give the answer in the output shape
+        if tools.output is not None:
+            definitions.append(tools.output.definition)
+        if definitions:
+            body["tools"] = definitions
+        choice = self._tool_choice(request, tools)
+        if choice is not None:
+            body["tool_choice"] = choice
+        if settings.temperature is not None:
+            body["temperature"] = settings.temperature
+        if settings.top_p is not None:
+            body["top_p"] = settings.top_p
+        if settings.stop:
+            body["stop_sequences"] = list(settings.stop)
+        body["stream"] = stream
+        body.update(settings.extra_body)
+        return body, tools
+
+    def _compile(self, request: ModelRequest) -> _Tools:
+        dialect = get_dialect(self.profile.dialect)
+        by_wire: dict[str, CompiledTool] = {}
+        for contract in request.tools:
+            tool = dialect.compile(contract)
+            other = by_wire.get(tool.wire_name)
+            if other is not None and other.name != tool.name:
+                raise UsageError(
+                    f"tools {other.name!r} and {tool.name!r} both map to the wire name {tool.wire_name!r}; "
+                    "rename one of them (or expose them through a prefixed toolset)"
+                )
+            by_wire[tool.wire_name] = tool
+        output = None
+        if request.output is not None:
+            fmt = request.output
+            output = dialect.compile(
+                ToolContract(
+                    name=fmt.name,
+                    description=fmt.description
+                    or "Give your final answer by calling this tool with it.",
+                    input_schema=dict(fmt.schema),
+                )
+            )
+            if output.wire_name in by_wire:
+                raise UsageError(
+                    f"the output format {fmt.name!r} has the same wire name as a tool "
+                    f"({output.wire_name!r}); rename the output format"
+                )
+        return _Tools(by_wire, output)
+
+    def _tool_choice(self, request: ModelRequest, tools: _Tools) -> dict[str, Any] | None:
+        choice = request.tool_choice
+        key = "named" if isinstance(choice, NamedToolChoice) else choice
+        if key not in self.profile.tool_choice:
+            raise UsageError(
+                f"{self.system} ({self.model}) does not accept tool_choice={key!r}; accepted: "
+                + ", ".join(sorted(self.profile.tool_choice))
+            )
+        result: dict[str, Any]
+        if isinstance(choice, NamedToolChoice):
+            wire = next((w for w, t in tools.by_wire.items() if t.name == choice.name), None)
+            if wire is None:
+                known = ", ".join(repr(t.name) for t in tools.by_wire.values()) or "none"
+                raise UsageError(
+                    f"tool_choice names {choice.name!r}, which is not among the request's tools ({known})"
+                )
+            result = {"type": "tool", "name": wire}
+        elif tools.output is not None:
+            if choice == "none" or not tools.by_wire:
+                result = {"type": "tool", "name": tools.output.wire_name}
+            else:
+                result = {"type": "any"}  # a tool or the answer, but never free text
+            if _thinking_enabled(request.settings.extra_body):
+                result = {"type": "auto"}  # Anthropic rejects forced tool use while thinking
+        elif not tools.by_wire:
+            if choice == "required":
+                raise UsageError("tool_choice='required' needs at least one tool in the request")
+            return None
+        elif choice == "auto":
+            result = {"type": "auto"}
+        elif choice == "required":
+            result = {"type": "any"}
+        else:
+            return {"type": "none"}
+        if request.settings.parallel_tool_calls is False:
+            result["disable_parallel_tool_use"] = True
+        return result
+
+    def _messages(
+        self, messages: Sequence[Message], tools: _Tools
+    ) -> tuple[str | None, list[dict[str, Any]]]:
+        by_name = {tool.name: tool for tool in tools.by_wire.values()}
+        dialect = get_dialect(self.profile.dialect)
+        ids = _Ids()
+        system: list[str] = []
+        turns: list[dict[str, Any]] = []
+        for message in messages:
+            if message.role == "system":
+                text = message.text
+                if text:
+                    system.append(text)
+                continue
+            role = "assistant" if message.role == "assistant" else "user"
+            blocks: list[dict[str, Any]] = []
+            for part in message.parts:
+                block = self._block(part, role, by_name, dialect.wire_name, ids)
+                if block is not None:
+                    blocks.append(block)
+            if not blocks:
+                continue
+            if turns and turns[-1]["role"] == role:
+                turns[-1]["content"].extend(blocks)
+            else:
+                turns.append({"role": role, "content": blocks})
+        for turn in turns:
+            if turn["role"] == "user":
+                # tool_result blocks must open the user turn that answers the tool calls
+                content = turn["content"]
+                turn["content"] = [b for b in content if b["type"] == "tool_result"] + [
+                    b for b in content if b["type"] != "tool_result"
+                ]
+        return ("\n\n".join(system) if system else None), turns
+
+    def _block(
+        self,
+        part: Any,
+        role: str,
+        by_name: Mapping[str, CompiledTool],
+        wire_name: Any,
+        ids: _Ids,
+    ) -> dict[str, Any] | None:
+        if isinstance(part, (TextPart, RefusalPart)):
+            return {"type": "text", "text": part.text} if part.text else None
+        if isinstance(part, ToolResultPart):
+            return {
+                "type": "tool_result",
+                "tool_use_id": ids.result(part.tool_call_id),
+                "content": part.content,
+                "is_error": part.is_error,
+            }
+        if role != "assistant":
+            return None
+        if isinstance(part, ToolCallPart):
+            tool = by_name.get(part.name)
+            return {
+                "type": "tool_use",
+                "id": ids.call(part.id),
+                "name": tool.wire_name if tool is not None else str(wire_name(part.name)),
+                "input": self._input(part.arguments, tool),
+            }
+        if isinstance(part, ReasoningPart) and part.provider == self.system:
+            return self._reasoning_block(part)
+        return None
+
+    @staticmethod
+    def _input(arguments: str, tool: CompiledTool | None) -> dict[str, Any]:
+        if not arguments.strip():
+            return {}
+        try:
+            value = json.loads(arguments)
+        except ValueError:
+            return {"_raw_arguments": arguments}
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            return {"_raw_arguments": arguments}
+        if tool is not None:
+            try:
+                return tool.encode(value)
+            except Exception:  # a shape the dialect cannot encode: send what the model sent
+                return value
+        return value
+
+    @staticmethod
+    def _reasoning_block(part: ReasoningPart) -> dict[str, Any] | None:
+        if part.id and part.id.startswith(_OPAQUE) and part.encrypted:
+            try:
+                block = json.loads(part.encrypted)
+            except ValueError:
+                return None
+            return block if isinstance(block, dict) else None
+        if part.signature:
+            return {"type": "thinking", "thinking": part.text, "signature": part.signature}
+        if part.encrypted:
+            return {"type": "redacted_thinking", "data": part.encrypted}
+        return None  # unsigned thinking is rejected by the API: drop it
+
+    # ---------------------------------------------------------------------------------- complete
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Send ``request`` and return the whole answer.
+
+        Raises:
+            ProviderError: A typed error (``RateLimited``, ``Overloaded``, ``InvalidRequest``,
+                ``MalformedResponse``...).
+
+        Examples:
+            >>> import anyio, httpx
+            >>> from agentkit.messages import Message
+            >>> from agentkit.testing._replay import ReplayTransport
+            >>> replay = ReplayTransport.from_bodies([(529, {"type": "error", "error": {
+            ...     "type": "overloaded_error", "message": "Overloaded"}})])
+            >>> provider = AnthropicProvider("claude-haiku-4-5", api_key="k",
+            ...                              http_client=httpx.AsyncClient(transport=replay.mock()))
+            >>> anyio.run(provider.complete, ModelRequest(messages=[Message.user("hi")]))
+            Traceback (most recent call last):
+            agentkit.exceptions.Overloaded: anthropic (claude-haiku-4-5): Overloaded [HTTP 529]
+        """
+        body, tools = self._build(request, stream=False)
+        data = await self.post_json(
+            self.path, body, request=request, headers={"anthropic-version": ANTHROPIC_VERSION}
+        )
+        return self._parse(data, tools)
+
+    def parse_message(
+        self, data: Any, tools: Mapping[str, CompiledTool] | None = None
+    ) -> ModelResponse:
+        """Parse a Messages response body (``tools``: compiled tools by wire name, to map calls back).
+
+        Raises:
+            ProviderError: The body is an error envelope (``{"type": "error", ...}``, mapped to its typed error) or
+                not a Messages response (``MalformedResponse``).
+
+        Examples:
+            >>> p = AnthropicProvider("claude-haiku-4-5", api_key="k")
+            >>> r = p.parse_message({"id": "msg_1", "content": [
+            ...     {"type": "thinking", "thinking": "easy", "signature": "c2ln"},
+            ...     {"type": "tool_use", "id": "toolu_1", "name": "search", "input": {"q": "tea"}}],
+            ...     "stop_reason": "tool_use", "usage": {"input_tokens": 5, "output_tokens": 7}})
+            >>> r.finish_reason, r.tool_calls[0].arguments, r.parts[0].signature
+            ('tool_calls', '{"q":"tea"}', 'c2ln')
+        """
+        return self._parse(data, _Tools(dict(tools or {})))
+
+    def _parse(self, data: Any, tools: _Tools) -> ModelResponse:
+        if not isinstance(data, dict):
+            raise self.malformed(f"expected a JSON object, got {type(data).__name__}")
+        if data.get("type") == "error":
+            raise self._inline_error(data)
+        content = data.get("content")
+        if content is None and "stop_reason" not in data:
+            raise self.malformed(
+                f"not a Messages response (keys: {', '.join(sorted(map(str, data))) or 'none'})"
+            )
+        if content is None:
+            content = []
+        if not isinstance(content, list):
+            raise self.malformed(f"'content' must be a list, got {type(content).__name__}")
+        builder = ResponseBuilder(provider=self.system)
+        builder.model = data.get("model") if isinstance(data.get("model"), str) else None
+        builder.response_id = data.get("id") if isinstance(data.get("id"), str) else None
+        builder.usage = _usage(data.get("usage"))
+        output_wire = tools.output.wire_name if tools.output is not None else None
+        output_text: str | None = None
+        for index, block in enumerate(content):
+            if not isinstance(block, dict):
+                raise self.malformed(f"content block {index} is not an object: {block!r:.100}")
+            kind = block.get("type")
+            if kind == "text":
+                builder.add_text(str(block.get("text") or ""))
+            elif kind == "thinking":
+                builder.add_reasoning(
+                    str(block.get("thinking") or ""),
+                    signature=block.get("signature") or None,
+                    new_block=True,
+                )
+            elif kind == "redacted_thinking":
+                builder.add_reasoning(encrypted=str(block.get("data") or ""), new_block=True)
+            elif kind == "tool_use":
+                arguments = self._arguments(block.get("input"))
+                if output_wire is not None and block.get("name") == output_wire:
+                    assert tools.output is not None  # narrowed with output_wire
+                    output_text = _output_text(tools.output, arguments)
+                    continue
+                builder.tool_call(
+                    index, id=str(block.get("id") or ""), name=str(block.get("name") or "")
+                )
+                builder.tool_arguments(index, arguments)
+            else:
+                # server tools (server_tool_use, web_search_tool_result...) and blocks newer than this adapter:
+                # opaque state the API wants back verbatim in the next request
+                builder.add_reasoning(
+                    encrypted=_compact(block), id=f"{_OPAQUE}{kind}", new_block=True
+                )
+        raw_reason = data.get("stop_reason")
+        raw_reason = raw_reason if isinstance(raw_reason, str) else None
+        finish: FinishReason = _STOP_REASONS.get(raw_reason or "", "other")
+        if finish == "refusal":
+            details = data.get("stop_details")
+            explanation = details.get("explanation") if isinstance(details, dict) else None
+            builder.add_refusal(explanation if isinstance(explanation, str) else "")
+        response = builder.build(
+            finish_reason=finish, raw_finish_reason=raw_reason, raw=data, name_map=tools.by_wire
+        )
+        if output_text is not None:
+            parts: list[Part] = [p for p in response.parts if not isinstance(p, TextPart)]
+            parts.append(TextPart(text=output_text))
+            response = response.model_copy(
+                update={
+                    "parts": tuple(parts),
+                    "finish_reason": "stop" if finish == "tool_calls" else finish,
+                }
+            )
+        return response
+
+    @staticmethod
+    def _arguments(value: Any) -> str:
+        if isinstance(value, _RawJSON):
+            return str(value)
+        if value is None:
+            return "{}"
+        return _compact(value)
+
+    # ---------------------------------------------------------------------------------- errors
+
+    def _inline_error(self, payload: Any) -> ProviderError:
+        """The typed error for an error envelope that arrived with HTTP 200 (a stream ``error`` event)."""
+        error = payload.get("error") if isinstance(payload, dict) else None
+        kind = error.get("type") if isinstance(error, dict) else None
+        status = _ERROR_STATUS.get(kind if isinstance(kind, str) else "", 500)
+        body = payload if isinstance(payload, dict) else {"error": {"message": str(payload)}}
+        return self._error(status, {}, json.dumps(body).encode())
+
+    def _error(self, status: int, headers: Mapping[str, str], content: bytes) -> ProviderError:
+        error = super()._error(status, headers, content)
+        if isinstance(error, RateLimited) and error.retry_after is None:
+            error.retry_after = self._reset_after(headers)
+        return error
+
+    def _reset_after(self, headers: Mapping[str, str]) -> float | None:
+        """Seconds until the exhausted ``anthropic-ratelimit-*`` limit resets (RFC 3339 ``*-reset`` headers)."""
+        lower = {k.lower(): v for k, v in headers.items()}
+        now = self.clock.now()
+        exhausted: list[float] = []
+        every: list[float] = []
+        for name, value in lower.items():
+            if not (name.startswith("anthropic-ratelimit-") and name.endswith("-reset")):
+                continue
+            try:
+                when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            seconds = max(0.0, (when - now).total_seconds())
+            every.append(seconds)
+            if lower.get(name[: -len("reset")] + "remaining", "").strip() == "0":
+                exhausted.append(seconds)
+        if exhausted:
+            return max(exhausted)
+        return min(every) if every else None
+
+    # ---------------------------------------------------------------------------------- stream
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        r"""Send ``request`` and yield deltas as they arrive, then one ``StreamDone``.
+
+        An ``error`` event is raised as its typed error (``overloaded_error`` → ``Overloaded``...) after the deltas
+        already yielded; a stream that ends before ``message_stop`` raises ``MalformedResponse``. ``ping`` and
+        unknown event types are ignored.
+
+        Examples:
+            >>> import anyio, httpx
+            >>> from agentkit.messages import Message
+            >>> from agentkit.testing._replay import ReplayTransport, sse_from_chunks
+            >>> sse = sse_from_chunks([
+            ...     '{"type":"message_start","message":{"id":"msg_1","model":"claude-haiku-4-5","content":[],'
+            ...     '"usage":{"input_tokens":5,"output_tokens":1}}}',
+            ...     '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+            ...     '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}',
+            ...     '{"type":"content_block_stop","index":0}',
+            ...     '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3}}',
+            ...     '{"type":"message_stop"}'], with_event_names=True)
+            >>> replay = ReplayTransport.from_bodies([(200, sse)], content_type="text/event-stream")
+            >>> provider = AnthropicProvider("claude-haiku-4-5", api_key="k",
+            ...                              http_client=httpx.AsyncClient(transport=replay.mock()))
+            >>> async def main():
+            ...     return [e async for e in provider.stream(ModelRequest(messages=[Message.user("hi")]))]
+            >>> events = anyio.run(main)
+            >>> events[0], events[-1].response.text, events[-1].response.usage.output_tokens
+            (TextDelta(text='Hi'), 'Hi', 3)
+        """
+        body, tools = self._build(request, stream=True)
+        async with self.open_stream(
+            self.path, body, request=request, headers={"anthropic-version": ANTHROPIC_VERSION}
+        ) as response:
+            if "json" in response.headers.get("content-type", ""):
+                # a gateway (or the API itself) answered with one JSON body instead of a stream
+                async for event in self._replay_json(response, tools):
+                    yield event
+                return
+            state = _StreamState(self, tools)
+            async for sse in self.sse_events(response):
+                data = sse.data.strip()
+                if not data:
+                    if sse.event == "error":
+                        raise self._inline_error({"error": {"type": "api_error"}})
+                    continue
+                try:
+                    payload = json.loads(data)
+                except ValueError:
+                    if not sse.complete:
+                        raise self.malformed(_CUT) from None
+                    raise self.malformed(f"unreadable stream event: {data[:200]!r}") from None
+                if not isinstance(payload, dict):
+                    raise self.malformed(f"unexpected stream event: {data[:200]!r}")
+                kind = payload.get("type") or sse.event
+                if kind == "error" or sse.event == "error":
+                    raise self._inline_error(payload)
+                for event in state.feed(str(kind), payload):
+                    yield event
+                if state.stopped:
+                    break
+            if not state.stopped:
+                raise self.malformed(_CUT)
+            yield StreamDone(self._parse(state.message(), tools))
+
+    async def _replay_json(
+        self, response: httpx.Response, tools: _Tools
+    ) -> AsyncIterator[StreamEvent]:
+        content = await response.aread()
+        try:
+            data = json.loads(content)
+        except ValueError:
+            raise self.malformed("the stream is a truncated or invalid JSON body") from None
+        result = self._parse(data, tools)
+        calls = 0
+        for part in result.parts:
+            if isinstance(part, TextPart):
+                yield TextDelta(part.text)
+            elif isinstance(part, ReasoningPart) and part.text:
+                yield ReasoningDelta(part.text)
+            elif isinstance(part, ToolCallPart):
+                yield ToolCallDelta(
+                    index=calls, id=part.id, name=part.name, arguments=part.arguments
+                )
+                calls += 1
+        yield StreamDone(result)
+
+
+def _output_text(tool: CompiledTool, arguments: str) -> str:
+    """The output tool's arguments as the canonical JSON answer (verbatim when they are not a JSON object)."""
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        return arguments
+    if not isinstance(value, dict):
+        return arguments
+    try:
+        return _compact(tool.decode(value))
+    except Exception:  # a shape the dialect cannot map: let validation explain it
+        return _compact(value)
+
+
+class _StreamState:
+    """Assembles a streamed message block by block (keyed by ``index``) into the body ``complete`` would get."""
+
+    def __init__(self, provider: AnthropicProvider, tools: _Tools) -> None:
+        self.provider = provider
+        self.tools = tools
+        self.head: dict[str, Any] = {}
+        self.usage: dict[str, Any] = {}
+        self.blocks: dict[int, dict[str, Any]] = {}
+        self.json: dict[int, list[str]] = {}
+        self.call_index: dict[int, int] = {}
+        self.stopped = False
+
+    def feed(self, kind: str, payload: dict[str, Any]) -> list[StreamEvent]:
+        if kind == "message_start":
+            message = payload.get("message")
+            if isinstance(message, dict):
+                self.head = {k: v for k, v in message.items() if k != "content"}
+                if isinstance(message.get("usage"), dict):
+                    self.usage = dict(message["usage"])
+            return []
+        if kind == "content_block_start":
+            return self._start(payload)
+        if kind == "content_block_delta":
+            return self._delta(payload)
+        if kind == "content_block_stop":
+            index = payload.get("index")
+            if isinstance(index, int):
+                self._close(index)
+            return []
+        if kind == "message_delta":
+            delta = payload.get("delta")
+            if isinstance(delta, dict):
+                self.head.update(delta)
+            if isinstance(payload.get("usage"), dict):
+                # cumulative counts: the latest value of each field wins, nothing is added up
+                self.usage.update(payload["usage"])
+            return []
+        if kind == "message_stop":
+            self.stopped = True
+        return []  # ping and event types newer than this adapter
+
+    def _index(self, payload: Mapping[str, Any]) -> int:
+        index = payload.get("index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise self.provider.malformed(f"stream event without a block index: {payload!r:.200}")
+        return index
+
+    def _start(self, payload: dict[str, Any]) -> list[StreamEvent]:
+        index = self._index(payload)
+        block = payload.get("content_block")
+        if not isinstance(block, dict):
+            raise self.provider.malformed(f"content_block_start without a block: {payload!r:.200}")
+        block = dict(block)
+        self.blocks[index] = block
+        kind = block.get("type")
+        events: list[StreamEvent] = []
+        if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
+            self.json[index] = []
+            name = str(block.get("name") or "")
+            output = self.tools.output
+            if kind == "tool_use" and not (output is not None and name == output.wire_name):
+                compiled = self.tools.by_wire.get(name)
+                position = len(self.call_index)
+                self.call_index[index] = position
+                events.append(
+                    ToolCallDelta(
+                        index=position,
+                        id=str(block.get("id") or "") or None,
+                        name=compiled.name if compiled is not None else name,
+                    )
+                )
+        elif kind == "text" and block.get("text"):
+            events.append(TextDelta(str(block["text"])))
+        elif kind == "thinking" and block.get("thinking"):
+            events.append(ReasoningDelta(str(block["thinking"])))
+        return events
+
+    def _delta(self, payload: dict[str, Any]) -> list[StreamEvent]:
+        index = self._index(payload)
+        delta = payload.get("delta")
+        if not isinstance(delta, dict):
+            return []
+        kind = delta.get("type")
+        block = self.blocks.get(index)
+        if block is None:
+            if kind == "text_delta":
+                block = self.blocks[index] = {"type": "text", "text": ""}
+            elif kind in ("thinking_delta", "signature_delta"):
+                block = self.blocks[index] = {"type": "thinking", "thinking": "", "signature": ""}
+            else:
+                raise self.provider.malformed(
+                    f"a {kind} delta for content block {index}, which never started"
+                )
+        if kind == "text_delta":
+            text = str(delta.get("text") or "")
+            block["text"] = str(block.get("text") or "") + text
+            return [TextDelta(text)] if text else []
+        if kind == "thinking_delta":
+            text = str(delta.get("thinking") or "")
+            block["thinking"] = str(block.get("thinking") or "") + text
+            return [ReasoningDelta(text)] if text else []
+        if kind == "signature_delta":
+            block["signature"] = str(block.get("signature") or "") + str(
+                delta.get("signature") or ""
+            )
+            return []
+        if kind == "input_json_delta":
+            fragment = str(delta.get("partial_json") or "")
+            self.json.setdefault(index, []).append(fragment)
+            if not fragment:
+                return []
+            if index in self.call_index:
+                return [ToolCallDelta(index=self.call_index[index], arguments=fragment)]
+            output = self.tools.output
+            if output is not None and block.get("name") == output.wire_name:
+                return [TextDelta(fragment)]
+            return []
+        if kind == "citations_delta":
+            citation = delta.get("citation")
+            if citation is not None:
+                block.setdefault("citations", []).append(citation)
+        return []
+
+    def _close(self, index: int) -> None:
+        fragments = self.json.pop(index, None)
+        block = self.blocks.get(index)
+        if fragments is None or block is None:
+            return
+        text = "".join(fragments).strip()
+        if not text:
+            block["input"] = {}  # a tool without arguments streams one empty fragment
+            return
+        try:
+            value = json.loads(text)
+        except ValueError:
+            block["input"] = _RawJSON(text)
+            return
+        block["input"] = value if isinstance(value, dict) else _RawJSON(text)
+
+    def message(self) -> dict[str, Any]:
+        """The message as one Messages response body."""
+        for index in list(self.json):
+            self._close(index)
+        message = dict(self.head)
+        message["content"] = [self.blocks[i] for i in sorted(self.blocks)]
+        message["usage"] = self.usage
+        return message

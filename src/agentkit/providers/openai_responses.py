@@ -1,0 +1,897 @@
+"""OpenAI Responses API (``POST /responses``) over plain httpx.
+
+`OpenAIResponsesProvider` builds the request body from a neutral `ModelRequest`, parses the ``response`` object
+(and its SSE event stream) into a neutral `ModelResponse`, and translates every error once, here, into the
+``ProviderError`` tree. Nothing here retries.
+
+Decisions, each checked against the recordings in ``shared/fixtures/openai-responses``:
+
+* **System prompts.** Leading system messages become ``instructions`` (the profile's ``system_role`` is
+  ``"top-level"``); a system message later in the conversation becomes a ``developer`` input item in place. A
+  profile with ``system_role="system"`` or ``"developer"`` sends every system message as an input item of that
+  role instead.
+* **Stateless reasoning.** Reasoning models (``o1``/``o3``/``o4``/``gpt-5``, not ``gpt-5-chat``) get
+  ``store: false`` and ``include: ["reasoning.encrypted_content"]``: the provider keeps nothing, and the
+  encrypted reasoning travels in the conversation (`ReasoningPart.encrypted`, with the ``rs_`` id in
+  `ReasoningPart.id`). Other models leave both out (the server default).
+* **Reasoning replay.** A reasoning item is sent back only when it came from this provider (``provider`` is
+  ``"openai"`` and the id starts with ``rs_``; under ``store: false`` it also needs its encrypted content) and
+  the part right after it in the same message is a tool call that carries its ``fc_`` item id: that is the item
+  it preceded, sent back with the same id. Anything else (a reasoning item before a text answer, or before a
+  tool call from elsewhere) is dropped, because the API rejects a reasoning item without its follower (fixture
+  ``error-400-reasoning-item-without-follower``) and discards reasoning from earlier turns anyway.
+* **Tools** use the Responses API's flat shape ``{"type": "function", "name", "description", "parameters",
+  "strict"}``. ``strict`` is always sent: the API defaults it to ``true`` (the llm recordings send none and get
+  back ``strict: true``), so a schema the dialect could not make strict must say ``false``.
+* **Ids.** A call's ``call_id`` is the `ToolCallPart.id`; the ``fc_`` item id is kept in
+  ``ToolCallPart.provider_details["item_id"]`` and sent back as the item's ``id``.
+* ``ModelSettings.stop`` has no Responses equivalent and raises `UsageError`; ``seed`` is not sent.
+
+Examples:
+    >>> from agentkit.providers.openai_responses import OpenAIResponsesProvider
+    >>> p = OpenAIResponsesProvider("gpt-5-mini", api_key="sk-test")
+    >>> p.profile.reasoning, p.profile.stateless, p.profile.dialect
+    (True, True, 'openai-auto')
+    >>> OpenAIResponsesProvider("gpt-4.1", api_key="sk-test").profile.stateless
+    False
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from agentkit.exceptions import ProviderError, UsageError
+from agentkit.messages import (
+    Message,
+    Part,
+    ReasoningPart,
+    RefusalPart,
+    TextPart,
+    ToolCallPart,
+    Usage,
+)
+from agentkit.providers._base import (
+    FinishReason,
+    ModelProfile,
+    ModelRequest,
+    ModelResponse,
+    NamedToolChoice,
+    ReasoningDelta,
+    ResponseBuilder,
+    StreamDone,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+)
+from agentkit.providers._http import HttpProvider
+from agentkit.tools.dialects import get_dialect
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping, Sequence
+
+    import httpx
+
+    from agentkit.tools.dialects import CompiledTool
+
+__all__ = ("OpenAIResponsesProfile", "OpenAIResponsesProvider")
+
+_CUT = "the stream ended before response.completed"
+_ENCRYPTED = "reasoning.encrypted_content"
+_ITEM_ID = "item_id"
+
+
+@dataclass(frozen=True)
+class OpenAIResponsesProfile(ModelProfile):
+    """A `ModelProfile` with the Responses-API facts the base profile has no field for.
+
+    Attributes:
+        stateless: Send ``store: false`` and ask for ``reasoning.encrypted_content``, so reasoning state travels
+            in the conversation instead of living on OpenAI's servers.
+        sampling: Whether ``temperature`` and ``top_p`` are accepted (reasoning models reject them); when not,
+            they are left out of the request.
+
+    Examples:
+        >>> OpenAIResponsesProfile(stateless=True).system_role
+        'top-level'
+    """
+
+    dialect: str = "openai-auto"
+    strict_tools: bool = True
+    system_role: Literal["system", "developer", "top-level"] = "top-level"
+    seed: bool = False
+    stateless: bool = False
+    sampling: bool = True
+
+
+_DEFAULT = OpenAIResponsesProfile()
+_REASONING = OpenAIResponsesProfile(reasoning=True, stateless=True, sampling=False)
+
+# First matching prefix wins; gpt-5 "chat" variants are not reasoning models.
+_MODELS: tuple[tuple[str, OpenAIResponsesProfile], ...] = (
+    ("gpt-5", _REASONING),
+    ("o1", _REASONING),
+    ("o3", _REASONING),
+    ("o4", _REASONING),
+)
+
+_INCOMPLETE: dict[str, FinishReason] = {
+    "max_output_tokens": "length",
+    "content_filter": "content_filter",
+}
+
+# Error codes the generic classifier knows by name, though OpenAI files them under type invalid_request_error.
+_PROMOTED_CODES = frozenset(
+    {"model_not_found", "context_length_exceeded", "insufficient_quota", "rate_limit_exceeded"}
+)
+
+
+def _responses_profile(model: str) -> OpenAIResponsesProfile:
+    name = model.rsplit("/", 1)[-1].lower()
+    for prefix, profile in _MODELS:
+        if name.startswith(prefix) and "-chat" not in name[len(prefix) :]:
+            return profile
+    return _DEFAULT
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _usage(raw: Any) -> Usage:
+    """Normalise Responses usage: input includes cached tokens, output includes reasoning tokens."""
+    u = _dict(raw)
+    inp = _int(u.get("input_tokens"))
+    out = _int(u.get("output_tokens"))
+    itd = _dict(u.get("input_tokens_details"))
+    otd = _dict(u.get("output_tokens_details"))
+    return Usage(
+        input_tokens=inp,
+        output_tokens=out,
+        cache_read_tokens=min(_int(itd.get("cached_tokens")), inp),
+        cache_write_tokens=min(_int(itd.get("cache_write_tokens")), inp),
+        reasoning_tokens=min(_int(otd.get("reasoning_tokens")), out),
+    )
+
+
+def _reasoning_text(item: Mapping[str, Any]) -> str:
+    """A reasoning item's text: its summaries joined by blank lines, else its raw ``reasoning_text`` content."""
+    summaries = [
+        s["text"]
+        for s in _list(item.get("summary"))
+        if isinstance(s, dict) and isinstance(s.get("text"), str)
+    ]
+    if summaries:
+        return "\n\n".join(summaries)
+    return "".join(
+        c["text"]
+        for c in _list(item.get("content"))
+        if isinstance(c, dict) and isinstance(c.get("text"), str)
+    )
+
+
+def _message_text(item: Mapping[str, Any]) -> str:
+    return "".join(
+        c["text"]
+        for c in _list(item.get("content"))
+        if isinstance(c, dict) and c.get("type") == "output_text" and isinstance(c.get("text"), str)
+    )
+
+
+def _item_id(call: ToolCallPart) -> str | None:
+    details = call.provider_details or {}
+    value = details.get(_ITEM_ID)
+    return value if isinstance(value, str) and value.startswith("fc_") else None
+
+
+class OpenAIResponsesProvider(HttpProvider):
+    """The OpenAI Responses API over plain httpx.
+
+    Tools are compiled with the profile's dialect (``openai-auto``: strict where the schema allows) into the flat
+    Responses tool shape; calls come back under their canonical names with canonical arguments. Reasoning models
+    run statelessly (``store: false``) and carry their encrypted reasoning in the conversation. See the module
+    docstring for every request-shaping decision.
+
+    Args:
+        model: The model name (``"gpt-5-mini"``).
+        api_key: The key; ``OPENAI_API_KEY`` when omitted. Held as a secret, never shown.
+        base_url: API root (default ``https://api.openai.com/v1``).
+        http_client: An ``httpx.AsyncClient`` to use (the caller keeps owning it).
+        profile: Overrides the capability profile.
+        timeout: Default timeout for every call.
+        clock: Where ``Retry-After`` dates are compared to.
+
+    Examples:
+        >>> import anyio, httpx
+        >>> from agentkit.messages import Message
+        >>> from agentkit.providers import ModelRequest
+        >>> from agentkit.testing._replay import ReplayTransport
+        >>> replay = ReplayTransport.from_bodies([(200, {"id": "resp_1", "model": "gpt-4.1", "status": "completed",
+        ...     "output": [{"type": "message", "role": "assistant",
+        ...                 "content": [{"type": "output_text", "text": "Paris."}]}],
+        ...     "usage": {"input_tokens": 9, "output_tokens": 2}})])
+        >>> provider = OpenAIResponsesProvider("gpt-4.1", api_key="sk-test",
+        ...                                    http_client=httpx.AsyncClient(transport=replay.mock()))
+        >>> response = anyio.run(provider.complete, ModelRequest(messages=[Message.user("Capital of France?")]))
+        >>> response.text, response.finish_reason, response.usage.total_tokens
+        ('Paris.', 'stop', 11)
+        >>> provider
+        OpenAIResponsesProvider(model='gpt-4.1', base_url='https://api.openai.com/v1', api_key='***')
+    """
+
+    system: str = "openai"
+    default_base_url: ClassVar[str] = "https://api.openai.com/v1"
+    api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
+    path: ClassVar[str] = "/responses"
+
+    def default_profile(self, model: str) -> ModelProfile:
+        """The profile of an OpenAI model: reasoning models run statelessly and without sampling knobs.
+
+        Examples:
+            >>> p = OpenAIResponsesProvider("o3", api_key="sk-test").profile
+            >>> p.reasoning, p.stateless, p.sampling, p.system_role
+            (True, True, False, 'top-level')
+        """
+        return _responses_profile(model)
+
+    def _pfact(self, name: str, default: Any) -> Any:
+        return getattr(self.profile, name, default)
+
+    # ---------------------------------------------------------------------------------- request body
+
+    def build_body(
+        self, request: ModelRequest, *, stream: bool = False
+    ) -> tuple[dict[str, Any], dict[str, CompiledTool]]:
+        """The JSON body for ``request`` and the compiled tools by wire name (to map calls back).
+
+        Raises:
+            UsageError: The request asks for something the Responses API or this profile does not support
+                (stop sequences, a ``tool_choice`` value, JSON-Schema output) or names a tool it does not carry.
+
+        Examples:
+            >>> from agentkit.messages import Message
+            >>> body, _ = OpenAIResponsesProvider("o3", api_key="sk-test").build_body(
+            ...     ModelRequest(messages=[Message.system("Be brief."), Message.user("hi")]))
+            >>> body["instructions"], body["input"], body["store"], body["include"]
+            ('Be brief.', [{'role': 'user', 'content': 'hi'}], False, ['reasoning.encrypted_content'])
+        """
+        profile = self.profile
+        dialect = get_dialect(profile.dialect)
+        compiled = [dialect.compile(contract) for contract in request.tools]
+        by_wire: dict[str, CompiledTool] = {}
+        for tool in compiled:
+            other = by_wire.get(tool.wire_name)
+            if other is not None and other.name != tool.name:
+                raise UsageError(
+                    f"tools {other.name!r} and {tool.name!r} both map to the wire name {tool.wire_name!r}; "
+                    "rename one of them (or expose them through a prefixed toolset)"
+                )
+            by_wire[tool.wire_name] = tool
+        by_name = {tool.name: tool for tool in compiled}
+        stateless = bool(self._pfact("stateless", False))
+
+        instructions, items = self._input(request.messages, by_name, dialect.wire_name, stateless)
+        body: dict[str, Any] = {"model": self.model}
+        if instructions is not None:
+            body["instructions"] = instructions
+        body["input"] = items
+        if compiled:
+            body["tools"] = [self._tool_definition(tool) for tool in compiled]
+        choice = self._tool_choice(request, by_name)
+        if choice is not None:
+            body["tool_choice"] = choice
+        if request.output is not None:
+            if not profile.json_schema_output:
+                raise UsageError(
+                    f"{self.system} ({self.model}) has no JSON-Schema output mode: ask for the answer through a "
+                    "tool instead, or drop ModelRequest.output"
+                )
+            fmt: dict[str, Any] = {
+                "type": "json_schema",
+                "name": request.output.name,
+                "schema": dict(request.output.schema),
+                "strict": request.output.strict,
+            }
+            if request.output.description:
+                fmt["description"] = request.output.description
+            body["text"] = {"format": fmt}
+
+        settings = request.settings
+        if settings.stop:
+            raise UsageError(
+                "the OpenAI Responses API has no stop sequences: drop ModelSettings.stop, or use the Chat "
+                "Completions adapter ('openai:MODEL')"
+            )
+        sampling = bool(self._pfact("sampling", True))
+        if settings.temperature is not None and sampling:
+            body["temperature"] = settings.temperature
+        if settings.top_p is not None and sampling:
+            body["top_p"] = settings.top_p
+        if settings.max_tokens is not None:
+            body["max_output_tokens"] = settings.max_tokens
+        if settings.parallel_tool_calls is not None and compiled and profile.parallel_tool_calls:
+            body["parallel_tool_calls"] = settings.parallel_tool_calls
+        if stateless:
+            body["store"] = False
+            body["include"] = [_ENCRYPTED]
+        body["stream"] = stream
+        body.update(settings.extra_body)
+        return body, by_wire
+
+    @staticmethod
+    def _tool_definition(tool: CompiledTool) -> dict[str, Any]:
+        """The flat Responses function tool, built from the dialect's (Chat-shaped) definition."""
+        nested = _dict(tool.definition.get("function"))
+        description = nested.get("description", tool.definition.get("description"))
+        definition: dict[str, Any] = {"type": "function", "name": tool.wire_name}
+        if isinstance(description, str) and description:
+            definition["description"] = description
+        definition["parameters"] = tool.schema
+        definition["strict"] = bool(tool.strict)
+        return definition
+
+    def _tool_choice(
+        self, request: ModelRequest, by_name: Mapping[str, CompiledTool]
+    ) -> str | dict[str, Any] | None:
+        choice = request.tool_choice
+        allowed = self.profile.tool_choice
+        where = f"{self.system} ({self.model})"
+        if not request.tools:
+            if choice in ("auto", "none"):
+                return None
+            raise UsageError(
+                f"tool_choice={choice!r} needs tools, but the request has none; add the tools or use 'auto'"
+            )
+        if isinstance(choice, NamedToolChoice):
+            if "named" not in allowed:
+                raise UsageError(
+                    f"{where} cannot be forced to call one named tool (supported tool_choice values: "
+                    f"{', '.join(sorted(allowed))}); use 'required' with only that tool, or 'auto'"
+                )
+            tool = by_name.get(choice.name)
+            if tool is None:
+                import difflib
+
+                close = difflib.get_close_matches(choice.name, list(by_name), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise UsageError(
+                    f"tool_choice names {choice.name!r}, which is not among the request's tools{hint}"
+                )
+            return {"type": "function", "name": tool.wire_name}
+        if choice not in allowed:
+            if choice == "auto":
+                return None
+            raise UsageError(
+                f"{where} does not support tool_choice={choice!r} (supported: {', '.join(sorted(allowed))}); "
+                "pick a supported value"
+            )
+        return choice
+
+    def _input(
+        self,
+        messages: Sequence[Message],
+        by_name: Mapping[str, CompiledTool],
+        wire_name: Any,
+        stateless: bool,
+    ) -> tuple[str | None, list[dict[str, Any]]]:
+        """``instructions`` (leading system messages, when the profile says top-level) and the input items."""
+        system_role = self.profile.system_role
+        top_level = system_role == "top-level"
+        instructions: list[str] = []
+        items: list[dict[str, Any]] = []
+        for message in messages:
+            if message.role == "system":
+                text = "".join(p.text for p in message.parts if isinstance(p, TextPart))
+                if top_level and not items:
+                    instructions.append(text)
+                else:
+                    items.append(
+                        {"role": "developer" if top_level else system_role, "content": text}
+                    )
+                continue
+            for result in message.tool_results:
+                items.append(
+                    {
+                        "type": "function_call_output",
+                        "call_id": result.tool_call_id,
+                        "output": result.content,
+                    }
+                )
+            if message.role == "tool":
+                continue
+            if message.role == "user":
+                text = "".join(p.text for p in message.parts if isinstance(p, TextPart))
+                if text or not message.tool_results:
+                    items.append({"role": "user", "content": text})
+                continue
+            items.extend(self._assistant_items(message.parts, by_name, wire_name, stateless))
+        return ("\n\n".join(instructions) if instructions else None), items
+
+    def _assistant_items(
+        self,
+        parts: Sequence[Part],
+        by_name: Mapping[str, CompiledTool],
+        wire_name: Any,
+        stateless: bool,
+    ) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        text: list[str] = []
+
+        def flush() -> None:
+            if text:
+                items.append({"role": "assistant", "content": "".join(text)})
+                text.clear()
+
+        for i, part in enumerate(parts):
+            if isinstance(part, (TextPart, RefusalPart)):
+                text.append(part.text)
+            elif isinstance(part, ToolCallPart):
+                flush()
+                items.append(self._call_out(part, by_name, wire_name))
+            elif isinstance(part, ReasoningPart) and self._replayable(parts, i, stateless):
+                flush()
+                assert part.id is not None  # checked by _replayable
+                item: dict[str, Any] = {
+                    "type": "reasoning",
+                    "id": part.id,
+                    "summary": [{"type": "summary_text", "text": part.text}] if part.text else [],
+                }
+                if part.encrypted is not None:
+                    item["encrypted_content"] = part.encrypted
+                items.append(item)
+        flush()
+        return items
+
+    def _replayable(self, parts: Sequence[Part], index: int, stateless: bool) -> bool:
+        """Whether the reasoning part at ``index`` is ours and still followed by the item it preceded."""
+        part = parts[index]
+        if not isinstance(part, ReasoningPart) or part.provider != self.system:
+            return False
+        if not (part.id or "").startswith("rs_") or (stateless and part.encrypted is None):
+            return False
+        following = parts[index + 1] if index + 1 < len(parts) else None
+        if isinstance(following, ReasoningPart):
+            return self._replayable(parts, index + 1, stateless)
+        return isinstance(following, ToolCallPart) and _item_id(following) is not None
+
+    @staticmethod
+    def _call_out(
+        call: ToolCallPart, by_name: Mapping[str, CompiledTool], wire_name: Any
+    ) -> dict[str, Any]:
+        tool = by_name.get(call.name)
+        name = tool.wire_name if tool is not None else str(wire_name(call.name))
+        arguments = call.arguments or "{}"
+        if tool is not None and call.arguments_are_json:
+            try:
+                arguments = json.dumps(
+                    tool.encode(json.loads(arguments)), ensure_ascii=False, separators=(",", ":")
+                )
+            except Exception:  # a shape the dialect cannot encode: send what the model sent
+                arguments = call.arguments
+        item: dict[str, Any] = {
+            "type": "function_call",
+            "call_id": call.id,
+            "name": name,
+            "arguments": arguments,
+        }
+        item_id = _item_id(call)
+        if item_id is not None:
+            item["id"] = item_id
+        return item
+
+    # ---------------------------------------------------------------------------------- complete
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Send ``request`` and return the whole answer.
+
+        Raises:
+            ProviderError: A typed error (``RateLimited``, ``InvalidRequest``, ``MalformedResponse``...).
+
+        Examples:
+            >>> import anyio, httpx
+            >>> from agentkit.messages import Message
+            >>> from agentkit.testing._replay import ReplayTransport
+            >>> replay = ReplayTransport.from_bodies([(429, {"error": {"type": "insufficient_quota",
+            ...     "code": "insufficient_quota", "message": "You exceeded your current quota."}})])
+            >>> provider = OpenAIResponsesProvider("gpt-4.1", api_key="sk-test",
+            ...                                    http_client=httpx.AsyncClient(transport=replay.mock()))
+            >>> try:
+            ...     anyio.run(provider.complete, ModelRequest(messages=[Message.user("hi")]))
+            ... except Exception as exc:
+            ...     print(type(exc).__name__, exc.retryable)
+            RateLimited False
+        """
+        body, by_wire = self.build_body(request, stream=False)
+        data = await self.post_json(self.path, body, request=request)
+        return self.parse_response(data, by_wire)
+
+    def parse_response(
+        self, data: Any, tools: Mapping[str, CompiledTool] | None = None
+    ) -> ModelResponse:
+        """Parse a ``response`` object (``tools``: compiled tools by wire name, to map calls back).
+
+        Raises:
+            ProviderError: The response failed (``status: failed``), typed from its ``error``.
+            MalformedResponse: ``data`` is not a response object.
+
+        Examples:
+            >>> p = OpenAIResponsesProvider("gpt-5", api_key="sk-test")
+            >>> r = p.parse_response({"id": "resp_1", "status": "completed", "output": [
+            ...     {"type": "reasoning", "id": "rs_1", "encrypted_content": "gAAA", "summary": []},
+            ...     {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "now", "arguments": ""}]})
+            >>> r.finish_reason, r.parts[0].id, r.tool_calls[0].id, r.tool_calls[0].provider_details
+            ('tool_calls', 'rs_1', 'call_1', {'item_id': 'fc_1'})
+        """
+        if not isinstance(data, dict):
+            raise self.malformed(f"expected a JSON object, got {type(data).__name__}")
+        status = _str(data.get("status"))
+        error = data.get("error")
+        if status == "failed" or (error and not isinstance(data.get("output"), list)):
+            raise self._payload_error(error)
+        output = data.get("output")
+        if not isinstance(output, list):
+            raise self.malformed("the response has no output list")
+        builder = ResponseBuilder(provider=self.system)
+        builder.model = _str(data.get("model"))
+        builder.response_id = _str(data.get("id"))
+        has_calls = refused = has_text = False
+        for index, item in enumerate(output):
+            if not isinstance(item, dict):
+                continue
+            kind = item.get("type")
+            if kind == "reasoning":
+                encrypted = item.get("encrypted_content")
+                builder.add_reasoning(
+                    _reasoning_text(item),
+                    encrypted=encrypted if isinstance(encrypted, str) else None,
+                    id=_str(item.get("id")),
+                    new_block=True,
+                )
+            elif kind == "message":
+                for content in _list(item.get("content")):
+                    if not isinstance(content, dict):
+                        continue
+                    if content.get("type") == "output_text" and isinstance(
+                        content.get("text"), str
+                    ):
+                        builder.add_text(content["text"])
+                        has_text = has_text or bool(content["text"])
+                    elif content.get("type") == "refusal" and isinstance(
+                        content.get("refusal"), str
+                    ):
+                        builder.add_refusal(content["refusal"])
+                        refused = True
+            elif kind == "function_call":
+                item_id = _str(item.get("id"))
+                arguments = item.get("arguments")
+                builder.tool_call(
+                    ("call", index),
+                    id=_str(item.get("call_id")) or item_id,
+                    name=_str(item.get("name")),
+                    arguments=arguments if isinstance(arguments, str) else "",
+                    provider_details={_ITEM_ID: item_id} if item_id else None,
+                )
+                has_calls = True
+            # Other item types (built-in tool calls, compaction...) are not part of the neutral model.
+        builder.usage = _usage(data.get("usage"))
+        finish: FinishReason
+        raw_finish: str | None
+        if status == "incomplete":
+            reason = _str(_dict(data.get("incomplete_details")).get("reason"))
+            finish = _INCOMPLETE.get(reason or "", "other")
+            raw_finish = reason or status
+        elif status in (None, "completed"):
+            finish = (
+                "tool_calls" if has_calls else ("refusal" if refused and not has_text else "stop")
+            )
+            raw_finish = status
+        else:  # cancelled, queued, in_progress: not a finished answer
+            finish, raw_finish = "other", status
+        return builder.build(
+            finish_reason=finish, raw_finish_reason=raw_finish, raw=data, name_map=tools or None
+        )
+
+    # ---------------------------------------------------------------------------------- errors
+
+    def _payload_error(self, error: Any) -> ProviderError:
+        """The typed error for an error object sent with HTTP 200 (``response.failed``, an ``error`` event)."""
+        err = error if isinstance(error, dict) else {"message": str(error or "the response failed")}
+        code = str(err.get("code") or err.get("type") or "").lower()
+        if "quota" in code or "rate_limit" in code:
+            status = 429
+        elif code == "server_error" or not code:
+            status = 500
+        elif "not_found" in code:
+            status = 404
+        else:
+            status = 400
+        message = err.get("message") if isinstance(err.get("message"), str) else None
+        payload = {
+            "error": {
+                "message": message or f"the response failed ({code or 'no error code'})",
+                "type": err.get("type") or err.get("code"),
+                "code": err.get("code"),
+            }
+        }
+        return self._error(status, {}, json.dumps(payload).encode())
+
+    def _error(self, status: int, headers: Mapping[str, str], content: bytes) -> ProviderError:
+        # OpenAI files model_not_found, context_length_exceeded... under type invalid_request_error: classify by code.
+        try:
+            body = json.loads(content)
+        except ValueError:
+            body = None
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict) and error.get("code") in _PROMOTED_CODES:
+            content = json.dumps({**body, "error": {**error, "type": error["code"]}}).encode()
+        return super()._error(status, headers, content)
+
+    # ---------------------------------------------------------------------------------- stream
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        r"""Send ``request`` and yield deltas as they arrive, then one ``StreamDone``.
+
+        The final response is parsed from ``response.completed`` (or ``response.incomplete``), exactly as
+        `complete` parses a response object, and checked against the deltas already yielded. An ``error`` event or
+        ``response.failed`` is raised as a typed error after the deltas received so far; a stream that is cut
+        mid-event or ends without a final response raises ``MalformedResponse``.
+
+        Examples:
+            >>> import anyio, httpx
+            >>> from agentkit.messages import Message
+            >>> from agentkit.testing._replay import ReplayTransport, sse_from_chunks
+            >>> done = {"id": "resp_1", "status": "completed", "output": [{"type": "message", "role": "assistant",
+            ...     "content": [{"type": "output_text", "text": "Hi"}]}], "usage": {"input_tokens": 3, "output_tokens": 1}}
+            >>> sse = sse_from_chunks([json.dumps(c) for c in (
+            ...     {"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0, "delta": "Hi"},
+            ...     {"type": "response.completed", "response": done})], with_event_names=True)
+            >>> replay = ReplayTransport.from_bodies([(200, sse)], content_type="text/event-stream")
+            >>> provider = OpenAIResponsesProvider("gpt-4.1", api_key="sk-test",
+            ...                                    http_client=httpx.AsyncClient(transport=replay.mock()))
+            >>> async def main():
+            ...     return [e async for e in provider.stream(ModelRequest(messages=[Message.user("hi")]))]
+            >>> events = anyio.run(main)
+            >>> events[0], events[-1].response.text, events[-1].response.usage.total_tokens
+            (TextDelta(text='Hi'), 'Hi', 4)
+        """
+        body, by_wire = self.build_body(request, stream=True)
+        async with self.open_stream(self.path, body, request=request) as response:
+            if "json" in response.headers.get("content-type", ""):
+                # The server ignored stream=true and answered with one response object.
+                async for event in self._replay_json(response, by_wire):
+                    yield event
+                return
+            state = _StreamState(self)
+            async for sse in self.sse_events(response):
+                data = sse.data.strip()
+                if not data:
+                    continue
+                try:
+                    payload = json.loads(data)
+                except ValueError:
+                    if not sse.complete:
+                        raise self.malformed(_CUT + " (cut mid-event)") from None
+                    raise self.malformed(f"unreadable stream event: {data[:200]!r}") from None
+                if not isinstance(payload, dict):
+                    raise self.malformed(f"unexpected stream event: {data[:200]!r}")
+                kind = payload["type"] if isinstance(payload.get("type"), str) else sse.event
+                for event in state.feed(kind, payload):
+                    yield event
+                if state.final is not None:
+                    break
+            if state.final is None:
+                raise self.malformed(_CUT)
+            result = self.parse_response(state.final_response(), by_wire)
+            state.check()
+            yield StreamDone(result)
+
+    async def _replay_json(
+        self, response: httpx.Response, by_wire: Mapping[str, CompiledTool]
+    ) -> AsyncIterator[StreamEvent]:
+        content = await response.aread()
+        try:
+            data = json.loads(content)
+        except ValueError:
+            raise self.malformed("the stream is a truncated or invalid JSON body") from None
+        result = self.parse_response(data, by_wire)
+        calls = 0
+        for part in result.parts:
+            if isinstance(part, TextPart):
+                yield TextDelta(part.text)
+            elif isinstance(part, ReasoningPart) and part.text:
+                yield ReasoningDelta(part.text)
+            elif isinstance(part, ToolCallPart):
+                yield ToolCallDelta(
+                    index=calls, id=part.id, name=part.name, arguments=part.arguments
+                )
+                calls += 1
+        yield StreamDone(result)
+
+
+class _StreamState:
+    """Follows a Responses event stream: deltas out, the final response object kept."""
+
+    def __init__(self, provider: OpenAIResponsesProvider) -> None:
+        self.provider = provider
+        self.final: dict[str, Any] | None = None
+        self.model: str | None = None
+        self.response_id: str | None = None
+        self.text: list[str] = []
+        self.text_by_part: dict[Any, str] = {}
+        self.calls: dict[Any, int] = {}  # item id / output index -> call number
+        self.call_ids: list[str | None] = []
+        self.args: list[list[str]] = []
+        self.summary_index: dict[Any, int] = {}
+        self.done_items: dict[int, dict[str, Any]] = {}
+
+    def feed(self, kind: str, payload: Mapping[str, Any]) -> list[StreamEvent]:
+        """The deltas in one event (also records the final response); raises the typed error of a failure."""
+        events: list[StreamEvent] = []
+        if kind == "error":
+            raise self.provider._payload_error(payload.get("error", payload))
+        if kind == "response.failed":
+            raise self.provider._payload_error(_dict(payload.get("response")).get("error"))
+        if kind in ("response.created", "response.in_progress"):
+            response = _dict(payload.get("response"))
+            self.model = _str(response.get("model")) or self.model
+            self.response_id = _str(response.get("id")) or self.response_id
+        elif kind in ("response.completed", "response.incomplete"):
+            final = payload.get("response")
+            if not isinstance(final, dict):
+                raise self.provider.malformed(f"{kind} carries no response object")
+            self.final = final
+        elif kind == "response.output_item.added":
+            item = _dict(payload.get("item"))
+            if item.get("type") == "function_call":
+                events.append(self._start_call(payload, item))
+        elif kind == "response.output_item.done":
+            item = _dict(payload.get("item"))
+            index = payload.get("output_index")
+            if isinstance(index, int):
+                self.done_items[index] = item
+            if item.get("type") == "function_call":
+                events.extend(self._finish_call(payload, item.get("arguments"), item))
+            elif item.get("type") == "message":
+                for n, content in enumerate(_list(item.get("content"))):
+                    if isinstance(content, dict) and content.get("type") == "output_text":
+                        events.extend(
+                            self._finish_text((self._key(payload), n), content.get("text"))
+                        )
+        elif kind == "response.output_text.delta":
+            delta = payload.get("delta")
+            if isinstance(delta, str) and delta:
+                key = (self._key(payload), payload.get("content_index", 0))
+                self.text_by_part[key] = self.text_by_part.get(key, "") + delta
+                self.text.append(delta)
+                events.append(TextDelta(delta))
+        elif kind == "response.output_text.done":
+            key = (self._key(payload), payload.get("content_index", 0))
+            events.extend(self._finish_text(key, payload.get("text")))
+        elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
+            delta = payload.get("delta")
+            if isinstance(delta, str) and delta:
+                key = self._key(payload)
+                summary = payload.get("summary_index", 0)
+                last = self.summary_index.get(key)
+                if last is not None and summary != last:
+                    events.append(ReasoningDelta("\n\n"))  # summaries are joined by blank lines
+                self.summary_index[key] = summary if isinstance(summary, int) else 0
+                events.append(ReasoningDelta(delta))
+        elif kind == "response.function_call_arguments.delta":
+            delta = payload.get("delta")
+            if isinstance(delta, str) and delta:
+                n = self._call_number(payload)
+                self.args[n].append(delta)
+                events.append(ToolCallDelta(index=n, arguments=delta))
+        elif kind == "response.function_call_arguments.done":
+            events.extend(self._finish_call(payload, payload.get("arguments"), None))
+        # Anything else (content_part.*, refusal deltas, in-progress markers, new event types) carries nothing the
+        # final response will not hold: ignored.
+        return events
+
+    @staticmethod
+    def _key(payload: Mapping[str, Any]) -> Any:
+        index = payload.get("output_index")
+        return index if isinstance(index, int) else payload.get("item_id")
+
+    def _call_number(
+        self, payload: Mapping[str, Any], item: Mapping[str, Any] | None = None
+    ) -> int:
+        keys = [k for k in (payload.get("output_index"), payload.get("item_id")) if k is not None]
+        if item is not None and item.get("id") is not None:
+            keys.append(item["id"])
+        for key in keys:
+            if key in self.calls:
+                n = self.calls[key]
+                break
+        else:
+            n = len(self.args)
+            self.args.append([])
+            self.call_ids.append(None)
+        for key in keys:
+            self.calls[key] = n
+        return n
+
+    def _start_call(self, payload: Mapping[str, Any], item: Mapping[str, Any]) -> ToolCallDelta:
+        n = self._call_number(payload, item)
+        call_id = _str(item.get("call_id")) or _str(item.get("id"))
+        self.call_ids[n] = call_id
+        arguments = item.get("arguments")
+        fragment = arguments if isinstance(arguments, str) else ""
+        if fragment:
+            self.args[n].append(fragment)
+        return ToolCallDelta(index=n, id=call_id, name=_str(item.get("name")), arguments=fragment)
+
+    def _finish_call(
+        self, payload: Mapping[str, Any], arguments: Any, item: Mapping[str, Any] | None
+    ) -> list[StreamEvent]:
+        known = any(
+            k in self.calls
+            for k in (payload.get("output_index"), payload.get("item_id"))
+            if k is not None
+        ) or (item is not None and item.get("id") in self.calls)
+        if not known and item is not None:  # no output_item.added came for this call
+            start = self._start_call(payload, item)
+            return [start] if start.id or start.name or start.arguments else []
+        n = self._call_number(payload, item)
+        if not self.args[n] and isinstance(arguments, str) and arguments:
+            self.args[n].append(arguments)  # no argument deltas came: send the whole arguments once
+            return [ToolCallDelta(index=n, arguments=arguments)]
+        return []
+
+    def _finish_text(self, key: Any, text: Any) -> list[StreamEvent]:
+        if key in self.text_by_part or not isinstance(text, str) or not text:
+            return []
+        self.text_by_part[key] = text  # no text deltas came for this part: send it whole
+        self.text.append(text)
+        return [TextDelta(text)]
+
+    def final_response(self) -> dict[str, Any]:
+        """The final response object; its output is rebuilt from ``output_item.done`` events if it came empty."""
+        assert self.final is not None
+        final = self.final
+        if not _list(final.get("output")) and self.done_items:
+            final = {**final, "output": [self.done_items[i] for i in sorted(self.done_items)]}
+        return final
+
+    def check(self) -> None:
+        """Raise ``MalformedResponse`` when the deltas already yielded disagree with the final response."""
+        final_text = "".join(
+            _message_text(item)
+            for item in _list(self.final_response().get("output"))
+            if isinstance(item, dict) and item.get("type") == "message"
+        )
+        streamed = "".join(self.text)
+        if streamed != final_text:
+            raise self.provider.malformed(
+                f"the streamed text ({len(streamed)} chars) disagrees with response.completed "
+                f"({len(final_text)} chars)"
+            )
+        raw_calls = [
+            item
+            for item in _list(self.final_response().get("output"))
+            if isinstance(item, dict) and item.get("type") == "function_call"
+        ]
+        for n, arguments in enumerate(self.args):
+            streamed_args = "".join(arguments)
+            match = next(
+                (c for c in raw_calls if self.call_ids[n] and c.get("call_id") == self.call_ids[n]),
+                None,
+            )
+            if match is not None and streamed_args and streamed_args != match.get("arguments"):
+                raise self.provider.malformed(
+                    f"the streamed arguments of call {self.call_ids[n]!r} disagree with response.completed"
+                )
