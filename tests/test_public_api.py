@@ -326,5 +326,7 @@ def test_provider_package_is_light_and_adapters_load_alone() -> None:
         " 'agentkit.providers.openai_responses') if m in sys.modules];"
         "print(json.dumps([a, 'httpx' in sys.modules, others]))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert json.loads(result.stdout) == [False, True, []]
