@@ -79,16 +79,31 @@ class _Parser:
         self.pending = False
 
     def feed_lines(self, buffer: str) -> tuple[list[SSEEvent], str]:
-        """Feed every complete line of ``buffer``; return the events and what is left of ``buffer``."""
+        """Feed every complete line of ``buffer``; return the events and what is left of ``buffer``.
+
+        One pass with a moving index: a chunk holding a whole stream is parsed in linear time.
+        """
         events: list[SSEEvent] = []
-        while True:
-            line, sep, rest = _split_line(buffer)
-            if not sep:
-                return events, buffer
-            buffer = rest
+        pos = 0
+        end = len(buffer)
+        find = buffer.find
+        while pos < end:
+            lf = find("\n", pos)
+            cr = find("\r", pos, lf if lf != -1 else end)
+            if cr == -1:
+                if lf == -1:
+                    break
+                line = buffer[pos:lf]
+                pos = lf + 1
+            else:
+                if cr + 1 == end:
+                    break  # a CR at the very end may be the first half of a CRLF: wait for more
+                line = buffer[pos:cr]
+                pos = cr + 2 if buffer[cr + 1] == "\n" else cr + 1
             event = self.feed(line)
             if event is not None:
                 events.append(event)
+        return events, buffer[pos:]
 
     def feed(self, line: str) -> SSEEvent | None:
         if line == "":
@@ -111,21 +126,6 @@ class _Parser:
         event = SSEEvent(self.event or "message", "\n".join(self.data), self.last_id, complete)
         self.event, self.data, self.pending = "", [], False
         return event
-
-
-def _split_line(buffer: str) -> tuple[str, str, str]:
-    """Split off the first line, accepting CRLF, LF or CR; a CR at the very end may start a CRLF: wait."""
-    n = buffer.find("\n")
-    r = buffer.find("\r", 0, n if n != -1 else len(buffer))
-    if r == -1:
-        if n == -1:
-            return buffer, "", ""
-        return buffer[:n], "\n", buffer[n + 1 :]
-    if r + 1 == len(buffer):
-        return buffer, "", ""
-    if buffer[r + 1] == "\n":
-        return buffer[:r], "\r\n", buffer[r + 2 :]
-    return buffer[:r], "\r", buffer[r + 1 :]
 
 
 class _Utf8:
