@@ -88,7 +88,7 @@ def test_anthropic_pairs_every_result_and_keeps_only_its_own_reasoning() -> None
     ]
     assert [t["signature"] for t in thinking] == ["sig-anthropic"]
     assert "enc" not in json.dumps(body)
-    assert [m["role"] for m in body["messages"]][0] == "user"
+    assert body["messages"][0]["role"] == "user"
 
 
 def test_openai_chat_gets_plain_tool_messages_and_no_foreign_reasoning() -> None:
