@@ -116,6 +116,19 @@ __all__ = (
 )
 
 
+_TO_JSON: Any = None
+
+
+def _to_json() -> Any:
+    """pydantic-core's JSON encoder, imported on first use so ``import agentkit`` does not load it."""
+    global _TO_JSON
+    if _TO_JSON is None:
+        from pydantic_core import to_json
+
+        _TO_JSON = to_json
+    return _TO_JSON
+
+
 def _rebuild(cls: type[BaseException], kwargs: dict[str, Any]) -> BaseException:
     return cls(**kwargs)
 
@@ -575,7 +588,14 @@ class ArgumentIssue(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the issue as a compact dict, leaving out empty fields."""
-        return {k: v for k, v in zip(self._fields, self, strict=True) if v is not None}
+        out: dict[str, Any] = {"path": self.path, "problem": self.problem, "message": self.message}
+        if self.expected is not None:
+            out["expected"] = self.expected
+        if self.got is not None:
+            out["got"] = self.got
+        if self.did_you_mean is not None:
+            out["did_you_mean"] = self.did_you_mean
+        return out
 
 
 class InvalidToolArguments(ToolError):
@@ -631,15 +651,13 @@ class InvalidToolArguments(ToolError):
     def repair_hint(self) -> str:
         """Compact JSON the model receives so it can repair its call."""
         if self._hint is None:
-            from pydantic_core import to_json
-
             payload = {
                 "error": "invalid_arguments",
                 "tool": self.tool_name,
                 "issues": [issue.to_dict() for issue in self.issues],
                 "hint": f"Fix these arguments and call {self.tool_name} again.",
             }
-            self._hint = to_json(payload, fallback=str).decode()
+            self._hint = _to_json()(payload, fallback=str).decode()
         return self._hint
 
 

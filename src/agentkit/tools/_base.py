@@ -668,7 +668,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         )
 
     def _count_retry(
-        self, spec: _ToolSpec, ctx: RunContext[Any] | None, problem: str
+        self, spec: _ToolSpec, ctx: RunContext[Any] | None, problem: str | Exception
     ) -> ToolOutcome[ResultT] | None:
         """Count one bad call against the budget; an outcome when the budget is exhausted."""
         if ctx is None:
@@ -678,7 +678,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         if count <= spec.max_retries:
             return None
         error = ToolRetriesExhausted(
-            tool_name=spec.name, max_retries=spec.max_retries, last_error=problem
+            tool_name=spec.name, max_retries=spec.max_retries, last_error=str(problem)
         )
         content = f"The tool {spec.name} was called incorrectly too many times; stop calling it."
         return ToolOutcome(spec.name, "retries_exhausted", content, None, error, ctx.tool_call_id)
@@ -697,7 +697,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 attempt=ctx.retries.get(spec.name, 0) + 1,
                 max_retries=spec.max_retries,
             )
-        exhausted = self._count_retry(spec, ctx, error.message)
+        exhausted = self._count_retry(spec, ctx, error)  # its message is only built if needed
         if exhausted is not None:
             return exhausted
         return ToolOutcome(spec.name, "invalid_arguments", error.repair_hint, None, error, call_id)
