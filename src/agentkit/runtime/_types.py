@@ -13,6 +13,7 @@ from agentkit.messages import Message, ToolResultPart, Usage
 
 if TYPE_CHECKING:
     from agentkit.events import BaseEvent
+    from agentkit.providers._pricing import PriceTable
 
 __all__ = (
     "ApprovalDecision",
@@ -236,6 +237,45 @@ class RunResult(Generic[OutputT]):
     def paused(self) -> bool:
         """Whether the run is waiting for approval decisions."""
         return self.status == "paused"
+
+    def cost(self, prices: PriceTable | None = None) -> float | None:
+        """Estimated cost of the run in US dollars, summed per model call from the run's events.
+
+        Args:
+            prices: The price table; the built-in one (`agentkit.providers.PriceTable()`) when omitted.
+
+        Returns:
+            The estimate, or ``None`` when a model the run used has no known price.
+
+        Examples:
+            >>> from agentkit.events import ModelResponded
+            >>> from agentkit.messages import Usage
+            >>> from agentkit.runtime import RunResult
+            >>> from datetime import datetime, timezone
+            >>> answered = ModelResponded(run_id="r", seq=0, at=datetime(2026, 1, 1, tzinfo=timezone.utc), step=1,
+            ...     model="gpt-4.1", finish_reason="stop", usage={"input_tokens": 1_000_000, "output_tokens": 0})
+            >>> RunResult(run_id="r", status="completed", output_value="hi", messages=(), usage=Usage(),
+            ...           events=(answered,), steps=1, tool_calls=0).cost()
+            2.0
+        """
+        from agentkit.events import ModelResponded
+        from agentkit.providers._pricing import PriceTable
+
+        table = prices if prices is not None else PriceTable()
+        total = 0.0
+        for event in self.events:
+            if not isinstance(event, ModelResponded):
+                continue
+            if event.model is None:
+                return None
+            usage = Usage.model_validate(
+                {k: v for k, v in event.usage.items() if k in Usage.model_fields}
+            )
+            estimate = table.estimate(usage, event.model)
+            if estimate is None:
+                return None
+            total += estimate
+        return total
 
     def __repr__(self) -> str:
         return (
