@@ -90,9 +90,14 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Run the bundled demo (examples/quickstart.py) offline: no API key, no network."""
+    """Run the bundled demo: the tool quickstart, then the travel agent.
+
+    Offline with no API key (a scripted model answers); with ``OPENAI_API_KEY`` or ``ANTHROPIC_API_KEY`` set, the
+    travel agent talks to the real model instead.
+    """
     session.install(".")
     session.run("python", "examples/quickstart.py")
+    session.run("python", "examples/travel_agent.py")
 
 
 @nox.session
