@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import weakref
 from typing import TYPE_CHECKING, Any, Literal
 
 from agentkit.exceptions import SchemaCompileError
@@ -10,6 +10,7 @@ from agentkit.tools.dialects._base import (
     CompiledTool,
     DialectWarning,
     SchemaDialect,
+    json_copy,
     register_dialect,
     wire_name,
 )
@@ -146,14 +147,14 @@ class CanonicalDialect(SchemaDialect):
 
     def build(self, contract: ToolContract) -> CompiledTool:
         """Copy the contract's schemas into a definition."""
-        schema = copy.deepcopy(contract.input_schema)
+        schema = json_copy(contract.input_schema)
         definition: dict[str, Any] = {
             "name": contract.name,
             "description": contract.description,
             "input_schema": schema,
         }
         if contract.output_schema is not None:
-            definition["output_schema"] = copy.deepcopy(contract.output_schema)
+            definition["output_schema"] = json_copy(contract.output_schema)
         return CompiledTool(self.name, contract.name, contract.name, definition, schema)
 
 
@@ -185,6 +186,7 @@ class OpenAIDialect(SchemaDialect):
             raise ValueError(f"strict must be True, False or 'auto', got {strict!r}")
         self.mode = strict
         self.name = {True: "openai-strict", False: "openai", "auto": "openai-auto"}[strict]
+        self._checked: weakref.WeakSet[CompiledTool] = weakref.WeakSet()
 
     @property
     def cache_key(self) -> str:
@@ -228,6 +230,7 @@ class OpenAIDialect(SchemaDialect):
             raise SchemaCompileError(
                 tool_name=contract.name, dialect="openai-strict", reason="; ".join(problems)
             )
+        self._checked.add(compiled)  # check_subset need not walk the schema a second time
         return compiled
 
     def _loose(
@@ -264,7 +267,8 @@ class OpenAIDialect(SchemaDialect):
         """Name rules always; OpenAI's strict subset when the tool is strict."""
         problems = _name_problems(compiled, "openai")
         if compiled.strict:
-            problems += check_schema(compiled.schema, OPENAI_STRICT_RULES)
+            if compiled not in self._checked:
+                problems += check_schema(compiled.schema, OPENAI_STRICT_RULES)
         elif compiled.schema.get("type") != "object":
             problems += ("(root): parameters must be of type 'object'",)
         return problems
@@ -418,7 +422,7 @@ class MCPDialect(SchemaDialect):
 
     def build(self, contract: ToolContract) -> CompiledTool:
         """Compile an MCP ``Tool``."""
-        schema = copy.deepcopy(contract.input_schema)
+        schema = json_copy(contract.input_schema)
         definition: dict[str, Any] = {
             "name": contract.name,
             "description": contract.description,
@@ -428,7 +432,7 @@ class MCPDialect(SchemaDialect):
         output = contract.output_schema
         if output is not None:
             if output.get("type") == "object":
-                definition["outputSchema"] = copy.deepcopy(output)
+                definition["outputSchema"] = json_copy(output)
             else:
                 warnings.append(
                     DialectWarning(

@@ -6,7 +6,6 @@ arguments back), and the warnings. Every rule lives here, parametrised by a `Pro
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Mapping
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentkit.exceptions import SchemaCompileError
-from agentkit.tools.dialects._base import DialectWarning
+from agentkit.tools.dialects._base import DialectWarning, json_copy
 from agentkit.tools.dialects._codec import (
     IDENTITY,
     ArrayCodec,
@@ -734,7 +733,7 @@ class _Compiler:
                 )
                 continue
             if key in self.p.allowed:
-                out[key] = copy.deepcopy(value)
+                out[key] = json_copy(value)
                 continue
             self.move(notes, pointer, key, value, "not in its documented schema subset")
 
