@@ -12,7 +12,7 @@ import json
 import math
 import os
 import re
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,7 +38,7 @@ from agentkit.providers._base import ModelProfile, ModelRequest, Provider
 from agentkit.providers._sse import SSEEvent, iter_sse
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 
 __all__ = (
     "DEFAULT_TIMEOUT",
@@ -418,11 +418,16 @@ class HttpProvider(Provider):
         except httpx.HTTPError as exc:
             raise translate_transport_error(exc, provider=self.system, model=self.model) from exc
 
-    async def sse_events(self, response: httpx.Response) -> AsyncIterator[SSEEvent]:
-        """Parse a streamed response as SSE, translating network failures on the way."""
+    async def sse_events(self, response: httpx.Response) -> AsyncGenerator[SSEEvent, None]:
+        """Parse a streamed response as SSE, translating network failures on the way.
+
+        The inner parser is closed as soon as this generator is (``aclosing``), so a stream abandoned early never
+        leaves a half-read body for the garbage collector.
+        """
         try:
-            async for event in iter_sse(response.aiter_bytes()):
-                yield event
+            async with aclosing(iter_sse(response.aiter_bytes())) as events:
+                async for event in events:
+                    yield event
         except httpx.HTTPError as exc:
             raise translate_transport_error(exc, provider=self.system, model=self.model) from exc
 

@@ -48,7 +48,7 @@ import json
 import os
 import re
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from agentkit._clock import Clock, system_clock
@@ -84,7 +84,6 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from agentkit.exceptions import ProviderError
-    from agentkit.providers._sse import SSEEvent
     from agentkit.tools.dialects import CompiledTool
 
 __all__ = ("GeminiProvider", "gemini_profile")
@@ -626,7 +625,7 @@ class GeminiProvider(HttpProvider):
 
     async def _sse_chunks(self, response: httpx.Response) -> AsyncGenerator[dict[str, Any], None]:
         # sse_events is an async generator: close it at once if this one is closed early.
-        events = cast("AsyncGenerator[SSEEvent, None]", self.sse_events(response))
+        events = self.sse_events(response)
         async with aclosing(events):
             async for sse in events:
                 data = sse.data.strip()
