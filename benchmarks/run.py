@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/run.py [--quick] [--json out.json] [--only async,sync,invalid,define,import]
+    python benchmarks/run.py --only loop [--quick]   # opt-in: agent-loop overhead per step (bench_loop.py)
 
 Scenarios, each for agentkit, the floor and every available peer, on one representative tool (see ``_tool.py``):
 
@@ -57,7 +58,11 @@ TARGETS = (
 
 SCENARIOS = ("async", "sync", "invalid", "define", "import")
 # Opt-in scenarios with their own modules and tables, run only when named in --only (about a minute each).
-EXTRA_SCENARIOS = {"dialects": "bench_dialects", "providers": "bench_providers"}
+EXTRA_SCENARIOS = {
+    "dialects": "bench_dialects",
+    "providers": "bench_providers",
+    "loop": "bench_loop",  # agent-loop overhead per step against pydantic-ai and openai-agents (~35 s)
+}
 
 TITLES = {
     "async": "async tool, valid arguments (raw JSON -> result text)",

@@ -20,6 +20,7 @@ Examples:
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from agentkit.exceptions import (
@@ -54,6 +55,9 @@ if TYPE_CHECKING:
     )
 
 __version__ = "0.1.0.dev0"
+
+# A library never prints by itself: without configured logging, agentkit's records go nowhere.
+logging.getLogger("agentkit").addHandler(logging.NullHandler())
 
 __all__ = (
     "Agent",

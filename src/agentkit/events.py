@@ -43,15 +43,23 @@ __all__ = (
     "ApprovalResolved",
     "BaseEvent",
     "BudgetExceededEvent",
+    "CircuitRejected",
+    "CircuitStateChanged",
+    "DeadlineExceededEvent",
     "Event",
     "EventEmitter",
     "EventSink",
+    "FallbackTriggered",
     "ModelFailed",
     "ModelRequested",
     "ModelResponded",
     "OutputRejected",
     "PromptRendered",
+    "RateLimitWaited",
+    "RetryGaveUp",
+    "RetryScheduled",
     "RouteChosen",
+    "RouteEscalated",
     "RunFinished",
     "RunStarted",
     "ToolArgumentsRejected",
@@ -362,6 +370,27 @@ class RouteChosen(BaseEvent):
     method: Literal["rule", "classifier", "default"]
 
 
+class RouteEscalated(BaseEvent):
+    """A tiered router handed the input to its next tier; recorded in that tier's run, after ``run.started``.
+
+    ``reason`` is why: the check on the previous tier's answer, or its error (``error_type`` is then set).
+    ``from_run_id`` links to the previous tier's run.
+
+    Examples:
+        >>> from agentkit.events import RouteEscalated
+        >>> RouteEscalated.model_fields["type"].default
+        'route.escalated'
+    """
+
+    type: Literal["route.escalated"] = "route.escalated"
+    router: str
+    from_tier: str
+    to_tier: str
+    reason: str
+    error_type: str | None = None
+    from_run_id: str
+
+
 class PromptRendered(BaseEvent):
     """A prompt was rendered: enough to trace any answer back to the exact prompt text.
 
@@ -381,6 +410,132 @@ class PromptRendered(BaseEvent):
     message_count: int
 
 
+# --------------------------------------------------------------------------------------------- resilience
+
+
+class RetryScheduled(BaseEvent):
+    """A provider call failed with a retryable error; the resilience layer will try again after ``delay_s``.
+
+    ``retry_after_s`` is the wait the provider asked for (``Retry-After``), when it said.
+
+    Examples:
+        >>> from agentkit.events import RetryScheduled
+        >>> RetryScheduled.model_fields["type"].default
+        'retry.scheduled'
+    """
+
+    type: Literal["retry.scheduled"] = "retry.scheduled"
+    provider: str
+    model: str | None = None
+    attempt: int = Field(ge=1)
+    delay_s: float = Field(ge=0)
+    retry_after_s: float | None = None
+    error_type: str
+    error_message: str
+
+
+class RetryGaveUp(BaseEvent):
+    """A provider call failed and will not be tried again; ``reason`` says why.
+
+    Examples:
+        >>> from agentkit.events import RetryGaveUp
+        >>> RetryGaveUp.model_fields["type"].default
+        'retry.gave_up'
+    """
+
+    type: Literal["retry.gave_up"] = "retry.gave_up"
+    provider: str
+    model: str | None = None
+    attempts: int = Field(ge=1)
+    reason: Literal["not_retryable", "max_attempts", "max_elapsed", "deadline", "stream_started"]
+    error_type: str
+    error_message: str
+
+
+class CircuitStateChanged(BaseEvent):
+    """A circuit breaker changed state (``closed`` → ``open`` → ``half_open`` → ``closed``).
+
+    Examples:
+        >>> from agentkit.events import CircuitStateChanged
+        >>> CircuitStateChanged.model_fields["type"].default
+        'circuit.state_changed'
+    """
+
+    type: Literal["circuit.state_changed"] = "circuit.state_changed"
+    key: str
+    old_state: Literal["closed", "open", "half_open"]
+    new_state: Literal["closed", "open", "half_open"]
+    failure_rate: float = Field(ge=0, le=1)
+    calls: int = Field(ge=0)
+
+
+class CircuitRejected(BaseEvent):
+    """An open circuit breaker failed a call fast, without sending it.
+
+    Examples:
+        >>> from agentkit.events import CircuitRejected
+        >>> CircuitRejected.model_fields["type"].default
+        'circuit.rejected'
+    """
+
+    type: Literal["circuit.rejected"] = "circuit.rejected"
+    key: str
+    retry_in_s: float = Field(ge=0)
+
+
+class FallbackTriggered(BaseEvent):
+    """A fallback chain moved on from one provider to the next (``to_*`` is ``None`` when none was left).
+
+    ``reason`` is ``"error"`` (``detail`` names the error type), ``"response"`` (``detail`` names the predicate
+    that rejected the answer) or ``"circuit_open"`` (the provider was skipped without being called).
+
+    Examples:
+        >>> from agentkit.events import FallbackTriggered
+        >>> FallbackTriggered.model_fields["type"].default
+        'fallback.triggered'
+    """
+
+    type: Literal["fallback.triggered"] = "fallback.triggered"
+    from_provider: str
+    from_model: str | None = None
+    to_provider: str | None = None
+    to_model: str | None = None
+    reason: Literal["error", "response", "circuit_open"]
+    detail: str
+
+
+class RateLimitWaited(BaseEvent):
+    """A client-side rate limiter held a call back before sending it.
+
+    Examples:
+        >>> from agentkit.events import RateLimitWaited
+        >>> RateLimitWaited.model_fields["type"].default
+        'rate_limit.waited'
+    """
+
+    type: Literal["rate_limit.waited"] = "rate_limit.waited"
+    provider: str
+    model: str | None = None
+    limit: Literal["requests", "tokens", "concurrency"]
+    waited_s: float = Field(ge=0)
+
+
+class DeadlineExceededEvent(BaseEvent):
+    """The remaining time ran out; ``stage`` says where (a provider call, a stream, a retry or limiter wait).
+
+    Examples:
+        >>> from agentkit.events import DeadlineExceededEvent
+        >>> DeadlineExceededEvent.model_fields["type"].default
+        'deadline.exceeded'
+    """
+
+    type: Literal["deadline.exceeded"] = "deadline.exceeded"
+    provider: str
+    model: str | None = None
+    stage: Literal["call", "stream", "retry_wait", "limiter_wait"]
+    timeout_s: float = Field(ge=0)
+
+
 Event = Annotated[
     ToolCallStarted
     | ToolCallSucceeded
@@ -398,7 +553,15 @@ Event = Annotated[
     | ApprovalRequested
     | ApprovalResolved
     | RouteChosen
-    | PromptRendered,
+    | PromptRendered
+    | RouteEscalated
+    | RetryScheduled
+    | RetryGaveUp
+    | CircuitStateChanged
+    | CircuitRejected
+    | FallbackTriggered
+    | RateLimitWaited
+    | DeadlineExceededEvent,
     Field(discriminator="type"),
 ]
 """Any event; ``type`` tells them apart."""

@@ -76,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--lock", default=DEFAULT_LOCK, help=f"lock file to compare with (default: {DEFAULT_LOCK})"
     )
+
+    from agentkit.storage._cli import add_runs_commands
+
+    add_runs_commands(commands)
     return parser
 
 
@@ -95,6 +99,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if args.command == "runs":
+        from agentkit.storage._cli import run_runs_command
+
+        return run_runs_command(args, out)
     sub = {"tools": "tools_command", "contracts": "contracts_command"}.get(args.command or "")
     if sub is None or getattr(args, sub) is None:
         parser.print_help(out)

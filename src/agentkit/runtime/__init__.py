@@ -23,7 +23,16 @@ from agentkit.runtime._errors import (
 )
 from agentkit.runtime._loop import SEQUENTIAL_TAG, TOOL_OUTPUT_NOTICE, is_approved
 from agentkit.runtime._output import DEFAULT_OUTPUT_TOOL
-from agentkit.runtime._router import Route, Router
+from agentkit.runtime._router import (
+    DEFAULT_ESCALATE_ON,
+    EscalateIf,
+    Route,
+    Router,
+    Tier,
+    TierAttempt,
+    Tiered,
+    TieredResult,
+)
 from agentkit.runtime._types import (
     ApprovalDecision,
     Limits,
@@ -36,6 +45,7 @@ from agentkit.runtime._types import (
 )
 
 __all__ = (
+    "DEFAULT_ESCALATE_ON",
     "DEFAULT_OUTPUT_TOOL",
     "SEQUENTIAL_TAG",
     "TOOL_OUTPUT_NOTICE",
@@ -44,6 +54,7 @@ __all__ = (
     "ApprovalDecision",
     "BudgetExceeded",
     "CapturedEvents",
+    "EscalateIf",
     "LimitName",
     "Limits",
     "OutputRetriesExhausted",
@@ -56,6 +67,10 @@ __all__ = (
     "Router",
     "RunResult",
     "RunRetriesExhausted",
+    "Tier",
+    "TierAttempt",
+    "Tiered",
+    "TieredResult",
     "approve",
     "capture_events",
     "is_approved",

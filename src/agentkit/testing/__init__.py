@@ -26,16 +26,22 @@ from agentkit.testing._replay import (
     load_cassette,
     sse_from_chunks,
 )
+from agentkit.testing._server import FakeProviderServer, Fault, Reply, ServedRequest, ServerAction
 
 __all__ = (
     "CapturedEvents",
     "Cassette",
     "FakeProvider",
+    "FakeProviderServer",
+    "Fault",
     "FunctionProvider",
     "Interaction",
     "MockClock",
     "ReplayTransport",
+    "Reply",
     "ScriptedResponse",
+    "ServedRequest",
+    "ServerAction",
     "capture_events",
     "load_cassette",
     "sse_from_chunks",

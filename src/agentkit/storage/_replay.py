@@ -1,0 +1,439 @@
+"""Replay a stored run against its recorded model answers and tool results, and say where a new run diverges.
+
+The events of a run hold the shape of each model call (``model.requested``: how many messages, which tools;
+``model.responded``: finish reason, usage, model) but not the content. The content comes from the conversation
+the run ended with (`EventStore.save_messages`, which `Session` does): request *k* is the first
+``model.requested.messages`` messages of it, and answer *k* is the assistant message right after them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from agentkit.events import ModelRequested, ModelResponded
+from agentkit.exceptions import ToolFailed, UsageError
+from agentkit.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
+from agentkit.providers._base import ModelProfile, ModelResponse, Provider, StreamDone, TextDelta
+from agentkit.storage._errors import ReplayDivergence
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping, Sequence
+
+    from agentkit.events import BaseEvent, Event
+    from agentkit.providers._base import ModelRequest, StreamEvent
+    from agentkit.runtime import Agent, RunResult
+    from agentkit.storage._base import EventStore
+    from agentkit.tools import RunContext, Tool
+
+__all__ = ("RecordedStep", "Recording", "ReplayProvider", "render_messages", "replay")
+
+# Fields that legitimately differ between a run and its replay.
+_VOLATILE = frozenset(
+    {"at", "run_id", "seq", "schema_version", "duration_s", "traceback", "timeout_s", "stream"}
+)
+_PROVIDER_NAMED = frozenset({"run.started", "model.requested"})
+
+
+@dataclass(frozen=True)
+class RecordedStep:
+    """One recorded model call: what was sent and what came back.
+
+    Examples:
+        >>> from agentkit.storage import RecordedStep
+        >>> RecordedStep.__dataclass_fields__.keys() >= {"step", "request_messages", "response"}
+        True
+    """
+
+    step: int
+    request_messages: tuple[Message, ...]
+    response: ModelResponse
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Everything needed to replay one run: its events, its model calls and its tool results.
+
+    Attributes:
+        run_id: The recorded run.
+        events: Its events, in order.
+        steps: Its model calls, in order.
+        tool_results: The result the model got for each tool call, by ``tool_call_id``.
+        input: What the run was given: the first request's messages without the leading system messages
+            (the agent adds its own instructions again on replay).
+
+    Examples:
+        >>> from agentkit.runtime import Agent
+        >>> from agentkit.storage import Recording
+        >>> from agentkit.testing import FakeProvider
+        >>> result = Agent(FakeProvider(["hi"]), instructions="Be kind.").run_sync("hello")
+        >>> recording = Recording.from_result(result)
+        >>> [s.response.text for s in recording.steps], [m.role for m in recording.input]
+        (['hi'], ['user'])
+    """
+
+    run_id: str
+    events: tuple[Event, ...]
+    steps: tuple[RecordedStep, ...]
+    tool_results: Mapping[str, ToolResultPart] = field(default_factory=dict)
+    input: tuple[Message, ...] = ()
+
+    @classmethod
+    def build(
+        cls, run_id: str, events: Sequence[BaseEvent], messages: Sequence[Message]
+    ) -> Recording:
+        """Assemble a recording from a run's events and the conversation it ended with.
+
+        Raises:
+            UsageError: The conversation does not match the events (it belongs to another run, or is cut short).
+        """
+        requested = {e.step: e for e in events if isinstance(e, ModelRequested)}
+        steps: list[RecordedStep] = []
+        for event in events:
+            if not isinstance(event, ModelResponded):
+                continue
+            sent = requested.get(event.step)
+            count = sent.messages if sent is not None else -1
+            if sent is None or count >= len(messages) or messages[count].role != "assistant":
+                raise UsageError(
+                    f"run {run_id!r}: the saved conversation does not hold the answer of step {event.step}; "
+                    "was it saved with this run (Session does this, or EventStore.save_messages)?"
+                )
+            response = ModelResponse.model_validate(
+                {
+                    "parts": messages[count].parts,
+                    "finish_reason": event.finish_reason,
+                    "usage": Usage(**event.usage),
+                    "model": event.model,
+                    "provider": "replay",
+                }
+            )
+            steps.append(RecordedStep(event.step, tuple(messages[:count]), response))
+        first = (
+            min(requested.values(), key=lambda e: e.step).messages if requested else len(messages)
+        )
+        sent_first = list(messages[:first])
+        while sent_first and sent_first[0].role == "system":
+            sent_first.pop(0)
+        results = {
+            part.tool_call_id: part
+            for message in messages[first:]
+            for part in message.parts
+            if isinstance(part, ToolResultPart)
+        }
+        return cls(run_id, tuple(events), tuple(steps), results, tuple(sent_first))  # type: ignore[arg-type] # BaseEvent instances of the union
+
+    @classmethod
+    def load(cls, store: EventStore, run_id: str) -> Recording:
+        """Read a stored run and its saved conversation.
+
+        Raises:
+            RunNotFound: No such run.
+            UsageError: No conversation was saved with the run.
+        """
+        events = store.read(run_id)
+        messages = store.load_messages(run_id)
+        if messages is None:
+            raise UsageError(
+                f"run {run_id!r} has events but no saved conversation, so its model answers cannot be "
+                "replayed; run it through a Session, or call store.save_messages(run_id, result.messages)"
+            )
+        return cls.build(run_id, events, messages)
+
+    @classmethod
+    def from_result(cls, result: RunResult[Any]) -> Recording:
+        """A recording of a run that just finished, from its `RunResult`."""
+        return cls.build(result.run_id, result.events, result.messages)
+
+
+def render_messages(messages: Sequence[Message]) -> str:
+    """Messages as readable lines, one per part, for diffs.
+
+    Examples:
+        >>> from agentkit.messages import Message
+        >>> from agentkit.storage._replay import render_messages
+        >>> print(render_messages([Message.system("Be brief."), Message.user("hi")]))
+        [0] system: Be brief.
+        [1] user: hi
+    """
+    lines: list[str] = []
+    for index, message in enumerate(messages):
+        for part in message.parts:
+            if isinstance(part, TextPart):
+                body = part.text
+            elif isinstance(part, ToolCallPart):
+                body = f"call {part.name}({part.arguments}) id={part.id}"
+            elif isinstance(part, ToolResultPart):
+                flag = " error" if part.is_error else ""
+                body = f"result{flag} {part.name} id={part.tool_call_id}: {part.content}"
+            else:
+                body = f"<{getattr(part, 'kind', type(part).__name__)}> {getattr(part, 'text', '')}"
+            lines.append(f"[{index}] {message.role}: {body}")
+    return "\n".join(lines)
+
+
+class ReplayProvider(Provider):
+    """Serves a recording's model answers in order, checking each request against the recorded one.
+
+    No network: nothing is sent anywhere. A request whose messages differ from the recorded request, or a
+    request beyond the recorded ones, raises `ReplayDivergence` (with ``strict=False`` the recorded answer is
+    served anyway while there is one).
+
+    Args:
+        recording: The run to serve answers from.
+        model: The model name to report (the recording's, by default).
+        profile: The capability profile to report (decides the output mode, as the original provider's did).
+        strict: Check each request's messages.
+
+    Examples:
+        >>> import anyio
+        >>> from agentkit.runtime import Agent
+        >>> from agentkit.storage import Recording, ReplayProvider
+        >>> from agentkit.testing import FakeProvider
+        >>> recording = Recording.from_result(Agent(FakeProvider(["4"])).run_sync("2 + 2?"))
+        >>> Agent(ReplayProvider(recording)).run_sync("2 + 2?").output
+        '4'
+        >>> Agent(ReplayProvider(recording)).run_sync("3 + 3?")
+        Traceback (most recent call last):
+        ...
+        agentkit.storage._errors.ReplayDivergence: run '...' diverges at step 1, request messages:
+        --- recorded
+        +++ replayed
+        @@ -1 +1 @@
+        -[0] user: 2 + 2?
+        +[0] user: 3 + 3?
+    """
+
+    system = "replay"
+
+    def __init__(
+        self,
+        recording: Recording,
+        *,
+        model: str | None = None,
+        profile: ModelProfile | None = None,
+        strict: bool = True,
+    ) -> None:
+        self.recording = recording
+        recorded_model = next((s.response.model for s in recording.steps if s.response.model), None)
+        self.model = model if model is not None else (recorded_model or "replay")
+        self.profile = profile if profile is not None else ModelProfile()
+        self.strict = strict
+        self.requests: list[ModelRequest] = []
+        self.divergence: ReplayDivergence | None = None
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """The next recorded answer, after checking ``request`` against the recorded request."""
+        self.requests.append(request)
+        number = len(self.requests)
+        steps = self.recording.steps
+        if number > len(steps):
+            self._diverge(
+                number,
+                "model call",
+                f"(the recorded run made {len(steps)} model call(s))",
+                render_messages(request.messages),
+            )
+        recorded = steps[number - 1]
+        if self.strict and tuple(request.messages) != recorded.request_messages:
+            self._diverge(
+                number,
+                "request messages",
+                render_messages(recorded.request_messages),
+                render_messages(request.messages),
+            )
+        return recorded.response
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        """`complete`, as a stream: the answer's text as one delta, then ``StreamDone``."""
+        response = await self.complete(request)
+        if response.text:
+            yield TextDelta(response.text)
+        yield StreamDone(response)
+
+    def _diverge(self, step: int, where: str, expected: str, actual: str) -> None:
+        self.divergence = ReplayDivergence(
+            run_id=self.recording.run_id, step=step, where=where, expected=expected, actual=actual
+        )
+        raise self.divergence
+
+
+def _unframe(name: str, content: str) -> str:
+    """A recorded tool result without the ``<tool-output>`` frame the agent wraps it in again."""
+    head = f'<tool-output tool="{name}">\n'
+    tail = "\n</tool-output>"
+    if content.startswith(head) and content.endswith(tail):
+        return content[len(head) : -len(tail)].replace("<\\/tool-output", "</tool-output")
+    return content
+
+
+def _recorded_tool(tool: Tool[Any, Any], results: Mapping[str, ToolResultPart]) -> Tool[Any, Any]:
+    """A stand-in with ``tool``'s contract that answers each call with the recorded result."""
+    from agentkit.tools import JsonSchemaTool
+
+    contract = tool.contract
+    name = contract.name
+
+    def handler(arguments: dict[str, Any], ctx: RunContext[Any]) -> str:
+        recorded = results.get(ctx.tool_call_id or "")
+        if recorded is None:
+            raise ToolFailed(
+                f"replay: no recorded result for call {ctx.tool_call_id!r} of {name!r}"
+            )
+        if recorded.is_error:
+            raise ToolFailed(recorded.content)
+        return _unframe(name, recorded.content)
+
+    return JsonSchemaTool(
+        name=name,
+        namespace=contract.namespace,
+        input_schema=dict(contract.input_schema),
+        handler=handler,
+        description=contract.description,
+        version=contract.version,
+        annotations=contract.annotations,
+        tags=contract.tags,
+        sensitive=contract.sensitive,
+        blocking=False,
+    )
+
+
+def _projection(event: BaseEvent) -> dict[str, Any]:
+    data = event.model_dump(mode="json", exclude=set(_VOLATILE))
+    if data.get("type") in _PROVIDER_NAMED:
+        data.pop("provider", None)
+    return data
+
+
+def _first_event_divergence(
+    run_id: str, recorded: Sequence[BaseEvent], replayed: Sequence[BaseEvent]
+) -> tuple[int, BaseEvent | None, ReplayDivergence] | None:
+    step = 0
+    for index in range(max(len(recorded), len(replayed))):
+        old = recorded[index] if index < len(recorded) else None
+        new = replayed[index] if index < len(replayed) else None
+        if isinstance(old, ModelRequested):
+            step = old.step
+        old_view = None if old is None else _projection(old)
+        new_view = None if new is None else _projection(new)
+        if old_view == new_view:
+            continue
+        kind = (old_view or new_view or {}).get("type", "?")
+        error = ReplayDivergence(
+            run_id=run_id,
+            step=step,
+            where=f"event #{index} ({kind})",
+            expected=_pretty(old_view),
+            actual=_pretty(new_view),
+        )
+        return index, new, error
+    return None
+
+
+def _pretty(view: dict[str, Any] | None) -> str:
+    if view is None:
+        return "(no event)"
+    return json.dumps(view, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+async def replay(
+    agent: Agent[Any, Any],
+    recording: Recording,
+    *,
+    tools: Literal["recorded", "live"] = "recorded",
+    deps: Any = None,
+    strict: bool = True,
+) -> RunResult[Any]:
+    """Run ``agent`` again on a recorded run's input, answering from the recording, and check it did the same.
+
+    The agent keeps its instructions, tools, output type and limits; its provider is replaced by a
+    `ReplayProvider` (no network), and with ``tools="recorded"`` each tool by a stand-in with the same contract
+    returning the recorded result (no side effects). The new run's events are compared with the recorded ones
+    (times, ids and durations aside), and its requests with the recorded requests.
+
+    Args:
+        agent: The agent as it is now (possibly with a changed prompt, tool or model).
+        recording: The run to replay (`Recording.load` reads one from a store).
+        tools: ``"recorded"`` (stand-ins) or ``"live"`` (the agent's real tools, whose results are then checked).
+        deps: Dependencies for live tools.
+        strict: Raise on the first difference (``False``: only on requests the recording cannot answer).
+
+    Returns:
+        The replayed run's result, when it matches the recording.
+
+    Raises:
+        ReplayDivergence: The new run differs; ``step``, ``where`` and ``diff`` say how.
+
+    Examples:
+        >>> import anyio
+        >>> from agentkit.runtime import Agent
+        >>> from agentkit.storage import Recording, replay
+        >>> from agentkit.testing import FakeProvider
+        >>> original = Agent(FakeProvider(["Hi!"]), instructions="Be brief.")
+        >>> recording = Recording.from_result(original.run_sync("hello"))
+        >>> anyio.run(replay, original, recording).output
+        'Hi!'
+        >>> changed = Agent(FakeProvider([]), instructions="Be verbose.")
+        >>> anyio.run(replay, changed, recording)
+        Traceback (most recent call last):
+        ...
+        agentkit.storage._errors.ReplayDivergence: run '...' diverges at step 1, request messages:
+        --- recorded
+        +++ replayed
+        @@ -1,2 +1,2 @@
+        -[0] system: Be brief.
+        +[0] system: Be verbose.
+         [1] user: hello
+    """
+    from agentkit.runtime import Agent
+
+    profile = getattr(agent.provider, "profile", None) or ModelProfile()
+    provider = ReplayProvider(
+        recording, model=getattr(agent.provider, "model", None), profile=profile, strict=strict
+    )
+    replay_tools: Any = (
+        agent.toolset
+        if tools == "live"
+        else [_recorded_tool(t, recording.tool_results) for t in agent.toolset.tools()]
+    )
+    twin: Agent[Any, Any] = Agent(
+        provider,
+        tools=replay_tools,
+        instructions=agent.instructions,
+        output_type=agent.output_type,
+        name=agent.name,
+        limits=agent.limits,
+        settings=agent.settings,
+        output_mode="auto" if agent.output_mode == "text" else agent.output_mode,
+        frame_tool_output=agent.frame_tool_output,
+        max_tool_output_chars=agent.max_tool_output_chars,
+        clock=agent.clock,
+    )
+    seen: list[BaseEvent] = []
+    failure: BaseException | None = None
+    result: RunResult[Any] | None = None
+    try:
+        result = await twin.run(
+            None,
+            message_history=list(recording.input),
+            deps=deps,
+            run_id=f"{recording.run_id}-replay-{uuid.uuid4().hex[:8]}",
+            sinks=[seen.append],
+        )
+    except Exception as exc:
+        failure = exc
+    found = _first_event_divergence(recording.run_id, recording.events, seen)
+    if found is not None:
+        _, new, error = found
+        if provider.divergence is not None and (
+            new is None or getattr(new, "error_type", None) == "ReplayDivergence"
+        ):
+            raise provider.divergence from None
+        if strict or provider.divergence is not None:
+            raise error from None
+    if failure is not None:
+        raise failure
+    assert result is not None
+    return result

@@ -1,0 +1,123 @@
+"""``Session``: a conversation that spans runs, its history loaded from an event store."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from agentkit.storage._errors import StorageError
+from agentkit.storage._sink import StoreSink
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from agentkit.messages import Message
+    from agentkit.runtime import Agent, RunResult
+    from agentkit.storage._base import EventStore
+
+__all__ = ("Session",)
+
+
+class Session:
+    """A conversation across runs: each run continues from the last completed one and is stored with its events.
+
+    The history is the conversation saved with the session's latest completed run; `run` passes it as
+    ``message_history``, writes every event through a `StoreSink` as it happens, and saves the run's final
+    conversation (even when the run fails). Runs of one `Session` object take turns (an ``anyio.Lock``);
+    different sessions run concurrently, from any number of tasks, threads or processes sharing the store.
+
+    Args:
+        store: Where the runs go.
+        session_id: The conversation's id; a random one when omitted.
+
+    Examples:
+        >>> from agentkit.runtime import Agent
+        >>> from agentkit.storage import MemoryStore, Session
+        >>> from agentkit.testing import FakeProvider
+        >>> session = Session(MemoryStore(), "s1")
+        >>> agent = Agent(FakeProvider(["Paris.", "About 2.1 million."]))
+        >>> _ = session.run_sync(agent, "Capital of France?")
+        >>> session.run_sync(agent, "Population?").output
+        'About 2.1 million.'
+        >>> len(session.runs())
+        2
+    """
+
+    def __init__(self, store: EventStore, session_id: str | None = None) -> None:
+        self.store = store
+        self.session_id = session_id if session_id is not None else uuid.uuid4().hex
+        self._lock: anyio.Lock | None = None
+
+    def runs(self) -> list[str]:
+        """The ids of the session's runs, oldest first."""
+        return [s.run_id for s in reversed(self.store.runs(None, session_id=self.session_id))]
+
+    def history(self) -> list[Message]:
+        """The conversation so far: the messages saved with the latest completed run (empty when none)."""
+        for summary in self.store.runs(None, session_id=self.session_id):
+            if summary.status == "completed":
+                messages = self.store.load_messages(summary.run_id)
+                if messages is not None:
+                    return messages
+        return []
+
+    async def run(
+        self,
+        agent: Agent[Any, Any],
+        user_input: str | Sequence[Message] | None = None,
+        **kwargs: Any,
+    ) -> RunResult[Any]:
+        """Run ``agent`` on ``user_input`` with the session's history, storing the run in the session.
+
+        Args:
+            agent: The agent to run.
+            user_input: The new user message(s).
+            **kwargs: Other ``Agent.run`` arguments (``deps``, ``run_id``, ``sinks``, ``limits``...), except
+                ``message_history`` and ``transcript``, which the session supplies.
+
+        Raises:
+            StorageError: The store rejected an event; the run's log is incomplete.
+        """
+        for name in ("message_history", "transcript"):
+            if name in kwargs:
+                raise TypeError(f"Session.run supplies {name!r} itself; do not pass it")
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            history = await anyio.to_thread.run_sync(self.history)
+            run_id: str = kwargs.pop("run_id", None) or uuid.uuid4().hex
+            sink = StoreSink(self.store, session_id=self.session_id)
+            transcript: list[Message] = []
+            try:
+                result: RunResult[Any] = await agent.run(
+                    user_input,
+                    message_history=history,
+                    run_id=run_id,
+                    sinks=[*kwargs.pop("sinks", ()), sink],
+                    transcript=transcript,
+                    **kwargs,
+                )
+            finally:
+                if transcript and not sink.errors:
+                    with anyio.CancelScope(shield=True):
+                        await self.store.save_messages_async(run_id, transcript)
+            if sink.errors:
+                raise StorageError(
+                    f"session {self.session_id!r}: run {run_id!r} was not fully stored: {sink.errors[0]}"
+                ) from sink.errors[0]
+            return result
+
+    def run_sync(
+        self,
+        agent: Agent[Any, Any],
+        user_input: str | Sequence[Message] | None = None,
+        **kwargs: Any,
+    ) -> RunResult[Any]:
+        """`run`, from synchronous code."""
+        return anyio.run(functools.partial(self.run, agent, user_input, **kwargs))
+
+    def __repr__(self) -> str:
+        return f"Session({self.store!r}, {self.session_id!r})"
