@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentkit._clock import Clock, system_clock
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from pydantic import TypeAdapter
 
@@ -613,10 +613,15 @@ class EventEmitter:
     The emitter keeps every event it emitted in `events`, before any sink sees it, so a failing sink
     loses nothing: its exception is logged on the ``agentkit.events`` logger and the next sink still runs.
 
+    Redaction happens here, once: with a ``redactor`` (any callable from an event to its redacted copy, such as
+    `agentkit.observability.SecretRedactor`), every event is redacted before it is stored or any sink sees it.
+
     Args:
         run_id: Identifier of the run; a random one is made when omitted.
         clock: Where event times come from.
         sinks: Callables that receive each event.
+        redactor: Applied to every event before it is kept or handed to a sink.
+        start_seq: The first sequence number (to continue a run's sequence after a pause).
 
     Examples:
         >>> from agentkit.events import EventEmitter, ToolCallSucceeded
@@ -627,7 +632,7 @@ class EventEmitter:
         [0, 1]
     """
 
-    __slots__ = ("_events", "_seq", "clock", "run_id", "sinks")
+    __slots__ = ("_events", "_seq", "clock", "redactor", "run_id", "sinks")
 
     def __init__(
         self,
@@ -635,12 +640,17 @@ class EventEmitter:
         *,
         clock: Clock = system_clock,
         sinks: Iterable[EventSink] = (),
+        redactor: Callable[[BaseEvent], BaseEvent] | None = None,
+        start_seq: int = 0,
     ) -> None:
+        if start_seq < 0:
+            raise ValueError("start_seq must be >= 0")
         self.run_id = run_id if run_id is not None else uuid.uuid4().hex
         self.clock = clock
         self.sinks: list[EventSink] = list(sinks)
+        self.redactor = redactor
         self._events: list[BaseEvent] = []
-        self._seq = 0
+        self._seq = start_seq
 
     @property
     def events(self) -> tuple[BaseEvent, ...]:
@@ -658,12 +668,15 @@ class EventEmitter:
             The event, after every sink received it.
         """
         event = event_type(run_id=self.run_id, seq=self._seq, at=self.clock.now(), **fields)
+        if self.redactor is not None:
+            event = self.redactor(event)  # type: ignore[assignment]  # a redactor returns a copy of the same type
         self._seq += 1
         self._events.append(event)
         for sink in self.sinks:
             try:
                 sink(event)
             except Exception:  # noqa: PERF203 - one sink's failure must not stop the others
+                # Name the event by type and number only: its content may be what made the sink fail.
                 _log.exception(
                     "event sink %r failed on %s #%d", sink, event_type.__name__, event.seq
                 )

@@ -63,7 +63,10 @@ def test_no_canary_reaches_any_sink(caplog: pytest.LogCaptureFixture, otel: Any)
         ],
         usage=Usage(input_tokens=5, output_tokens=1),
     )
-    agent = Agent(provider, tools=[unlock, deploy], name="canary", sinks=[raw.append, sink])
+    # redactor=False: this test checks the explicit RedactingSink pipeline against the raw stream.
+    agent = Agent(
+        provider, tools=[unlock, deploy], name="canary", sinks=[raw.append, sink], redactor=False
+    )
     agent.run_sync("open the door and deploy")
     with pytest.raises(AuthenticationFailed):
         agent.run_sync("again")
@@ -93,11 +96,6 @@ def test_no_canary_reaches_any_sink(caplog: pytest.LogCaptureFixture, otel: Any)
         assert not leaked, f"{name} leaked {leaked}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core gap: the runtime masks Sensitive arguments in tool.call.started but does not remember their "
-    "values, so a model echoing one into its final answer leaks it through run.finished.output",
-)
 def test_sensitive_argument_echoed_by_the_model_is_masked() -> None:
     """A Sensitive argument value the model repeats in its answer is masked in run.finished too."""
     received: list[BaseEvent] = []
@@ -111,5 +109,21 @@ def test_sensitive_argument_echoed_by_the_model_is_masked() -> None:
             f"pin {PIN}",
         ]
     )
-    Agent(provider, tools=[unlock], sinks=[RedactingSink(received.append)]).run_sync("open")
+    result = Agent(provider, tools=[unlock], sinks=[received.append]).run_sync("open")
     assert PIN not in "".join(e.model_dump_json() for e in received)
+    assert PIN not in "".join(e.model_dump_json() for e in result.events)
+
+
+def test_agents_redact_by_default_before_any_sink_and_in_the_result() -> None:
+    """With no configuration, secret-shaped canaries reach neither sinks nor ``RunResult.events``."""
+    received: list[BaseEvent] = []
+    provider = FakeProvider(
+        [
+            [ToolCallPart(id="c2", name="deploy", arguments='{"target": "prod"}')],
+            f"Done: Authorization: Bearer {BEARER} and {PROVIDER_KEY}",
+        ]
+    )
+    result = Agent(provider, tools=[deploy], sinks=[received.append]).run_sync("deploy")
+    for stream in (received, list(result.events)):
+        text = "".join(e.model_dump_json() for e in stream)
+        assert not [c for c in (BEARER, AWS_KEY, HEADER_KEY, PROVIDER_KEY) if c in text]

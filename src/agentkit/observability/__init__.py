@@ -27,17 +27,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from agentkit._redact import (
+    BUILTIN_PATTERNS,
+    RedactingSink,
+    Redactor,
+    SecretRedactor,
+)
 from agentkit.observability._logging import DEFAULT_LEVELS, LoggingSink
 from agentkit.observability._metrics import (
     DEFAULT_LATENCY_BUCKETS,
     HistogramValue,
     Metrics,
-)
-from agentkit.observability._redact import (
-    BUILTIN_PATTERNS,
-    RedactingSink,
-    Redactor,
-    SecretRedactor,
 )
 
 if TYPE_CHECKING:

@@ -124,6 +124,9 @@ class Agent(Generic[DepsT, OutputT]):
         max_tool_output_chars: Longer tool output is cut, with a visible notice to the model.
         clock: Where event times come from.
         sinks: Event sinks receiving every run's events.
+        redactor: Redacts every event once, before it is kept or any sink sees it. ``True`` (the default) uses
+            `agentkit.observability.SecretRedactor`, which also learns the provider's API key and the values of
+            sensitive tool arguments during the run; ``False`` turns redaction off; or pass your own callable.
 
     Examples:
         >>> from agentkit import tool
@@ -159,6 +162,7 @@ class Agent(Generic[DepsT, OutputT]):
         max_tool_output_chars: int | None = 20_000,
         clock: Clock | None = None,
         sinks: Sequence[EventSink] = (),
+        redactor: Callable[[BaseEvent], BaseEvent] | bool = True,
     ) -> None: ...
 
     @overload
@@ -179,6 +183,7 @@ class Agent(Generic[DepsT, OutputT]):
         max_tool_output_chars: int | None = 20_000,
         clock: Clock | None = None,
         sinks: Sequence[EventSink] = (),
+        redactor: Callable[[BaseEvent], BaseEvent] | bool = True,
     ) -> None: ...
 
     def __init__(
@@ -198,6 +203,7 @@ class Agent(Generic[DepsT, OutputT]):
         max_tool_output_chars: int | None = 20_000,
         clock: Clock | None = None,
         sinks: Sequence[EventSink] = (),
+        redactor: Callable[[BaseEvent], BaseEvent] | bool = True,
     ) -> None:
         if not isinstance(provider, Provider):
             raise UsageError(
@@ -219,6 +225,7 @@ class Agent(Generic[DepsT, OutputT]):
         self.max_tool_output_chars = max_tool_output_chars
         self.clock: Clock = clock or system_clock
         self.sinks: list[EventSink] = list(sinks)
+        self._redactor_option = redactor
         self._output = OutputSpec(self.output_type)
         profile: ModelProfile = getattr(provider, "profile", None) or ModelProfile()
         self.output_mode: OutputMode
@@ -228,6 +235,21 @@ class Agent(Generic[DepsT, OutputT]):
             self.output_mode = "native" if profile.json_schema_output else "tool"
         else:
             self.output_mode = output_mode
+
+    def _new_redactor(self) -> Callable[[BaseEvent], BaseEvent] | None:
+        """The run's redactor: the user's, none (``redactor=False``), or a fresh default that knows the API key."""
+        option = self._redactor_option
+        if option is False:
+            return None
+        if option is not True:
+            return option
+        from agentkit._redact import SecretRedactor
+
+        redactor = SecretRedactor()
+        key = getattr(self.provider, "api_key", None)
+        if isinstance(key, str) and len(key) >= 4:
+            redactor.add_secret(key)
+        return redactor
 
     # ------------------------------------------------------------------------------------------ running
 
@@ -499,9 +521,9 @@ class Agent(Generic[DepsT, OutputT]):
         clock = clock or self.clock
         all_sinks: list[EventSink] = [*self.sinks, *sinks]
         all_sinks.extend(capture.append for capture in active_captures())
-        emitter = EventEmitter(run_id, clock=clock, sinks=all_sinks)
-        if next_seq:
-            emitter._seq = next_seq  # continue the run's sequence after a resume
+        emitter = EventEmitter(
+            run_id, clock=clock, sinks=all_sinks, redactor=self._new_redactor(), start_seq=next_seq
+        )
         return _Run(
             self,
             deps=deps,

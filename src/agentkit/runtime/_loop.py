@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
@@ -55,6 +56,7 @@ from agentkit.runtime._types import (
     PromptInfo,
 )
 from agentkit.tools import DEFAULT_MAX_RETRIES, RunContext, Tool, ToolOutcome
+from agentkit.tools._base import _sensitive_values
 
 if TYPE_CHECKING:
     from agentkit._clock import Clock
@@ -494,6 +496,23 @@ class _Run:
         self.close_step()
         return step
 
+    def remember_sensitive(self, call: ToolCallPart, found: Tool[Any, Any]) -> None:
+        """Teach the run's redactor this call's sensitive argument values.
+
+        A model repeating one later (in its answer, another call, an error) is then masked in every event too.
+        """
+        pointers = found.contract.sensitive
+        add_secret = getattr(self.emitter.redactor, "add_secret", None)
+        if not pointers or add_secret is None:
+            return
+        try:
+            arguments = json.loads(call.arguments or "{}")
+        except ValueError:
+            return
+        for value in _sensitive_values(arguments, pointers):
+            if len(value) >= 4:  # shorter values would mask unrelated text everywhere
+                add_secret(value)
+
     async def execute(
         self,
         call: ToolCallPart,
@@ -503,6 +522,7 @@ class _Run:
         pending: list[PendingCall],
     ) -> None:
         ctx = self.ctx.for_call(call.id)
+        self.remember_sensitive(call, found)
         token = _APPROVED.set(approved)
         try:
             outcome: ToolOutcome[Any] = await found.invoke_json(call.arguments, ctx)

@@ -1,4 +1,4 @@
-"""Redaction: mask secrets in events once, before any sink sees them."""
+"""Redaction: mask secrets in events once, before any sink sees them (public in `agentkit.observability`)."""
 
 from __future__ import annotations
 
