@@ -208,6 +208,11 @@ class SecretRedactor:
             self._secrets.sort(key=len, reverse=True)
 
     def _build(self) -> None:
+        if any(p.flags & ~re.UNICODE for p in self._compiled):
+            # Global flags cannot move into a combined alternation (an error on 3.11+, a warning before):
+            # scan pattern by pattern.
+            self._combined = None
+            return
         parts = [re.escape(s) for s in self._secrets]
         parts.extend(_NAMED_GROUP.sub("(?:", p.pattern) for p in self._compiled)
         try:
@@ -276,7 +281,15 @@ class SecretRedactor:
                 return value
             return items if isinstance(value, list) else tuple(items)
         if isinstance(value, BaseModel):
-            return self.redact_value(value.model_dump(mode="json"))
+            dumped = value.model_dump(mode="json")
+            redacted = self.redact_value(dumped)
+            if redacted is dumped:
+                return value
+            try:
+                # Keep the type (a message stays a message), so the event still validates and serializes.
+                return type(value).model_validate(redacted)
+            except ValueError:
+                return redacted
         if isinstance(value, bytes):
             text = value.decode("utf-8", "replace")
             return self._mask if self.redact_text(text) is not text else value
