@@ -46,7 +46,7 @@ def tests(session: nox.Session) -> None:
     mode; coverage below the floor in pyproject.toml fails the session. Extra pytest arguments pass through:
     ``nox -s tests -- -k registry``.
     """
-    session.install("-e", ".[otel]", *TEST_DEPS)
+    session.install("-e", ".[otel,postgres,redis]", *TEST_DEPS)
     session.install(PLUGIN_DIST)
     session.run(
         "pytest",
@@ -61,7 +61,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=["3.10", "3.13"])
 def compat(session: nox.Session) -> None:
     """Run the test suite on the oldest and newest supported Pythons (no coverage gate)."""
-    session.install("-e", ".[otel]", *TEST_DEPS)
+    session.install("-e", ".[otel,postgres,redis]", *TEST_DEPS)
     session.install(PLUGIN_DIST)
     session.run("pytest", "-q", "-p", "no:cacheprovider", *session.posargs, env=_quiet_env())
 
@@ -77,7 +77,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check ``src/`` and ``tests/typing`` with ``mypy --strict``; tests/typing proves generics infer."""
-    session.install("-e", ".[otel]", *TYPE_DEPS)
+    session.install("-e", ".[otel,postgres,redis]", *TYPE_DEPS)
     session.run("mypy", "src", "tests/typing", "tests/prompts/test_prompt_types.py")
 
 

@@ -32,6 +32,8 @@ from agentkit.storage._errors import (
 )
 from agentkit.storage._memory import MemoryStore
 from agentkit.storage._migrate import migrate, register_migration
+from agentkit.storage._postgres import PostgresStore
+from agentkit.storage._redis import RedisStore
 from agentkit.storage._replay import RecordedStep, Recording, ReplayProvider, replay
 from agentkit.storage._session import Session
 from agentkit.storage._sink import StoreSink
@@ -44,8 +46,10 @@ __all__ = (
     "MemoryResponseCache",
     "MemoryStore",
     "MigrationError",
+    "PostgresStore",
     "RecordedStep",
     "Recording",
+    "RedisStore",
     "ReplayDivergence",
     "ReplayProvider",
     "ResponseCache",
