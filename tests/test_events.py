@@ -223,3 +223,60 @@ def test_a_rejected_event_does_not_consume_a_sequence_number() -> None:
     with pytest.raises(ValidationError):
         emitter.emit(ToolCallSucceeded, tool_name="t", duration_s=-1, output_chars=0)
     assert emitter.emit(ToolCallSucceeded, tool_name="t", duration_s=0, output_chars=0).seq == 0
+
+
+def test_default_redactor_masks_secrets_inside_messages_and_tool_content() -> None:
+    """SecretRedactor masks secrets nested in a recorded message and a tool result, keeping the message typed."""
+    from agentkit.events import ModelResponded, ToolCallSucceeded
+    from agentkit.messages import Message, ReasoningPart, TextPart
+    from agentkit.observability import SecretRedactor
+
+    secret = "sk-proj-CANARYinMESSAGE0123456789"
+    emitter = EventEmitter(run_id="r", redactor=SecretRedactor())
+    message = Message(
+        role="assistant",
+        parts=(ReasoningPart(text="", signature="opaque-sig"), TextPart(text=f"key {secret}")),
+    )
+    responded = emitter.emit(ModelResponded, step=1, finish_reason="stop", message=message)
+    succeeded = emitter.emit(
+        ToolCallSucceeded, tool_name="t", duration_s=0.0, output_chars=1, content=f"token={secret}"
+    )
+    assert isinstance(responded.message, Message)
+    assert responded.message.text == "key ***"
+    assert responded.message.parts[0] == ReasoningPart(text="", signature="opaque-sig")
+    assert succeeded.content == "token=***"
+    assert secret not in responded.model_dump_json() + succeeded.model_dump_json()
+
+
+def test_v1_events_parse_with_empty_content() -> None:
+    """Events written at schema version 1 still parse; the version 2 fields are empty."""
+    from agentkit.events import ModelRequested, ToolCallSucceeded
+
+    requested = parse_event(
+        {
+            "schema_version": 1,
+            "type": "model.requested",
+            "run_id": "r",
+            "seq": 0,
+            "at": "2025-01-01T00:00:00Z",
+            "step": 1,
+            "provider": "P",
+            "messages": 2,
+        }
+    )
+    assert isinstance(requested, ModelRequested)
+    assert (requested.new_messages, requested.tool_fingerprints) == (None, {})
+    succeeded = parse_event(
+        {
+            "schema_version": 1,
+            "type": "tool.call.succeeded",
+            "run_id": "r",
+            "seq": 1,
+            "at": "2025-01-01T00:00:00Z",
+            "tool_name": "t",
+            "duration_s": 0,
+            "output_chars": 0,
+        }
+    )
+    assert isinstance(succeeded, ToolCallSucceeded)
+    assert succeeded.content is None

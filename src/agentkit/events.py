@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentkit._clock import Clock, system_clock
+from agentkit.messages import Message
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -71,8 +72,13 @@ __all__ = (
     "parse_event",
 )
 
-SCHEMA_VERSION = 1
-"""Version of the event format written by this release."""
+SCHEMA_VERSION = 2
+"""Version of the event format written by this release.
+
+Version 2 added the content needed to replay a run from its events alone: ``model.requested.new_messages`` and
+``tool_fingerprints``, ``model.responded.message``, ``tool.call.succeeded.content`` and ``tool.call.failed.content``,
+``run.finished.new_messages``. Version 1 events read as version 2 with those fields empty.
+"""
 
 _log = logging.getLogger("agentkit.events")
 
@@ -116,6 +122,9 @@ class ToolCallStarted(BaseEvent):
 class ToolCallSucceeded(BaseEvent):
     """A tool call finished and its result was serialized for the model.
 
+    ``content`` is the serialized result as the tool produced it (before the agent frames or truncates it for the
+    model); ``None`` in events written before schema version 2.
+
     Examples:
         >>> from agentkit.events import ToolCallSucceeded
         >>> ToolCallSucceeded.model_fields["type"].default
@@ -127,13 +136,15 @@ class ToolCallSucceeded(BaseEvent):
     tool_call_id: str | None = None
     duration_s: float = Field(ge=0)
     output_chars: int = Field(ge=0)
+    content: str | None = None
 
 
 class ToolCallFailed(BaseEvent):
     """A tool call failed: the tool raised ``ToolFailed``, crashed, timed out, or returned unserializable output.
 
     ``reason`` says which. For crashes, ``error_type``, ``error_message`` and ``traceback`` give the developer
-    the detail the model never sees.
+    the detail the model never sees; ``content`` is what the model was told instead (``None`` before schema
+    version 2).
 
     Examples:
         >>> from agentkit.events import ToolCallFailed
@@ -149,6 +160,7 @@ class ToolCallFailed(BaseEvent):
     error_type: str
     error_message: str
     traceback: str | None = None
+    content: str | None = None
 
 
 class ToolArgumentsRejected(BaseEvent):
@@ -190,6 +202,9 @@ class RunFinished(BaseEvent):
     """An agent run ended: ``status`` says how; ``usage`` is the run's token total so far.
 
     ``output`` is a short summary of the final output (at most 200 characters), never the raw payload.
+    ``messages`` and ``new_messages`` close the run's conversation, as in `ModelRequested`: the messages added
+    after the last model answer (tool results, feedback), so the events hold the conversation the run ended
+    with (``None`` before schema version 2).
 
     Examples:
         >>> from agentkit.events import RunFinished
@@ -205,10 +220,19 @@ class RunFinished(BaseEvent):
     output: str | None = None
     error_type: str | None = None
     error_message: str | None = None
+    messages: int | None = Field(ge=0, default=None)
+    new_messages: list[Message] | None = None
 
 
 class ModelRequested(BaseEvent):
-    """A request is about to go to the model (no message content, only its shape).
+    """A request is about to go to the model.
+
+    ``messages`` is how many messages the request holds; ``new_messages`` are the last of them, those no earlier
+    event of the run holds (all of them for the first request; after that, the tool results and feedback added
+    since the previous answer). The request's messages are therefore the run's conversation up to message
+    ``messages - len(new_messages)``, followed by ``new_messages``. ``tool_fingerprints`` maps each offered tool
+    to its contract fingerprint, so a replay can tell a changed tool. Both are empty in events written before
+    schema version 2.
 
     Examples:
         >>> from agentkit.events import ModelRequested
@@ -225,10 +249,15 @@ class ModelRequested(BaseEvent):
     output_mode: Literal["text", "native", "tool"] = "text"
     timeout_s: float | None = None
     stream: bool = False
+    tool_fingerprints: dict[str, str] = Field(default_factory=dict)
+    new_messages: list[Message] | None = None
 
 
 class ModelResponded(BaseEvent):
-    """The model answered: finish reason, usage and the shape of the answer, never the raw payload.
+    """The model answered: finish reason, usage, the shape of the answer and the answer itself.
+
+    ``message`` is the assistant message as the model sent it (text, tool calls with their raw arguments,
+    reasoning with its opaque provider state), redacted like every event; ``None`` before schema version 2.
 
     Examples:
         >>> from agentkit.events import ModelResponded
@@ -244,6 +273,7 @@ class ModelResponded(BaseEvent):
     tool_calls: list[str] = Field(default_factory=list)
     text_chars: int = Field(ge=0, default=0)
     duration_s: float = Field(ge=0, default=0.0)
+    message: Message | None = None
 
 
 class ModelFailed(BaseEvent):

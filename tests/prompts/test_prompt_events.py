@@ -37,7 +37,7 @@ def test_render_with_an_emitter_emits_one_prompt_rendered_event() -> None:
     (event,) = emitter.events
     assert isinstance(event, PromptRendered)
     assert event.model_dump(mode="json") == {
-        "schema_version": 1,
+        "schema_version": 2,
         "run_id": "run-1",
         "seq": 0,
         "at": "2026-01-01T00:00:00Z",

@@ -159,9 +159,12 @@ async def test_concurrent_runs_keep_their_own_logs() -> None:
         assert [e.seq for e in events.for_run(run_id)] == [0, 1, 2, 3]
 
 
-async def test_model_events_carry_no_message_content() -> None:
-    """Model events describe the shape of the exchange, never the messages themselves."""
-    secret = "my passport number is X123"
+async def test_model_events_carry_the_messages_redacted() -> None:
+    """Model events hold the messages (so a run replays from its events), with secret-shaped text masked."""
+    secret = "sk-proj-NOTAREALKEY0123456789abcdef"
     with capture_events() as events:
-        await Agent(FakeProvider(["noted"])).run(secret)
-    assert all(secret not in e.model_dump_json() for e in events)
+        await Agent(FakeProvider(["noted"])).run(f"my key is {secret}")
+    dumped = "".join(e.model_dump_json() for e in events)
+    assert secret not in dumped
+    assert "my key is" in dumped
+    assert "noted" in dumped

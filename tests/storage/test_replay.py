@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import pickle
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
 import pytest
@@ -15,6 +16,9 @@ from agentkit.storage import Recording, ReplayDivergence, Session, replay
 from agentkit.testing import FakeProvider
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from agentkit.events import BaseEvent
     from agentkit.storage import EventStore
 
 CALLS: list[str] = []
@@ -29,6 +33,12 @@ def weather(city: str) -> str:
 
 @tool(version="2.0.0")
 def weather_v2(city: str) -> str:
+    """Weather in a city."""
+    return f"sunny in {city}"
+
+
+@tool(name="weather", description="Weather, in any city.")
+def weather_reworded(city: str) -> str:
     """Weather in a city."""
     return f"sunny in {city}"
 
@@ -107,8 +117,8 @@ def test_changed_prompt_diverges_at_step_one(store: EventStore) -> None:
     assert "+[0] system: Be thorough." in error.diff
 
 
-def test_changed_tool_version_diverges_at_its_call(store: EventStore) -> None:
-    """A tool whose contract changed version shows at its tool.call.started event."""
+def test_changed_tool_version_diverges_at_its_contract(store: EventStore) -> None:
+    """A tool whose contract changed version shows as a changed fingerprint in the first request."""
     recording = _recorded(store)
     bumped = weather_v2.contract.model_copy(update={"name": "weather"})
     assert bumped.version == "2.0.0"
@@ -122,9 +132,27 @@ def test_changed_tool_version_diverges_at_its_call(store: EventStore) -> None:
     )
     with pytest.raises(ReplayDivergence) as info:
         anyio.run(replay, _agent(tools=[changed]), recording)
-    assert "tool.call.started" in info.value.where
-    assert '-  "tool_version": "1.0.0"' in info.value.diff
-    assert '+  "tool_version": "2.0.0"' in info.value.diff
+    assert (info.value.step, info.value.where) == (1, "tool contracts")
+    assert f"-weather: {weather.contract.fingerprint}" in info.value.diff
+    assert f"+weather: {changed.contract.fingerprint}" in info.value.diff
+
+
+def test_changed_tool_description_diverges_at_its_contract(store: EventStore) -> None:
+    """A tool changed without a version bump (here its description) is caught by its fingerprint."""
+    recording = _recorded(store)
+    reworded = weather_reworded
+    assert reworded.contract.version == weather.contract.version
+    with pytest.raises(ReplayDivergence) as info:
+        anyio.run(replay, _agent(tools=[reworded]), recording)
+    assert (info.value.step, info.value.where) == (1, "tool contracts")
+
+
+def test_non_strict_replay_ignores_changed_fingerprints(store: EventStore) -> None:
+    """With strict=False a changed contract is served the recorded answers anyway."""
+    recording = _recorded(store)
+    reworded = weather_reworded
+    result = anyio.run(functools.partial(replay, _agent(tools=[reworded]), recording, strict=False))
+    assert result.output == "It is sunny in Oslo."
 
 
 def test_removed_tool_diverges(store: EventStore) -> None:
@@ -152,11 +180,117 @@ def test_divergence_pickles() -> None:
     assert (copy.step, copy.where, copy.diff) == (2, "model", error.diff)
 
 
-def test_recording_needs_saved_messages(store: EventStore) -> None:
-    """A run stored without its conversation cannot be replayed, and the error says how to fix it."""
-    from agentkit.exceptions import UsageError
+def test_events_alone_replay(store: EventStore) -> None:
+    """A run stored through a bare StoreSink (no saved conversation) replays from its events."""
     from agentkit.storage import StoreSink
 
     _agent().run_sync("Weather in Oslo?", run_id="bare", sinks=[StoreSink(store)])
+    assert store.load_messages("bare") is None
+    recording = Recording.load(store, "bare")
+    assert [m.text for m in recording.input] == ["Weather in Oslo?"]
+    assert recording.tool_outputs == {"c1": "sunny in Oslo"}
+    CALLS.clear()
+    assert anyio.run(replay, _agent(FakeProvider([], model="m1")), recording).output == (
+        "It is sunny in Oslo."
+    )
+    assert CALLS == []
+
+
+def test_session_saves_no_conversation(store: EventStore) -> None:
+    """Session stores events only; history and replay come from them."""
+    _recorded(store)
+    assert store.load_messages("r1") is None
+    texts = [m.text for m in Session(store, "s1").history()]
+    assert texts[-1] == "It is sunny in Oslo."
+
+
+def _as_v1(event: BaseEvent) -> dict[str, Any]:
+    data = event.model_dump(mode="json")
+    for name in ("new_messages", "tool_fingerprints", "message", "content", "messages"):
+        if name in data and (name != "messages" or data["type"] == "run.finished"):
+            data.pop(name)
+    data["schema_version"] = 1
+    return data
+
+
+def test_v1_log_replays_with_its_saved_conversation() -> None:
+    """Events of schema version 1 hold no content: the saved conversation supplies it."""
+    from agentkit.exceptions import UsageError
+    from agentkit.storage import MemoryStore, migrate
+
+    result = _agent().run_sync("Weather in Oslo?", run_id="old")
+    events = [migrate(_as_v1(e)) for e in result.events]
+    assert all(e.schema_version == 2 for e in events)
+    store = MemoryStore()
+    store.append("old", events)
     with pytest.raises(UsageError, match="save_messages"):
-        Recording.load(store, "bare")
+        Recording.load(store, "old")
+    store.save_messages("old", result.messages)
+    recording = Recording.load(store, "old")
+    assert [s.response.text for s in recording.steps] == ["", "It is sunny in Oslo."]
+    assert all(not s.tool_fingerprints for s in recording.steps)
+    assert anyio.run(replay, _agent(), recording).output == "It is sunny in Oslo."
+
+
+def test_hand_written_v1_event_migrates_with_empty_content() -> None:
+    """A version 1 model.responded event reads as version 2 with no message."""
+    from agentkit.events import ModelResponded
+    from agentkit.storage import migrate
+
+    raw = {
+        "schema_version": 1,
+        "type": "model.responded",
+        "run_id": "r",
+        "seq": 2,
+        "at": "2025-06-01T00:00:00Z",
+        "step": 1,
+        "finish_reason": "stop",
+        "text_chars": 3,
+    }
+    event = migrate(raw)
+    assert isinstance(event, ModelResponded)
+    assert (event.schema_version, event.message, event.text_chars) == (2, None, 3)
+
+
+def test_sqlite_file_holds_no_secret_after_a_session(tmp_path: Path) -> None:
+    """After session runs with a Sensitive argument and a secret-shaped tool result, no byte of the store leaks."""
+    from agentkit import Sensitive
+    from agentkit.storage import SQLiteStore
+
+    pin = "canary-pin-55821"
+    token = "sk-proj-CANARYtoolRESULT0123456789"
+
+    @tool
+    def unlock(door: str, pin: Annotated[str, Sensitive()]) -> str:
+        """Unlock a door."""
+        return f"unlocked {door}; api_key={token}"
+
+    provider = FakeProvider(
+        [
+            [
+                ToolCallPart(
+                    id="c1", name="unlock", arguments=f'{{"door": "front", "pin": "{pin}"}}'
+                )
+            ],
+            f"Unlocked with {pin}; key {token}.",
+            "Yes.",
+        ]
+    )
+    agent = Agent(provider, tools=[unlock])
+    path = tmp_path / "runs.sqlite3"
+    with SQLiteStore(path) as store:
+        session = Session(store, "s")
+        session.run_sync(agent, "Open the front door.")
+        session.run_sync(agent, "Is it open?")
+        history = session.history()
+        recording = Recording.load(store, session.runs()[0])
+    assert [m.role for m in history][-2:] == ["user", "assistant"]
+    assert "***" in recording.steps[0].response.tool_calls[0].arguments
+    second = provider.requests[-1].messages
+    assert all(pin not in m.model_dump_json() for m in second)
+    files = list(tmp_path.iterdir())
+    assert files
+    for file in files:
+        data = file.read_bytes()
+        assert pin.encode() not in data, file.name
+        assert token.encode() not in data, file.name

@@ -152,7 +152,7 @@ def test_sqlite_persists_and_migrates_old_events(tmp_path: Path) -> None:
     raw.close()
     with SQLiteStore(path) as store:
         events = store.read("r1")
-    assert [(e.seq, e.schema_version) for e in events] == [(0, 1), (1, 1)]
+    assert [(e.seq, e.schema_version) for e in events] == [(0, 2), (1, 2)]
     assert getattr(events[1], "tool_name", None) == "legacy"
 
 

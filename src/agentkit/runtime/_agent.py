@@ -576,6 +576,7 @@ class Agent(Generic[DepsT, OutputT]):
                 steps=run.steps,
                 tool_calls=run.tool_calls,
                 usage=run.usage.model_dump(),
+                **run.closing_messages(),
                 error_type=type(exc).__name__,
                 error_message=str(exc)[:500],
             )
@@ -587,6 +588,7 @@ class Agent(Generic[DepsT, OutputT]):
                 steps=run.steps,
                 tool_calls=run.tool_calls,
                 usage=run.usage.model_dump(),
+                **run.closing_messages(),
             )
             pending = run.pending_state(step.pending)
             return RunResult(
@@ -608,6 +610,7 @@ class Agent(Generic[DepsT, OutputT]):
             tool_calls=run.tool_calls,
             usage=run.usage.model_dump(),
             output=_summary(step.final),
+            **run.closing_messages(),
         )
         return RunResult(
             run_id=emitter.run_id,

@@ -57,6 +57,7 @@ from agentkit.runtime._types import (
 )
 from agentkit.tools import DEFAULT_MAX_RETRIES, RunContext, Tool, ToolOutcome
 from agentkit.tools._base import _sensitive_values
+from agentkit.tools._sensitive import mask_arguments
 
 if TYPE_CHECKING:
     from agentkit._clock import Clock
@@ -158,6 +159,8 @@ class _Run:
         self.open_calls: list[ToolCallPart] = []
         self.results: dict[str, ToolResultPart] = {}
         self.fatal: BaseException | None = None
+        # How many leading messages of ``self.messages`` the run's events already hold (for replay).
+        self.recorded = 0
 
     # ----------------------------------------------------------------------------------------- setup
 
@@ -297,17 +300,23 @@ class _Run:
             settings=settings,
         )
         emitter = self.emitter
+        sent = len(request.messages)
         emitter.emit(
             ModelRequested,
             step=self.steps,
             provider=type(agent.provider).__name__,
             model=getattr(agent.provider, "model", None),
-            messages=len(request.messages),
+            messages=sent,
             tool_names=[c.name for c in contracts],
             output_mode=agent.output_mode,
             timeout_s=settings.timeout,
             stream=self.on_delta is not None,
+            tool_fingerprints={c.name: c.fingerprint for c in contracts},
+            new_messages=[
+                _mask_calls(m, tools) for m in request.messages[min(self.recorded, sent) :]
+            ],
         )
+        self.recorded = sent
         started = self.ctx.clock.monotonic()
         try:
             if self.on_delta is None:
@@ -323,6 +332,11 @@ class _Run:
             )
             raise
         self.usage = self.usage + response.usage
+        # Learn the sensitive argument values first, so the recorded message has them masked too.
+        for call in response.tool_calls:
+            found = tools.get(call.name)
+            if found is not None:
+                self.remember_sensitive(call, found)
         emitter.emit(
             ModelResponded,
             step=self.steps,
@@ -332,8 +346,15 @@ class _Run:
             tool_calls=[c.name for c in response.tool_calls],
             text_chars=len(response.text),
             duration_s=max(0.0, self.ctx.clock.monotonic() - started),
+            message=_mask_calls(response.message, tools),
         )
+        self.recorded = sent + 1  # the caller appends the answer next
         return response
+
+    def closing_messages(self) -> dict[str, Any]:
+        """The ``run.finished`` fields that complete the conversation the run's events hold."""
+        total = len(self.messages)
+        return {"messages": total, "new_messages": self.messages[min(self.recorded, total) :]}
 
     async def _stream(self, request: ModelRequest) -> ModelResponse:
         assert self.on_delta is not None
@@ -682,6 +703,31 @@ class _Run:
 
 
 # --------------------------------------------------------------------------------------------- helpers
+
+
+def _mask_calls(message: Message, tools: Mapping[str, Tool[Any, Any]]) -> Message:
+    """``message`` as events record it: sensitive argument values of its tool calls masked (``***``).
+
+    Other arguments keep the model's raw text; a call with sensitive values is re-serialized without them.
+    """
+    if message.role != "assistant":
+        return message
+    parts: list[Any] = []
+    changed = False
+    for part in message.parts:
+        found = tools.get(part.name) if isinstance(part, ToolCallPart) else None
+        pointers = found.contract.sensitive if found is not None else ()
+        if pointers and isinstance(part, ToolCallPart):
+            try:
+                arguments = json.loads(part.arguments or "{}")
+            except ValueError:
+                arguments = None
+            if arguments is not None and _sensitive_values(arguments, pointers):
+                masked = json.dumps(mask_arguments(arguments, pointers), ensure_ascii=False)
+                part = part.model_copy(update={"arguments": masked})
+                changed = True
+        parts.append(part)
+    return message.model_copy(update={"parts": tuple(parts)}) if changed else message
 
 
 def _has_tools(agent: Agent[Any, Any]) -> bool:

@@ -3,6 +3,7 @@
 Each migration turns the raw dict of an event at one ``schema_version`` into the next version's dict. `migrate`
 applies them in order, then validates the result as an `Event`. Version 0 is the pre-release format (``event``
 instead of ``type``, ``timestamp`` instead of ``at``, ``tool`` instead of ``tool_name``, no ``schema_version``).
+Version 2 added replay content (messages, tool results, tool fingerprints); version 1 events get them empty.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def migrate(raw: dict[str, Any] | str | bytes) -> Event:
         ...        "tool": "search", "duration_s": 0.1, "output_chars": 12}
         >>> event = migrate(old)
         >>> event.type, event.tool_name, event.schema_version
-        ('tool.call.succeeded', 'search', 1)
+        ('tool.call.succeeded', 'search', 2)
     """
     data: dict[str, Any] = dict(raw) if isinstance(raw, dict) else json.loads(raw)
     version = data.get("schema_version", 0)
@@ -103,4 +104,10 @@ def _v0_to_v1(raw: dict[str, Any]) -> dict[str, Any]:
     for old, new in (("event", "type"), ("timestamp", "at"), ("tool", "tool_name")):
         if old in raw and new not in raw:
             raw[new] = raw.pop(old)
+    return raw
+
+
+@register_migration(1)
+def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 logs lack the replay content of version 2; its fields default to empty (``None``, ``{}``)."""
     return raw

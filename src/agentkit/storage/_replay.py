@@ -1,9 +1,12 @@
 """Replay a stored run against its recorded model answers and tool results, and say where a new run diverges.
 
-The events of a run hold the shape of each model call (``model.requested``: how many messages, which tools;
-``model.responded``: finish reason, usage, model) but not the content. The content comes from the conversation
-the run ended with (`EventStore.save_messages`, which `Session` does): request *k* is the first
-``model.requested.messages`` messages of it, and answer *k* is the assistant message right after them.
+Since event schema version 2 the events of a run are enough: ``model.requested`` holds the messages each request
+added (``new_messages``) and the fingerprints of the tools it offered, ``model.responded`` the answer
+(``message``), ``run.finished`` the messages added after the last answer. All of it went through the run's
+redactor, so a replay sees secrets masked, exactly as every store does. Older (version 1) logs hold only the shape
+of each call; their content comes from the conversation saved with the run (`EventStore.save_messages`): request
+*k* is the first ``model.requested.messages`` messages of it, and answer *k* is the assistant message right after
+them.
 """
 
 from __future__ import annotations
@@ -13,33 +16,59 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from agentkit.events import ModelRequested, ModelResponded
+from agentkit.events import (
+    ModelRequested,
+    ModelResponded,
+    RunFinished,
+    ToolCallSucceeded,
+)
 from agentkit.exceptions import ToolFailed, UsageError
 from agentkit.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
 from agentkit.providers._base import ModelProfile, ModelResponse, Provider, StreamDone, TextDelta
 from agentkit.storage._errors import ReplayDivergence
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping, Sequence
+    from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
     from agentkit.events import BaseEvent, Event
     from agentkit.providers._base import ModelRequest, StreamEvent
     from agentkit.runtime import Agent, RunResult
     from agentkit.storage._base import EventStore
-    from agentkit.tools import RunContext, Tool
+    from agentkit.tools import RunContext, Tool, ToolContract
 
 __all__ = ("RecordedStep", "Recording", "ReplayProvider", "render_messages", "replay")
 
 # Fields that legitimately differ between a run and its replay.
+# Request messages and tool fingerprints are checked by the ReplayProvider, with a readable diff, against the
+# recording and the agent's own tools (the replay's stand-ins have contracts of their own).
 _VOLATILE = frozenset(
-    {"at", "run_id", "seq", "schema_version", "duration_s", "traceback", "timeout_s", "stream"}
+    {
+        "at",
+        "run_id",
+        "seq",
+        "schema_version",
+        "duration_s",
+        "traceback",
+        "timeout_s",
+        "stream",
+        "tool_fingerprints",
+        "new_messages",
+    }
 )
+_CONTENT_FIELDS = ("message", "content", "messages")
 _PROVIDER_NAMED = frozenset({"run.started", "model.requested"})
 
 
 @dataclass(frozen=True)
 class RecordedStep:
     """One recorded model call: what was sent and what came back.
+
+    Attributes:
+        step: The call's number in the run, from 1.
+        request_messages: The messages it sent.
+        response: The answer it got.
+        tool_fingerprints: The contract fingerprint of each tool it offered, by name (empty for logs written
+            before event schema version 2).
 
     Examples:
         >>> from agentkit.storage import RecordedStep
@@ -50,6 +79,7 @@ class RecordedStep:
     step: int
     request_messages: tuple[Message, ...]
     response: ModelResponse
+    tool_fingerprints: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +93,8 @@ class Recording:
         tool_results: The result the model got for each tool call, by ``tool_call_id``.
         input: What the run was given: the first request's messages without the leading system messages
             (the agent adds its own instructions again on replay).
+        tool_outputs: What each successful tool call returned, by ``tool_call_id``, before the agent framed it
+            (from ``tool.call.succeeded.content``; empty for logs written before event schema version 2).
 
     Examples:
         >>> from agentkit.runtime import Agent
@@ -79,16 +111,60 @@ class Recording:
     steps: tuple[RecordedStep, ...]
     tool_results: Mapping[str, ToolResultPart] = field(default_factory=dict)
     input: tuple[Message, ...] = ()
+    tool_outputs: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(
-        cls, run_id: str, events: Sequence[BaseEvent], messages: Sequence[Message]
+        cls,
+        run_id: str,
+        events: Sequence[BaseEvent],
+        messages: Sequence[Message] | None = None,
     ) -> Recording:
-        """Assemble a recording from a run's events and the conversation it ended with.
+        """Assemble a recording from a run's events, and the conversation it ended with for older logs.
+
+        Args:
+            run_id: The run.
+            events: Its events, in order.
+            messages: The conversation the run ended with; needed only when the events were written before
+                event schema version 2 (when given, it is used instead of the content of the events).
 
         Raises:
-            UsageError: The conversation does not match the events (it belongs to another run, or is cut short).
+            UsageError: The events do not hold the run's content and no conversation was given, or the
+                conversation does not match the events (it belongs to another run, or is cut short).
+
+        Examples:
+            >>> from agentkit.runtime import Agent
+            >>> from agentkit.storage import Recording
+            >>> from agentkit.testing import FakeProvider
+            >>> result = Agent(FakeProvider(["hi"])).run_sync("hello")
+            >>> [s.response.text for s in Recording.build(result.run_id, result.events).steps]
+            ['hi']
         """
+        outputs = {
+            e.tool_call_id: e.content
+            for e in events
+            if isinstance(e, ToolCallSucceeded) and e.tool_call_id and e.content is not None
+        }
+        if messages is None:
+            found = _replay_content(run_id, events)
+            if found is None:
+                raise UsageError(
+                    f"run {run_id!r} was recorded by an older agentkit (event schema version 1), whose events "
+                    "do not hold the model answers; pass the conversation saved with it "
+                    "(EventStore.save_messages / load_messages)"
+                )
+            found_steps, conversation, first = found
+            return cls(
+                run_id,
+                tuple(events),  # type: ignore[arg-type]  # BaseEvent instances of the union
+                tuple(found_steps),
+                _results(conversation[first:]),
+                _without_system(conversation[:first]),
+                outputs,
+            )
+        fingerprints = {
+            e.step: dict(e.tool_fingerprints) for e in events if isinstance(e, ModelRequested)
+        }
         requested = {e.step: e for e in events if isinstance(e, ModelRequested)}
         steps: list[RecordedStep] = []
         for event in events:
@@ -99,7 +175,7 @@ class Recording:
             if sent is None or count >= len(messages) or messages[count].role != "assistant":
                 raise UsageError(
                     f"run {run_id!r}: the saved conversation does not hold the answer of step {event.step}; "
-                    "was it saved with this run (Session does this, or EventStore.save_messages)?"
+                    "was it saved with this run (EventStore.save_messages)?"
                 )
             response = ModelResponse.model_validate(
                 {
@@ -110,35 +186,52 @@ class Recording:
                     "provider": "replay",
                 }
             )
-            steps.append(RecordedStep(event.step, tuple(messages[:count]), response))
+            steps.append(
+                RecordedStep(
+                    event.step,
+                    tuple(messages[:count]),
+                    response,
+                    fingerprints.get(event.step, {}),
+                )
+            )
         first = (
             min(requested.values(), key=lambda e: e.step).messages if requested else len(messages)
         )
-        sent_first = list(messages[:first])
-        while sent_first and sent_first[0].role == "system":
-            sent_first.pop(0)
-        results = {
-            part.tool_call_id: part
-            for message in messages[first:]
-            for part in message.parts
-            if isinstance(part, ToolResultPart)
-        }
-        return cls(run_id, tuple(events), tuple(steps), results, tuple(sent_first))  # type: ignore[arg-type] # BaseEvent instances of the union
+        return cls(
+            run_id,
+            tuple(events),  # type: ignore[arg-type]  # BaseEvent instances of the union
+            tuple(steps),
+            _results(messages[first:]),
+            _without_system(messages[:first]),
+            outputs,
+        )
 
     @classmethod
     def load(cls, store: EventStore, run_id: str) -> Recording:
-        """Read a stored run and its saved conversation.
+        """Read a stored run: from its events alone, or with its saved conversation for older logs.
 
         Raises:
             RunNotFound: No such run.
-            UsageError: No conversation was saved with the run.
+            UsageError: The events predate event schema version 2 and no conversation was saved with the run.
+
+        Examples:
+            >>> from agentkit.runtime import Agent
+            >>> from agentkit.storage import MemoryStore, Recording, StoreSink
+            >>> from agentkit.testing import FakeProvider
+            >>> store = MemoryStore()
+            >>> _ = Agent(FakeProvider(["hi"])).run_sync("hello", run_id="r1", sinks=[StoreSink(store)])
+            >>> Recording.load(store, "r1").steps[0].response.text
+            'hi'
         """
         events = store.read(run_id)
+        if _replay_content(run_id, events) is not None:
+            return cls.build(run_id, events)
         messages = store.load_messages(run_id)
         if messages is None:
             raise UsageError(
-                f"run {run_id!r} has events but no saved conversation, so its model answers cannot be "
-                "replayed; run it through a Session, or call store.save_messages(run_id, result.messages)"
+                f"run {run_id!r} was stored by an older agentkit (event schema version 1) without its "
+                "conversation, so its model answers cannot be replayed; save it with "
+                "store.save_messages(run_id, result.messages)"
             )
         return cls.build(run_id, events, messages)
 
@@ -146,6 +239,90 @@ class Recording:
     def from_result(cls, result: RunResult[Any]) -> Recording:
         """A recording of a run that just finished, from its `RunResult`."""
         return cls.build(result.run_id, result.events, result.messages)
+
+
+def _without_system(messages: Sequence[Message]) -> tuple[Message, ...]:
+    sent = list(messages)
+    while sent and sent[0].role == "system":
+        sent.pop(0)
+    return tuple(sent)
+
+
+def _results(messages: Sequence[Message]) -> dict[str, ToolResultPart]:
+    return {
+        part.tool_call_id: part
+        for message in messages
+        for part in message.parts
+        if isinstance(part, ToolResultPart)
+    }
+
+
+def _splice(
+    run_id: str, conversation: list[Message], total: int, new: Sequence[Message]
+) -> list[Message]:
+    """The conversation with its messages from ``total - len(new)`` on replaced by ``new``."""
+    base = total - len(new)
+    if base < 0 or base > len(conversation):
+        raise UsageError(
+            f"run {run_id!r}: its events do not hold a consistent conversation "
+            f"(a message count of {total} after {len(conversation)} known messages)"
+        )
+    return [*conversation[:base], *new]
+
+
+def _replay_content(
+    run_id: str, events: Sequence[BaseEvent]
+) -> tuple[list[RecordedStep], list[Message], int] | None:
+    """The model calls, final conversation and first request size a run's events hold; ``None`` for v1 logs.
+
+    Raises:
+        UsageError: The events hold content, but not a consistent conversation.
+    """
+    conversation: list[Message] = []
+    sent: dict[int, tuple[tuple[Message, ...], dict[str, str]]] = {}
+    steps: list[RecordedStep] = []
+    first: int | None = None
+    for event in events:
+        if isinstance(event, ModelRequested):
+            if event.new_messages is None:
+                return None
+            conversation = _splice(run_id, conversation, event.messages, event.new_messages)
+            sent[event.step] = (tuple(conversation), dict(event.tool_fingerprints))
+            if first is None:
+                first = len(conversation)
+        elif isinstance(event, ModelResponded):
+            if event.message is None or event.step not in sent:
+                return None
+            request, fingerprints = sent[event.step]
+            response = ModelResponse.model_validate(
+                {
+                    "parts": event.message.parts,
+                    "finish_reason": event.finish_reason,
+                    "usage": Usage(**event.usage),
+                    "model": event.model,
+                    "provider": "replay",
+                }
+            )
+            steps.append(RecordedStep(event.step, request, response, fingerprints))
+            conversation = [*request, event.message]
+        elif isinstance(event, RunFinished) and event.new_messages is not None:
+            total = event.messages if event.messages is not None else len(conversation)
+            conversation = _splice(run_id, conversation, total, event.new_messages)
+    has_content = any(isinstance(e, RunFinished) and e.new_messages is not None for e in events)
+    if first is None and not has_content:
+        return None
+    return steps, conversation, first if first is not None else len(conversation)
+
+
+def conversation_from_events(events: Sequence[BaseEvent]) -> list[Message] | None:
+    """The conversation a run ended with, rebuilt from its (redacted) events; ``None`` for v1 logs.
+
+    Raises:
+        UsageError: The events hold content, but not a consistent conversation.
+    """
+    run_id = events[0].run_id if events else "?"
+    found = _replay_content(run_id, events)
+    return None if found is None else found[1]
 
 
 def render_messages(messages: Sequence[Message]) -> str:
@@ -177,9 +354,9 @@ def render_messages(messages: Sequence[Message]) -> str:
 class ReplayProvider(Provider):
     """Serves a recording's model answers in order, checking each request against the recorded one.
 
-    No network: nothing is sent anywhere. A request whose messages differ from the recorded request, or a
-    request beyond the recorded ones, raises `ReplayDivergence` (with ``strict=False`` the recorded answer is
-    served anyway while there is one).
+    No network: nothing is sent anywhere. A request whose messages differ from the recorded request, that offers
+    a tool whose contract fingerprint differs from the recorded one, or a request beyond the recorded ones, raises
+    `ReplayDivergence` (with ``strict=False`` the recorded answer is served anyway while there is one).
 
     Args:
         recording: The run to serve answers from.
@@ -223,6 +400,8 @@ class ReplayProvider(Provider):
         self.strict = strict
         self.requests: list[ModelRequest] = []
         self.divergence: ReplayDivergence | None = None
+        # replay() points this at the agent's own tools, whose stand-ins have contracts of their own.
+        self._fingerprint: Callable[[ToolContract], str] = _own_fingerprint
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         """The next recorded answer, after checking ``request`` against the recorded request."""
@@ -244,6 +423,15 @@ class ReplayProvider(Provider):
                 render_messages(recorded.request_messages),
                 render_messages(request.messages),
             )
+        if self.strict and recorded.tool_fingerprints:
+            offered = {c.name: self._fingerprint(c) for c in request.tools}
+            if offered != dict(recorded.tool_fingerprints):
+                self._diverge(
+                    number,
+                    "tool contracts",
+                    _render_fingerprints(recorded.tool_fingerprints),
+                    _render_fingerprints(offered),
+                )
         return recorded.response
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
@@ -260,6 +448,14 @@ class ReplayProvider(Provider):
         raise self.divergence
 
 
+def _own_fingerprint(contract: ToolContract) -> str:
+    return contract.fingerprint
+
+
+def _render_fingerprints(fingerprints: Mapping[str, str]) -> str:
+    return "\n".join(f"{name}: {fingerprints[name]}" for name in sorted(fingerprints))
+
+
 def _unframe(name: str, content: str) -> str:
     """A recorded tool result without the ``<tool-output>`` frame the agent wraps it in again."""
     head = f'<tool-output tool="{name}">\n'
@@ -269,7 +465,11 @@ def _unframe(name: str, content: str) -> str:
     return content
 
 
-def _recorded_tool(tool: Tool[Any, Any], results: Mapping[str, ToolResultPart]) -> Tool[Any, Any]:
+def _recorded_tool(
+    tool: Tool[Any, Any],
+    results: Mapping[str, ToolResultPart],
+    outputs: Mapping[str, str],
+) -> Tool[Any, Any]:
     """A stand-in with ``tool``'s contract that answers each call with the recorded result."""
     from agentkit.tools import JsonSchemaTool
 
@@ -284,7 +484,8 @@ def _recorded_tool(tool: Tool[Any, Any], results: Mapping[str, ToolResultPart]) 
             )
         if recorded.is_error:
             raise ToolFailed(recorded.content)
-        return _unframe(name, recorded.content)
+        output = outputs.get(ctx.tool_call_id or "")
+        return output if output is not None else _unframe(name, recorded.content)
 
     return JsonSchemaTool(
         name=name,
@@ -318,6 +519,12 @@ def _first_event_divergence(
             step = old.step
         old_view = None if old is None else _projection(old)
         new_view = None if new is None else _projection(new)
+        if old_view is not None and new_view is not None:
+            # A log written before schema version 2 has no content to compare with.
+            for name in _CONTENT_FIELDS:
+                if name in old_view and old_view[name] is None:
+                    old_view.pop(name)
+                    new_view.pop(name, None)
         if old_view == new_view:
             continue
         kind = (old_view or new_view or {}).get("type", "?")
@@ -396,8 +603,13 @@ async def replay(
     replay_tools: Any = (
         agent.toolset
         if tools == "live"
-        else [_recorded_tool(t, recording.tool_results) for t in agent.toolset.tools()]
+        else [
+            _recorded_tool(t, recording.tool_results, recording.tool_outputs)
+            for t in agent.toolset.tools()
+        ]
     )
+    own = {t.contract.name: t.contract.fingerprint for t in agent.toolset.tools()}
+    provider._fingerprint = lambda contract: own.get(contract.name, contract.fingerprint)
     twin: Agent[Any, Any] = Agent(
         provider,
         tools=replay_tools,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from agentkit.storage._errors import StorageError
+from agentkit.storage._replay import conversation_from_events
 from agentkit.storage._sink import StoreSink
 
 if TYPE_CHECKING:
@@ -24,10 +25,13 @@ __all__ = ("Session",)
 class Session:
     """A conversation across runs: each run continues from the last completed one and is stored with its events.
 
-    The history is the conversation saved with the session's latest completed run; `run` passes it as
-    ``message_history``, writes every event through a `StoreSink` as it happens, and saves the run's final
-    conversation (even when the run fails). Runs of one `Session` object take turns (an ``anyio.Lock``);
-    different sessions run concurrently, from any number of tasks, threads or processes sharing the store.
+    The history is the conversation the session's latest completed run ended with, rebuilt from that run's
+    events; `run` passes it as ``message_history`` and writes every event through a `StoreSink` as it happens.
+    Nothing else is stored: the events hold the conversation (event schema version 2), redacted like every
+    event, so no secret reaches the store by another way. For runs stored by older releases the history is the
+    conversation saved with them (`EventStore.save_messages`). Runs of one `Session` object take turns (an
+    ``anyio.Lock``); different sessions run concurrently, from any number of tasks, threads or processes sharing
+    the store.
 
     Args:
         store: Where the runs go.
@@ -56,10 +60,15 @@ class Session:
         return [s.run_id for s in reversed(self.store.runs(None, session_id=self.session_id))]
 
     def history(self) -> list[Message]:
-        """The conversation so far: the messages saved with the latest completed run (empty when none)."""
+        """The conversation so far: the one the latest completed run ended with (empty when none).
+
+        Secrets in it are masked, as in the events it is rebuilt from.
+        """
         for summary in self.store.runs(None, session_id=self.session_id):
             if summary.status == "completed":
-                messages = self.store.load_messages(summary.run_id)
+                messages = conversation_from_events(self.store.read(summary.run_id))
+                if messages is None:  # stored by a release whose events hold no content
+                    messages = self.store.load_messages(summary.run_id)
                 if messages is not None:
                     return messages
         return []
@@ -76,34 +85,26 @@ class Session:
             agent: The agent to run.
             user_input: The new user message(s).
             **kwargs: Other ``Agent.run`` arguments (``deps``, ``run_id``, ``sinks``, ``limits``...), except
-                ``message_history`` and ``transcript``, which the session supplies.
+                ``message_history``, which the session supplies.
 
         Raises:
             StorageError: The store rejected an event; the run's log is incomplete.
         """
-        for name in ("message_history", "transcript"):
-            if name in kwargs:
-                raise TypeError(f"Session.run supplies {name!r} itself; do not pass it")
+        if "message_history" in kwargs:
+            raise TypeError("Session.run supplies 'message_history' itself; do not pass it")
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:
             history = await anyio.to_thread.run_sync(self.history)
             run_id: str = kwargs.pop("run_id", None) or uuid.uuid4().hex
             sink = StoreSink(self.store, session_id=self.session_id)
-            transcript: list[Message] = []
-            try:
-                result: RunResult[Any] = await agent.run(
-                    user_input,
-                    message_history=history,
-                    run_id=run_id,
-                    sinks=[*kwargs.pop("sinks", ()), sink],
-                    transcript=transcript,
-                    **kwargs,
-                )
-            finally:
-                if transcript and not sink.errors:
-                    with anyio.CancelScope(shield=True):
-                        await self.store.save_messages_async(run_id, transcript)
+            result: RunResult[Any] = await agent.run(
+                user_input,
+                message_history=history,
+                run_id=run_id,
+                sinks=[*kwargs.pop("sinks", ()), sink],
+                **kwargs,
+            )
             if sink.errors:
                 raise StorageError(
                     f"session {self.session_id!r}: run {run_id!r} was not fully stored: {sink.errors[0]}"

@@ -598,6 +598,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 tool_call_id=call_id,
                 duration_s=max(0.0, events.clock.monotonic() - started),
                 output_chars=len(content),
+                content=content,
             )
         return ToolOutcome(spec.name, "success", content, result, None, call_id)
 
@@ -735,6 +736,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 error_type=_qualname(type(exc)),
                 error_message=message,
                 traceback=tb,
+                content=content,
             )
         return ToolOutcome(spec.name, status, content, None, error, call_id)
 
