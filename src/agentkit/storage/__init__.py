@@ -17,6 +17,7 @@ Examples:
     ('Hello!', 'Still here.')
     >>> [m.role for m in session.history()]
     ['user', 'assistant', 'user', 'assistant']
+    >>> store.close()
 """
 
 from __future__ import annotations
