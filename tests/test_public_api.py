@@ -99,6 +99,7 @@ PUBLIC = {
         "AuthenticationFailed",
         "BudgetExceeded",
         "ContextWindowExceeded",
+        "DialectNotFoundError",
         "InvalidRequest",
         "InvalidToolArguments",
         "LimitName",

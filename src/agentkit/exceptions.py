@@ -14,6 +14,7 @@ AgentkitError
 │   │   ├── ToolNotFoundError      no registered tool matches a name / version range
 │   │   └── PluginLoadError        an ``agentkit.tools`` entry point failed to load
 │   ├── SchemaCompileError         a tool's schema cannot be expressed in a provider's dialect
+│   ├── DialectNotFoundError       no schema dialect has that name (also a ValueError)
 │   ├── PromptError                a prompt was misused
 │   │   ├── PromptDefinitionError  a template, its variables, name or version is unusable
 │   │   ├── PromptRenderError      the variables given to render() do not validate (never echoes values)
@@ -76,6 +77,7 @@ __all__ = (
     "AuthenticationFailed",
     "BudgetExceeded",
     "ContextWindowExceeded",
+    "DialectNotFoundError",
     "InvalidRequest",
     "InvalidToolArguments",
     "LimitName",
@@ -308,6 +310,34 @@ class SchemaCompileError(UsageError):
         self.tool_name = tool_name
         self.dialect = dialect
         self.reason = reason
+
+
+class DialectNotFoundError(UsageError, ValueError):
+    """No registered schema dialect has the requested name.
+
+    Attributes:
+        name: The name asked for.
+        available: The registered dialect names.
+        suggestion: The closest registered name, if any.
+
+    Examples:
+        >>> from agentkit.exceptions import DialectNotFoundError
+        >>> print(DialectNotFoundError(name="opnai", available=("openai", "gemini"), suggestion="openai"))
+        unknown schema dialect 'opnai'; did you mean 'openai'? Known: gemini, openai
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("name", "available", "suggestion")
+
+    def __init__(
+        self, *, name: str, available: tuple[str, ...], suggestion: str | None = None
+    ) -> None:
+        hint = f"; did you mean {suggestion!r}?" if suggestion else "."
+        super().__init__(
+            f"unknown schema dialect {name!r}{hint} Known: {', '.join(sorted(available))}"
+        )
+        self.name = name
+        self.available = tuple(available)
+        self.suggestion = suggestion
 
 
 class MissingExtraError(UsageError, ImportError):

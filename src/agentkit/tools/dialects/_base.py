@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from agentkit.exceptions import SchemaCompileError
+from agentkit.exceptions import DialectNotFoundError, SchemaCompileError
 
 if TYPE_CHECKING:
     from agentkit.tools._contract import ToolContract
@@ -392,7 +392,8 @@ def get_dialect(name: str | SchemaDialect) -> SchemaDialect:
     """The registered dialect called ``name`` (a dialect instance is returned as is).
 
     Raises:
-        ValueError: No dialect has that name (the message suggests the closest one).
+        DialectNotFoundError: No dialect has that name (the message suggests the closest one); it is also a
+            ``ValueError``.
 
     Examples:
         >>> get_dialect("gemini").name
@@ -400,7 +401,7 @@ def get_dialect(name: str | SchemaDialect) -> SchemaDialect:
         >>> get_dialect("opnai")
         Traceback (most recent call last):
         ...
-        ValueError: unknown schema dialect 'opnai'; did you mean 'openai'? Known: anthropic, ...
+        agentkit.exceptions.DialectNotFoundError: unknown schema dialect 'opnai'; did you mean 'openai'? Known: anthropic, ...
     """
     if isinstance(name, SchemaDialect):
         return name
@@ -408,9 +409,8 @@ def get_dialect(name: str | SchemaDialect) -> SchemaDialect:
         return _DIALECTS[name]
     except KeyError:
         close = difflib.get_close_matches(name, list(_DIALECTS), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else "."
-        raise ValueError(
-            f"unknown schema dialect {name!r}{hint} Known: {', '.join(available_dialects())}"
+        raise DialectNotFoundError(
+            name=name, available=available_dialects(), suggestion=close[0] if close else None
         ) from None
 
 
