@@ -89,3 +89,44 @@ def test_qualified_names_keep_the_namespace_for_filtering() -> None:
     registry.register(get_order)
     registry.register(ping)
     assert registry.toolset(qualify=True).filter(namespace="shop").names() == ["shop_get_order"]
+
+
+def test_flags_gate_tools_each_time_the_list_is_built() -> None:
+    from agentkit.registry import StaticFlags
+
+    @tool(tags=["flag:beta"])
+    def beta_search(q: str) -> str:
+        """Search (beta)."""
+        return q
+
+    flags = StaticFlags()
+    toolset = Toolset([beta_search, ping]).gated(flags)
+    assert toolset.names() == ["ping"]
+    flags.flags["beta"] = True
+    assert toolset.names() == ["beta_search", "ping"]
+    custom = Toolset([beta_search, ping]).gated(
+        flags, flag_for=lambda t: "off" if t.contract.name == "ping" else None
+    )
+    assert custom.names() == ["beta_search"]
+
+
+@pytest.mark.anyio
+async def test_an_agent_sees_a_flag_flip_between_steps() -> None:
+    from agentkit import Agent
+    from agentkit.messages import ToolCallPart
+    from agentkit.registry import StaticFlags
+    from agentkit.testing import FakeProvider
+
+    @tool(tags=["flag:beta"])
+    def beta_search(q: str) -> str:
+        """Search (beta)."""
+        flags.flags["beta"] = False  # the flag flips while the run is in progress
+        return q
+
+    flags = StaticFlags({"beta": True})
+    provider = FakeProvider(
+        [[ToolCallPart(id="c1", name="beta_search", arguments='{"q": "x"}')], "done"]
+    )
+    await Agent(provider, tools=Toolset([beta_search, ping]).gated(flags)).run("go")
+    offered = [[t.name for t in request.tools] for request in provider.requests]
+    assert offered == [["beta_search", "ping"], ["ping"]]

@@ -22,17 +22,20 @@ from agentkit.registry._snapshot import (
     ContractSnapshot,
     diff,
 )
-from agentkit.registry._toolset import Toolset
+from agentkit.registry._toolset import FLAG_TAG_PREFIX, FlagProvider, StaticFlags, Toolset
 
 __all__ = (
     "ENTRY_POINT_GROUP",
+    "FLAG_TAG_PREFIX",
     "SNAPSHOT_FORMAT",
     "ChangeLevel",
     "CollisionPolicy",
     "ContractChange",
     "ContractDiff",
     "ContractSnapshot",
+    "FlagProvider",
     "Registry",
+    "StaticFlags",
     "Toolset",
     "diff",
 )

@@ -4,12 +4,51 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from agentkit.exceptions import ToolCollisionError, UnknownToolError, UsageError
 from agentkit.tools import Tool
 
-__all__ = ("Toolset",)
+__all__ = ("FLAG_TAG_PREFIX", "FlagProvider", "StaticFlags", "Toolset")
+
+FLAG_TAG_PREFIX = "flag:"
+"""A tool tagged ``flag:NAME`` is offered only while the feature flag ``NAME`` is on (see `Toolset.gated`)."""
+
+
+@runtime_checkable
+class FlagProvider(Protocol):
+    """Anything that answers "is this feature flag on?" (LaunchDarkly, Unleash, an env var, a dict...).
+
+    Examples:
+        >>> isinstance(StaticFlags({"beta": True}), FlagProvider)
+        True
+    """
+
+    def is_enabled(self, flag: str) -> bool:
+        """Whether ``flag`` is on right now."""
+        ...
+
+
+class StaticFlags:
+    """A `FlagProvider` backed by a mapping; unknown flags are off (or ``default``). Mutate it to flip flags.
+
+    Examples:
+        >>> flags = StaticFlags({"beta": True})
+        >>> flags.is_enabled("beta"), flags.is_enabled("unknown")
+        (True, False)
+    """
+
+    def __init__(self, flags: Mapping[str, bool] | None = None, *, default: bool = False) -> None:
+        self.flags: dict[str, bool] = dict(flags or {})
+        self.default = default
+
+    def is_enabled(self, flag: str) -> bool:
+        """Whether ``flag`` is on."""
+        return self.flags.get(flag, self.default)
+
+    def __repr__(self) -> str:
+        return f"StaticFlags({self.flags!r}, default={self.default!r})"
+
 
 _Source = Callable[[], Iterable[Tool[Any, Any]]]
 
@@ -118,6 +157,49 @@ class Toolset:
             ):
                 return False
             return predicate is None or predicate(item)
+
+        source = self._source
+        return Toolset(lambda: [t for t in source() if keep(t)])
+
+    def gated(
+        self,
+        flags: FlagProvider,
+        *,
+        flag_for: Callable[[Tool[Any, Any]], str | None] | None = None,
+    ) -> Toolset:
+        """Offer a tool only while its feature flag is on, asking ``flags`` each time the tool list is built.
+
+        By default a tool's flag is its tag ``flag:NAME``; tools without one are always offered. Because a toolset
+        is evaluated lazily, an agent re-reads the flags at every step.
+
+        Args:
+            flags: The flag provider.
+            flag_for: Returns a tool's flag name (or ``None`` for no flag), instead of reading its tags.
+
+        Examples:
+            >>> from agentkit import Toolset, tool
+            >>> def search_v2(q: str) -> str:
+            ...     return q
+            >>> flags = StaticFlags({"new-search": False})
+            >>> toolset = Toolset([tool(tags=["flag:new-search"], description="Search.")(search_v2)]).gated(flags)
+            >>> toolset.names()
+            []
+            >>> flags.flags["new-search"] = True
+            >>> toolset.names()
+            ['search_v2']
+        """
+
+        def flag_of(item: Tool[Any, Any]) -> str | None:
+            if flag_for is not None:
+                return flag_for(item)
+            for tag in item.contract.tags:
+                if tag.startswith(FLAG_TAG_PREFIX):
+                    return tag[len(FLAG_TAG_PREFIX) :]
+            return None
+
+        def keep(item: Tool[Any, Any]) -> bool:
+            flag = flag_of(item)
+            return flag is None or bool(flags.is_enabled(flag))
 
         source = self._source
         return Toolset(lambda: [t for t in source() if keep(t)])
