@@ -293,6 +293,7 @@ PUBLIC = {
         "ToolCallDelta",
         "ToolChoice",
         "infer_provider",
+        "resolve_tool_choice",
     ),
     "agentkit.runtime": (
         "DEFAULT_ESCALATE_ON",

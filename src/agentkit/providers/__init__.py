@@ -29,6 +29,7 @@ from agentkit.providers._base import (
     TextDelta,
     ToolCallDelta,
     ToolChoice,
+    resolve_tool_choice,
 )
 from agentkit.providers._infer import PROVIDER_PREFIXES, infer_provider
 from agentkit.providers._pricing import DEFAULT_PRICES, ModelPrice, PriceTable
@@ -54,4 +55,5 @@ __all__ = (
     "ToolCallDelta",
     "ToolChoice",
     "infer_provider",
+    "resolve_tool_choice",
 )

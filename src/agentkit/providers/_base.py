@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentkit.exceptions import UsageError
 from agentkit.messages import (
     Message,
     Part,
@@ -41,6 +43,7 @@ __all__ = (
     "TextDelta",
     "ToolCallDelta",
     "ToolChoice",
+    "resolve_tool_choice",
 )
 
 FinishReason = Literal[
@@ -436,6 +439,61 @@ def decode_arguments(compiled: Any, arguments: str) -> str:
     except Exception:  # a shape the dialect cannot map: let validation explain it to the model
         return arguments
     return json.dumps(decoded, ensure_ascii=False, separators=(",", ":"))
+
+
+def resolve_tool_choice(
+    provider: Provider, request: ModelRequest, by_name: Mapping[str, Any]
+) -> Literal["auto", "none", "required"] | Any | None:
+    """Check ``request.tool_choice`` against the provider's profile and the request's tools.
+
+    Adapters call this, then write the answer in their wire format.
+
+    Returns:
+        ``None`` when nothing needs sending (no tools and ``auto``/``none``, or ``auto`` on a server that does not
+        take the field), the choice itself for ``auto``/``none``/``required``, or the compiled tool (from
+        ``by_name``) a `NamedToolChoice` names.
+
+    Raises:
+        UsageError: The choice needs tools the request does not have, names a tool it does not carry (with a
+            "did you mean"), or is not supported by this provider.
+
+    Examples:
+        >>> from agentkit.messages import Message
+        >>> from agentkit.testing import FakeProvider
+        >>> resolve_tool_choice(FakeProvider(), ModelRequest(messages=[Message.user("hi")]), {}) is None
+        True
+    """
+    choice = request.tool_choice
+    allowed = provider.profile.tool_choice
+    where = f"{provider.system} ({provider.model})"
+    if not request.tools:
+        if choice in ("auto", "none"):
+            return None
+        raise UsageError(
+            f"tool_choice={choice!r} needs tools, but the request has none; add the tools or use 'auto'"
+        )
+    if isinstance(choice, NamedToolChoice):
+        if "named" not in allowed:
+            raise UsageError(
+                f"{where} cannot be forced to call one named tool (supported tool_choice values: "
+                f"{', '.join(sorted(allowed))}); use 'required' with only that tool, or 'auto'"
+            )
+        tool = by_name.get(choice.name)
+        if tool is None:
+            close = difflib.get_close_matches(choice.name, list(by_name), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(
+                f"tool_choice names {choice.name!r}, which is not among the request's tools{hint}"
+            )
+        return tool
+    if choice not in allowed:
+        if choice == "auto":
+            return None  # the server's default; it just does not take the field
+        raise UsageError(
+            f"{where} does not support tool_choice={choice!r} (supported: {', '.join(sorted(allowed))}); "
+            "pick a supported value or another server"
+        )
+    return choice
 
 
 # --------------------------------------------------------------------------------------------- the ABC

@@ -67,13 +67,13 @@ from agentkit.providers._base import (
     ModelProfile,
     ModelRequest,
     ModelResponse,
-    NamedToolChoice,
     ReasoningDelta,
     ResponseBuilder,
     StreamDone,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
+    resolve_tool_choice,
 )
 from agentkit.providers._http import HttpProvider
 
@@ -384,25 +384,12 @@ class GeminiProvider(HttpProvider):
     def _tool_config(
         self, request: ModelRequest, by_name: Mapping[str, CompiledTool]
     ) -> dict[str, Any] | None:
-        choice = request.tool_choice
-        if not request.tools:
-            if choice in ("auto", "none"):
-                return None
-            raise UsageError(
-                f"tool_choice={choice!r} needs tools, but the request has none; add the tools or use 'auto'"
-            )
-        if isinstance(choice, NamedToolChoice):
-            tool = by_name.get(choice.name)
-            if tool is None:
-                import difflib
-
-                close = difflib.get_close_matches(choice.name, list(by_name), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise UsageError(
-                    f"tool_choice names {choice.name!r}, which is not among the request's tools{hint}"
-                )
-            return {"mode": "ANY", "allowedFunctionNames": [tool.wire_name]}
-        return {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[choice]}
+        choice = resolve_tool_choice(self, request, by_name)
+        if choice is None:
+            return None
+        if isinstance(choice, str):
+            return {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[choice]}
+        return {"mode": "ANY", "allowedFunctionNames": [choice.wire_name]}
 
     def _contents(
         self,

@@ -57,13 +57,13 @@ from agentkit.providers._base import (
     ModelProfile,
     ModelRequest,
     ModelResponse,
-    NamedToolChoice,
     ReasoningDelta,
     ResponseBuilder,
     StreamDone,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
+    resolve_tool_choice,
 )
 from agentkit.providers._http import HttpProvider
 from agentkit.tools.dialects import get_dialect
@@ -346,39 +346,10 @@ class OpenAIResponsesProvider(HttpProvider):
     def _tool_choice(
         self, request: ModelRequest, by_name: Mapping[str, CompiledTool]
     ) -> str | dict[str, Any] | None:
-        choice = request.tool_choice
-        allowed = self.profile.tool_choice
-        where = f"{self.system} ({self.model})"
-        if not request.tools:
-            if choice in ("auto", "none"):
-                return None
-            raise UsageError(
-                f"tool_choice={choice!r} needs tools, but the request has none; add the tools or use 'auto'"
-            )
-        if isinstance(choice, NamedToolChoice):
-            if "named" not in allowed:
-                raise UsageError(
-                    f"{where} cannot be forced to call one named tool (supported tool_choice values: "
-                    f"{', '.join(sorted(allowed))}); use 'required' with only that tool, or 'auto'"
-                )
-            tool = by_name.get(choice.name)
-            if tool is None:
-                import difflib
-
-                close = difflib.get_close_matches(choice.name, list(by_name), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise UsageError(
-                    f"tool_choice names {choice.name!r}, which is not among the request's tools{hint}"
-                )
-            return {"type": "function", "name": tool.wire_name}
-        if choice not in allowed:
-            if choice == "auto":
-                return None
-            raise UsageError(
-                f"{where} does not support tool_choice={choice!r} (supported: {', '.join(sorted(allowed))}); "
-                "pick a supported value"
-            )
-        return choice
+        choice = resolve_tool_choice(self, request, by_name)
+        if choice is None or isinstance(choice, str):
+            return choice
+        return {"type": "function", "name": choice.wire_name}
 
     def _input(
         self,

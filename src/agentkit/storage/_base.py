@@ -108,6 +108,23 @@ def check_batch(run_id: str, next_seq: int, events: Sequence[BaseEvent]) -> None
         expected += 1
 
 
+def event_rows(
+    run_id: str, events: Sequence[BaseEvent]
+) -> list[tuple[str, int, str, int, str, str]]:
+    """The row SQL stores keep per event: run id, seq, type, schema version, ISO time, JSON."""
+    return [
+        (
+            run_id,
+            e.seq,
+            getattr(e, "type", ""),
+            e.schema_version,
+            e.at.isoformat(),
+            e.model_dump_json(),
+        )
+        for e in events
+    ]
+
+
 class EventStore(ABC):
     """Where runs' events are kept: an append-only log per run, plus run summaries and saved conversations.
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentkit.events import SCHEMA_VERSION, parse_event
 from agentkit.exceptions import MissingExtraError
-from agentkit.storage._base import EventStore, RunSummary, check_batch
+from agentkit.storage._base import EventStore, RunSummary, check_batch, event_rows
 from agentkit.storage._errors import RunNotFound, StorageError
 from agentkit.storage._migrate import migrate
 
@@ -196,17 +196,7 @@ class PostgresStore(EventStore):
     ) -> None:
         """See `EventStore.append`: one transaction per batch, committed when this returns."""
         batch = list(events)
-        rows = [
-            (
-                run_id,
-                e.seq,
-                getattr(e, "type", ""),
-                e.schema_version,
-                e.at.isoformat(),
-                e.model_dump_json(),
-            )
-            for e in batch
-        ]
+        rows = event_rows(run_id, batch)
         with self._connection(f"append to run {run_id!r}") as conn, conn.transaction():
             row = conn.execute(self._sql_lock, (run_id,)).fetchone()
             if row is None:

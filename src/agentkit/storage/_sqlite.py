@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from agentkit.events import SCHEMA_VERSION, parse_event
-from agentkit.storage._base import EventStore, RunSummary, check_batch
+from agentkit.storage._base import EventStore, RunSummary, check_batch, event_rows
 from agentkit.storage._errors import RunNotFound, StorageError
 from agentkit.storage._migrate import migrate
 
@@ -113,17 +113,7 @@ class SQLiteStore(EventStore):
     ) -> None:
         """See `EventStore.append`: one transaction per batch, committed when this returns."""
         batch = list(events)
-        rows = [
-            (
-                run_id,
-                e.seq,
-                getattr(e, "type", ""),
-                e.schema_version,
-                e.at.isoformat(),
-                e.model_dump_json(),
-            )
-            for e in batch
-        ]
+        rows = event_rows(run_id, batch)
         with self._lock:
             db = self._db
             try:

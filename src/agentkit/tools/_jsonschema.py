@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import ValidationError as CoreValidationError
 from pydantic_core import from_json
 
-from agentkit.exceptions import ArgumentIssue, InvalidToolArguments, ToolDefinitionError
+from agentkit.exceptions import ArgumentIssue, ToolDefinitionError
 from agentkit.tools._base import (
     _CALL_DICT,
     DEFAULT_MAX_ARGUMENT_BYTES,
@@ -194,6 +194,3 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
     def run(self, args: dict[str, Any], ctx: RunContext[Any]) -> Any:
         """Call the handler."""
         return self.handler(args, ctx)
-
-
-_ = InvalidToolArguments
