@@ -34,6 +34,7 @@ import importlib.metadata
 import importlib.util
 import inspect
 import json
+import runpy
 import statistics
 import sys
 import time
@@ -48,9 +49,10 @@ import httpx
 
 __all__ = ("main", "run")
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-if not FIXTURES.is_dir():  # a checkout next to ../shared
-    FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+# The recorded traffic the test suite replays, located by the suite's own helper (tests/fixtures).
+FIXTURES: Path = runpy.run_path(
+    str(Path(__file__).resolve().parents[1] / "tests" / "_fixtures.py")
+)["FIXTURES"]
 ADAPTERS = (
     # (module, fixture directory, model)
     ("openai", "openai-chat", "gpt-4.1"),
@@ -207,7 +209,7 @@ def synthetic_openai_stream(n_chunks: int = 5000) -> bytes:
 
 
 def recorded_sse() -> list[tuple[str, bytes]]:
-    """Every recorded ``*.sse`` body under the shared fixtures."""
+    """Every recorded ``*.sse`` body under ``tests/fixtures``."""
     return [
         (str(p.relative_to(FIXTURES)), p.read_bytes()) for p in sorted(FIXTURES.glob("*/sse/*.sse"))
     ]
@@ -563,7 +565,7 @@ def run(*, quick: bool = False) -> dict[str, Any]:
     start = perf_counter()
     report = asyncio.run(_run(quick))
     report["seconds"] = perf_counter() - start
-    report["versions"] = {d: _version(d) for d in ("agentkit", "httpx")}
+    report["versions"] = {"agentkit": _version("agentkit-contracts"), "httpx": _version("httpx")}
     print(f"\nproviders: {report['seconds']:.0f} s")
     return report
 

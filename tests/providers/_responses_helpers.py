@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
+import runpy
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from agentkit import ToolContract
 from agentkit.messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
@@ -29,27 +28,18 @@ KIND = "openai-responses"
 EXTRA_KEYS = ("reasoning", "service_tier", "prompt_cache_key", "prompt_cache_options")
 
 
+# tests/_fixtures.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+_fixtures = runpy.run_path(str(Path(__file__).resolve().parents[1] / "_fixtures.py"))
+
+
 def fixtures_root() -> Path:
-    """The shared fixtures folder (``AGENTKIT_FIXTURES`` overrides); a missing folder fails the test loudly."""
-    override = os.environ.get("AGENTKIT_FIXTURES")
-    root = (
-        Path(override)
-        if override
-        else Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-    )
-    if not (root / KIND).is_dir():
-        pytest.fail(
-            f"recorded provider fixtures not found at {root / KIND}: put the shared fixtures beside the "
-            "repository (../shared/fixtures) or point AGENTKIT_FIXTURES at them",
-            pytrace=False,
-        )
+    """``tests/fixtures``, checked to hold the Responses folder; a missing folder fails the test loudly."""
+    root: Path = _fixtures["fixtures_root"](KIND)
     return root
 
 
 def fixture(name: str) -> Path:
-    path = fixtures_root() / KIND / name
-    if not path.is_file():
-        pytest.fail(f"fixture {path} is missing", pytrace=False)
+    path: Path = _fixtures["fixture"](f"{KIND}/{name}")
     return path
 
 

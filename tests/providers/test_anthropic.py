@@ -1,4 +1,4 @@
-"""The Anthropic Messages adapter, tested by replaying the real recorded traffic in ``../shared/fixtures/anthropic``.
+"""The Anthropic Messages adapter, tested by replaying the real recorded traffic in ``tests/fixtures/anthropic``.
 
 Every fixture file there is replayed (``test_every_fixture_file_is_replayed`` keeps that true). Request bodies are
 compared semantically with the recorded ones after `normalise`, whose docstring lists the intentional differences.
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
+import runpy
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -68,28 +68,18 @@ OPAQUE = "anthropic-block:"
 _SETTINGS = ("max_tokens", "temperature", "top_p", "stop_sequences")
 _HANDLED = {"model", "messages", "system", "tools", "tool_choice", "stream", *_SETTINGS}
 
+# tests/_fixtures.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+_fixtures = runpy.run_path(str(Path(__file__).resolve().parents[1] / "_fixtures.py"))
+
 
 def fixtures_root() -> Path:
-    """The shared fixtures folder (``AGENTKIT_FIXTURES`` overrides); a missing folder fails the test loudly."""
-    override = os.environ.get("AGENTKIT_FIXTURES")
-    root = (
-        Path(override)
-        if override
-        else Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-    )
-    if not (root / "anthropic").is_dir():
-        pytest.fail(
-            f"recorded Anthropic fixtures not found at {root / 'anthropic'}: put the shared fixtures beside the "
-            "repository (../shared/fixtures) or point AGENTKIT_FIXTURES at them",
-            pytrace=False,
-        )
+    """``tests/fixtures``, checked to hold the Anthropic folder; a missing folder fails the test loudly."""
+    root: Path = _fixtures["fixtures_root"]("anthropic")
     return root
 
 
 def fixture(name: str) -> Path:
-    path = fixtures_root() / "anthropic" / name
-    if not path.is_file():
-        pytest.fail(f"fixture {path} is missing", pytrace=False)
+    path: Path = _fixtures["fixture"](f"anthropic/{name}")
     return path
 
 
@@ -347,13 +337,6 @@ def test_every_fixture_file_is_replayed() -> None:
     folder = fixtures_root() / "anthropic"
     present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
     assert present == set(ALL_FILES)
-
-
-def test_missing_fixtures_fail_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A missing fixtures folder fails the test with the fix, instead of skipping it."""
-    monkeypatch.setenv("AGENTKIT_FIXTURES", str(tmp_path / "nowhere"))
-    with pytest.raises(pytest.fail.Exception, match="AGENTKIT_FIXTURES"):
-        fixtures_root()
 
 
 def _answer(item: Interaction) -> dict[str, Any]:
@@ -808,9 +791,7 @@ async def test_streamed_refusal() -> None:
 
 def transcribed(status: int) -> dict[str, Any]:
     """The Anthropic body with this status from errors/transcribed-error-bodies.json (no headers recorded)."""
-    path = fixtures_root() / "errors" / "transcribed-error-bodies.json"
-    if not path.is_file():
-        pytest.fail(f"fixture {path} is missing", pytrace=False)
+    path: Path = _fixtures["fixture"]("errors/transcribed-error-bodies.json")
     entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
     for entry in entries:
         if entry["provider"].lower().startswith("anthropic") and entry["status"] == status:

@@ -1,6 +1,6 @@
 """The provider core: error translation, Retry-After, the HTTP base class, ResponseBuilder, infer_provider, prices.
 
-Error bodies come from ``../shared/fixtures/`` (recorded cassettes, recorded bodies, and the bodies transcribed
+Error bodies come from ``tests/fixtures/`` (recorded cassettes, recorded bodies, and the bodies transcribed
 from public issues in ``errors/transcribed-error-bodies.json``). Shapes no recording holds (5xx, 529, HTML pages,
 empty bodies) are built from the providers' documented envelopes and are marked *synthetic* below.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import pickle
+import runpy
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -68,27 +68,12 @@ pytestmark = pytest.mark.anyio
 # ----------------------------------------------------------------------------------------------- fixtures
 
 
-def fixtures_root() -> Path:
-    """The shared fixtures folder (``AGENTKIT_FIXTURES`` overrides); a missing folder fails the test loudly."""
-    override = os.environ.get("AGENTKIT_FIXTURES")
-    root = (
-        Path(override)
-        if override
-        else Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-    )
-    if not (root / "errors" / "transcribed-error-bodies.json").is_file():
-        pytest.fail(
-            f"recorded provider fixtures not found at {root}: put the shared fixtures beside the repository "
-            "(../shared/fixtures) or point AGENTKIT_FIXTURES at them",
-            pytrace=False,
-        )
-    return root
+# tests/_fixtures.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+_fixtures = runpy.run_path(str(Path(__file__).resolve().parents[1] / "_fixtures.py"))
 
 
 def fixture_path(relative: str) -> Path:
-    path = fixtures_root() / relative
-    if not path.is_file():
-        pytest.fail(f"fixture {relative} is missing from {fixtures_root()}", pytrace=False)
+    path: Path = _fixtures["fixture"](relative)
     return path
 
 

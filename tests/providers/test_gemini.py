@@ -1,4 +1,4 @@
-"""Gemini adapter, tested on the real recorded traffic in ../shared/fixtures/gemini.
+"""Gemini adapter, tested on the real recorded traffic in tests/fixtures/gemini.
 
 Every recorded request is rebuilt as a ``ModelRequest`` (assistant turns come from the responses agentkit parsed,
 tool results from the recording) and the body agentkit sends is compared with the recorded one on ``contents``,
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import pickle
+import runpy
 from pathlib import Path
 from typing import Any
 
@@ -79,27 +79,18 @@ BASE = "https://generativelanguage.googleapis.com/v1beta"
 # ------------------------------------------------------------------------------------------ fixtures
 
 
+# tests/_fixtures.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+_fixtures = runpy.run_path(str(Path(__file__).resolve().parents[1] / "_fixtures.py"))
+
+
 def fixtures_root() -> Path:
-    """The shared fixtures folder (``AGENTKIT_FIXTURES`` overrides); a missing folder fails the test loudly."""
-    override = os.environ.get("AGENTKIT_FIXTURES")
-    root = (
-        Path(override)
-        if override
-        else Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-    )
-    if not (root / KIND).is_dir():
-        pytest.fail(
-            f"recorded Gemini fixtures not found at {root / KIND}: put the shared fixtures beside the "
-            "repository (../shared/fixtures) or point AGENTKIT_FIXTURES at them",
-            pytrace=False,
-        )
+    """``tests/fixtures``, checked to hold the Gemini folder; a missing folder fails the test loudly."""
+    root: Path = _fixtures["fixtures_root"](KIND)
     return root
 
 
 def fixture(name: str) -> Path:
-    path = fixtures_root() / KIND / name
-    if not path.is_file():
-        pytest.fail(f"fixture {path} is missing", pytrace=False)
+    path: Path = _fixtures["fixture"](f"{KIND}/{name}")
     return path
 
 
@@ -764,15 +755,6 @@ def test_every_gemini_fixture_is_replayed() -> None:
     folder = fixtures_root() / KIND
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert present == covered
-
-
-def test_missing_fixtures_fail_with_a_clear_message(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A missing fixtures folder fails the test and says how to fix it."""
-    monkeypatch.setenv("AGENTKIT_FIXTURES", str(tmp_path / "nowhere"))
-    with pytest.raises(pytest.fail.Exception, match="AGENTKIT_FIXTURES"):
-        fixtures_root()
 
 
 # ------------------------------------------------------------------------------------------ synthetic bad input

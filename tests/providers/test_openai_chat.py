@@ -1,4 +1,4 @@
-"""OpenAI Chat Completions adapter, tested on the real recorded traffic in ../shared/fixtures/openai-chat.
+"""OpenAI Chat Completions adapter, tested on the real recorded traffic in tests/fixtures/openai-chat.
 
 Request bodies are compared with the recorded ones on the fields that matter (messages, tool names and properties,
 tool_choice, stream flags). Intentional differences: agentkit compiles tools with its ``openai-auto`` dialect
@@ -891,13 +891,6 @@ def test_infer_provider() -> None:
     provider = infer_provider("openai:gpt-4.1", api_key=h.API_KEY)
     assert isinstance(provider, OpenAIChatProvider)
     assert provider.base_url == "https://api.openai.com/v1"
-
-
-def test_fixture_folder_missing_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A missing fixtures folder fails (never skips) with a message saying where to put it."""
-    monkeypatch.setenv("AGENTKIT_FIXTURES", str(tmp_path / "nowhere"))
-    with pytest.raises(pytest.fail.Exception, match="AGENTKIT_FIXTURES"):
-        h.fixtures_root()
 
 
 def test_text_parts_round_trip() -> None:

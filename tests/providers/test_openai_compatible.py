@@ -1,4 +1,4 @@
-"""OpenAI-compatible servers, tested on the real recorded traffic in ../shared/fixtures/openai-compatible.
+"""OpenAI-compatible servers, tested on the real recorded traffic in tests/fixtures/openai-compatible.
 
 Request bodies are compared with the recorded ones on messages, tool names/properties, tool_choice and stream
 flags. Intentional differences: reasoning is sent back only where the server needs it (DeepSeek's

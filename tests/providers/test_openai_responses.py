@@ -1,4 +1,4 @@
-"""The OpenAI Responses adapter, proved on recorded real traffic (``shared/fixtures/openai-responses``).
+"""The OpenAI Responses adapter, proved on recorded real traffic (``tests/fixtures/openai-responses``).
 
 Every recorded file is replayed (``test_every_fixture_file_is_replayed`` keeps the list honest). For cassettes
 that hold the requests too, the conversation is rebuilt as a ``ModelRequest`` (model turns taken from agentkit's
@@ -115,15 +115,6 @@ def test_every_fixture_file_is_replayed() -> None:
     found = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert found == set(COVERAGE)
     assert all(name in globals() for name in COVERAGE.values())
-
-
-def test_missing_fixture_folder_fails_clearly(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
-) -> None:
-    """A missing fixture folder fails the test with a message saying where to put it."""
-    monkeypatch.setenv("AGENTKIT_FIXTURES", str(tmp_path / "nowhere"))
-    with pytest.raises(pytest.fail.Exception, match="AGENTKIT_FIXTURES"):
-        fixtures_root()
 
 
 # ------------------------------------------------------------------------------------- replaying cassettes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
+import runpy
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,21 +17,18 @@ from agentkit.providers._sse import SSEEvent, iter_sse
 
 # ----------------------------------------------------------------------------------------------- helpers
 
+# tests/_fixtures.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+_fixtures = runpy.run_path(str(Path(__file__).resolve().parents[1] / "_fixtures.py"))
+
+SSE_FOLDERS = tuple(
+    f"{kind}/sse"
+    for kind in ("anthropic", "gemini", "openai-chat", "openai-compatible", "openai-responses")
+)
+
 
 def fixtures_root() -> Path:
-    """The shared fixtures folder (``AGENTKIT_FIXTURES`` overrides); a missing folder fails the test loudly."""
-    override = os.environ.get("AGENTKIT_FIXTURES")
-    root = (
-        Path(override)
-        if override
-        else Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-    )
-    if not root.is_dir() or not any(root.glob("*/sse/*.sse")):
-        pytest.fail(
-            f"recorded SSE fixtures not found at {root}: put the shared fixtures beside the repository "
-            "(../shared/fixtures) or point AGENTKIT_FIXTURES at them",
-            pytrace=False,
-        )
+    """``tests/fixtures``, checked to hold every ``<provider>/sse`` folder; a missing one fails the test loudly."""
+    root: Path = _fixtures["fixtures_root"](*SSE_FOLDERS)
     return root
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import os
+import runpy
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -60,27 +60,12 @@ CALL = ToolCallPart(
 )
 
 
-def fixtures_root() -> Path:
-    """The shared fixtures folder (``AGENTKIT_FIXTURES`` overrides); a missing folder fails the test loudly."""
-    override = os.environ.get("AGENTKIT_FIXTURES")
-    root = (
-        Path(override)
-        if override
-        else Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-    )
-    if not (root / "openai-chat").is_dir():
-        pytest.fail(
-            f"recorded provider fixtures not found at {root}: put the shared fixtures beside the repository "
-            "(../shared/fixtures) or point AGENTKIT_FIXTURES at them",
-            pytrace=False,
-        )
-    return root
+# tests/_fixtures.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+_fixtures = runpy.run_path(str(Path(__file__).resolve().parents[1] / "_fixtures.py"))
 
 
 def fixture(relative: str) -> Path:
-    path = fixtures_root() / relative
-    if not path.is_file():
-        pytest.fail(f"fixture {relative} is missing from {fixtures_root()}", pytrace=False)
+    path: Path = _fixtures["fixture"](relative)
     return path
 
 

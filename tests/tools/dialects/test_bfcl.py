@@ -1,13 +1,13 @@
 """Every BFCL definition compiles to every dialect or is refused with a reason; ground truth survives the trip.
 
-The Berkeley Function Calling Leaderboard fixtures live in ``../shared/fixtures/bfcl`` (or ``$AGENTKIT_FIXTURES``).
+The Berkeley Function Calling Leaderboard fixtures live in ``tests/fixtures/bfcl`` (a missing folder fails, never skips).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import os
+import runpy
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,13 +26,14 @@ from agentkit.tools.dialects import (
     get_dialect,
 )
 
-FIXTURES = Path(
-    os.environ.get("AGENTKIT_FIXTURES")
-    or Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures"
-)
-BFCL = FIXTURES / "bfcl"
+# tests/_fixtures.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+_fixtures = runpy.run_path(str(Path(__file__).resolve().parents[2] / "_fixtures.py"))
 
-pytestmark = pytest.mark.skipif(not BFCL.is_dir(), reason=f"BFCL fixtures not found at {BFCL}")
+
+def _bfcl() -> Path:
+    """``tests/fixtures/bfcl``; a missing folder (or ground-truth folder) fails the test loudly."""
+    root: Path = _fixtures["fixtures_root"]("bfcl", "bfcl/possible_answer")
+    return root / "bfcl"
 
 
 def _records(path: Path) -> Iterator[dict[str, Any]]:
@@ -50,7 +51,7 @@ def _handler(arguments: dict[str, Any], ctx: Any) -> None:
 def _tools() -> dict[str, dict[str, JsonSchemaTool]]:
     """Record id -> function name -> tool."""
     out: dict[str, dict[str, JsonSchemaTool]] = {}
-    for path in sorted(BFCL.glob("BFCL_*.json*")):
+    for path in sorted(_bfcl().glob("BFCL_*.json*")):
         for record in _records(path):
             out[record["id"]] = {
                 fn["name"]: JsonSchemaTool(
@@ -110,7 +111,7 @@ def test_every_definition_compiles_or_is_refused_with_a_reason(
 
 
 def _ground_truth() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path in sorted((BFCL / "possible_answer").glob("BFCL_*.json*")):
+    for path in sorted((_bfcl() / "possible_answer").glob("BFCL_*.json*")):
         for record in _records(path):
             for call in record["ground_truth"]:
                 for name, params in call.items():
