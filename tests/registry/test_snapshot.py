@@ -272,7 +272,7 @@ def test_cli_check_without_lock_explains(
             str(tmp_path / "none.json"),
         ]
     )
-    assert code == 1
+    assert code == 4
     assert "agentkit contracts snapshot" in capsys.readouterr().err
 
 

@@ -12,6 +12,7 @@ import anyio
 import pytest
 
 from agentkit import tool
+from agentkit.cli._runs import add_runs_commands, run_runs_command
 from agentkit.events import SCHEMA_VERSION
 from agentkit.messages import Message
 from agentkit.providers import ModelRequest, ModelResponse, ModelSettings, TextDelta
@@ -24,7 +25,6 @@ from agentkit.storage import (
     migrate,
     request_key,
 )
-from agentkit.storage._cli import add_runs_commands, run_runs_command
 from agentkit.testing import FakeProvider
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def test_cli_list_show_replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     code, text = _runs(db, "replay", "r1", "--agent", "replay_agents:changed")
     assert code == 1
     assert "+[0] system: Be long." in text
-    assert _runs(db, "show", "missing")[0] == 1
+    assert _runs(db, "show", "missing")[0] == 4
 
 
 def test_import_agentkit_does_not_load_storage() -> None:

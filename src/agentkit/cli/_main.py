@@ -3,30 +3,46 @@
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from agentkit.exceptions import AgentkitError
+from agentkit.cli._exit import EXIT_CODES_HELP, CommandError, ExitCode
+from agentkit.cli._output import Output, error, escape, warning
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ("DEFAULT_LOCK", "main")
+    from agentkit.registry import ContractDiff, ContractSnapshot, Registry
+
+__all__ = ("DEFAULT_LOCK", "STDIO", "main")
 
 DEFAULT_LOCK = "agentkit-contracts.lock.json"
+STDIO = "-"
+"""``--lock -``: ``snapshot`` writes the lock to standard output, ``check`` reads it from standard input."""
+
+_HELP: dict[str, Any] = {
+    "epilog": EXIT_CODES_HELP,
+    "formatter_class": argparse.RawDescriptionHelpFormatter,
+}
 
 
 def _parser() -> argparse.ArgumentParser:
     from agentkit import __version__
+    from agentkit.cli._runs import add_runs_commands
 
     parser = argparse.ArgumentParser(
-        prog="agentkit", description="Typed tool contracts for LLM agents."
+        prog="agentkit",
+        description="Typed tool contracts for LLM agents: tools, contract locks and stored runs.",
+        **_HELP,
     )
     parser.add_argument("--version", action="version", version=f"agentkit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    tools = commands.add_parser("tools", help="list and inspect tools")
+    tools = commands.add_parser(
+        "tools", help="list and inspect tools", description="List and inspect tools.", **_HELP
+    )
+    tools.set_defaults(group_parser=tools)
     tool_commands = tools.add_subparsers(dest="tools_command", metavar="SUBCOMMAND")
 
     def sources(sub: argparse.ArgumentParser) -> None:
@@ -36,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="MODULE",
-            help="register the tools of this importable module (repeatable)",
+            help="register the tools of this module, imported from the current directory or sys.path "
+            "as 'python -m' would (repeatable)",
         )
         sub.add_argument(
             "--entry-points",
@@ -45,12 +62,20 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     listing = tool_commands.add_parser(
-        "list", help="list tools with their versions and fingerprints"
+        "list",
+        help="list tools with their versions and fingerprints",
+        description="List tools with their versions, fingerprints and descriptions.",
+        **_HELP,
     )
     sources(listing)
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    show = tool_commands.add_parser("show", help="print one tool's contract as JSON")
+    show = tool_commands.add_parser(
+        "show",
+        help="print one tool's contract as JSON",
+        description="Print one tool's contract as JSON.",
+        **_HELP,
+    )
     sources(show)
     show.add_argument("name", help="qualified tool name (namespace.name)")
     show.add_argument(
@@ -58,33 +83,62 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     contracts = commands.add_parser(
-        "contracts", help="snapshot contracts and check changes against the snapshot"
+        "contracts",
+        help="snapshot contracts and check changes against the snapshot",
+        description="Snapshot every contract to a lock file, and check changes against it.",
+        **_HELP,
     )
+    contracts.set_defaults(group_parser=contracts)
     contract_commands = contracts.add_subparsers(dest="contracts_command", metavar="SUBCOMMAND")
     snap = contract_commands.add_parser(
-        "snapshot", help="write every contract to a reviewable JSON lock file"
+        "snapshot",
+        help="write every contract to a reviewable JSON lock file",
+        description="Write every contract to a reviewable JSON lock file.",
+        **_HELP,
     )
     sources(snap)
     snap.add_argument(
-        "--lock", default=DEFAULT_LOCK, help=f"lock file to write (default: {DEFAULT_LOCK})"
+        "--lock",
+        default=DEFAULT_LOCK,
+        metavar="FILE",
+        help=f"lock file to write, '-' for standard output (default: {DEFAULT_LOCK})",
     )
     check = contract_commands.add_parser(
         "check",
         help="compare contracts with the lock file; exit 1 if a change is not versioned correctly",
+        description="Compare the contracts with the lock file; exit 1 on a bad version bump.",
+        **_HELP,
     )
     sources(check)
     check.add_argument(
-        "--lock", default=DEFAULT_LOCK, help=f"lock file to compare with (default: {DEFAULT_LOCK})"
+        "--lock",
+        default=DEFAULT_LOCK,
+        metavar="FILE",
+        help=f"lock file to compare with, '-' for standard input (default: {DEFAULT_LOCK})",
     )
-
-    from agentkit.storage._cli import add_runs_commands
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as JSON (ok, violations, changes with level and problem, notes)",
+    )
 
     add_runs_commands(commands)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
-    """Run the ``agentkit`` command and return its exit code (0 ok, 1 error, 2 usage).
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stdin: TextIO | None = None
+) -> int:
+    """Run the ``agentkit`` command and return its exit code.
+
+    Exit codes: 0 ok, 1 a check failed (a contract change not versioned correctly, a replay that diverged),
+    2 bad command line, 3 a module or agent could not be imported, 4 a lock file, database, run or tool is
+    missing or unreadable.
+
+    Args:
+        argv: The arguments (default: ``sys.argv[1:]``).
+        stdout: Where to write results (default: ``sys.stdout``); errors always go to ``sys.stderr``.
+        stdin: Where ``--lock -`` reads from (default: ``sys.stdin``).
 
     Examples:
         >>> from agentkit.cli import main
@@ -96,97 +150,210 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     out = stdout or sys.stdout
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(out):  # --help and --version print to our stdout too
+            args = parser.parse_args(argv)
     except SystemExit as exc:
-        return int(exc.code or 0)
+        return exc.code if isinstance(exc.code, int) else int(ExitCode.OK)
+    if args.command is None:
+        parser.print_help(out)
+        return int(ExitCode.USAGE)
+    sub = {"tools": "tools_command", "contracts": "contracts_command", "runs": "runs_command"}
+    if getattr(args, sub[args.command]) is None:  # a command group without its subcommand
+        args.group_parser.print_help(out)
+        return int(ExitCode.USAGE)
     if args.command == "runs":
-        from agentkit.storage._cli import run_runs_command
+        from agentkit.cli._runs import run_runs_command
 
         return run_runs_command(args, out)
-    sub = {"tools": "tools_command", "contracts": "contracts_command"}.get(args.command or "")
-    if sub is None or getattr(args, sub) is None:
-        parser.print_help(out)
-        return 2
+    try:
+        return int(_tools_or_contracts(args, Output(out), stdin or sys.stdin))
+    except CommandError as exc:
+        error(exc.message)
+        return int(exc.code)
+
+
+def _registry(args: argparse.Namespace) -> Registry:
+    from agentkit.cli._load import cwd_on_path, import_module
+    from agentkit.exceptions import AgentkitError
     from agentkit.registry import Registry
 
     registry = Registry()
-    try:
-        for module in args.module:
+    for name in args.module:
+        module = import_module(name)
+        try:
             registry.register_module(module)
-        if args.entry_points:
+        except AgentkitError as exc:
+            raise CommandError(
+                f"cannot register the tools of {name!r}: {exc}", ExitCode.LOAD_ERROR
+            ) from exc
+    if args.entry_points:
+        with cwd_on_path():
             registry.load_entry_points(on_error="skip")
-            for error in registry.plugin_errors:
-                print(f"agentkit: warning: {error}", file=sys.stderr)
-        if args.command == "contracts":
-            return _contracts(registry, args.contracts_command, args.lock, out)
-        if args.tools_command == "list":
-            _list(registry, out, as_json=args.json)
+        for problem in registry.plugin_errors:
+            warning(str(problem))
+    return registry
+
+
+def _tools_or_contracts(args: argparse.Namespace, out: Output, stdin: TextIO) -> ExitCode:
+    if args.command == "contracts" and args.contracts_command == "check":
+        # Read the lock before importing anything: a missing lock is reported as such, not after an import.
+        old = _read_lock(args.lock, stdin)
+        return _check(old, _registry(args).snapshot(), args, out)
+    registry = _registry(args)
+    if args.command == "contracts":
+        return _snapshot(registry.snapshot(), args.lock, out)
+    if args.tools_command == "list":
+        return _list(registry, out, as_json=args.json)
+    return _show(registry, args.name, args.requirement, out)
+
+
+def _show(registry: Registry, name: str, requirement: str | None, out: Output) -> ExitCode:
+    from agentkit.exceptions import ToolNotFoundError, UsageError
+    from agentkit.tools._semver import VersionRange
+
+    if requirement is not None:
+        try:
+            VersionRange(requirement)
+        except (UsageError, ValueError) as exc:
+            raise CommandError(f"--version {requirement!r}: {exc}", ExitCode.USAGE) from exc
+    try:
+        contract = registry.get(name, requirement).contract
+    except ToolNotFoundError as exc:
+        raise CommandError(str(exc), ExitCode.MISSING) from exc
+    out.json(contract.model_dump(mode="json"))
+    return ExitCode.OK
+
+
+def _snapshot(current: ContractSnapshot, lock: str, out: Output) -> ExitCode:
+    from agentkit.cli._output import escape_json
+
+    text = escape_json(current.to_json())
+    if lock == STDIO:
+        out.raw(text)
+        return ExitCode.OK
+    try:
+        with open(lock, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write lock file {lock!r}: {exc.strerror or exc}", ExitCode.MISSING
+        ) from exc
+    out.text(f"wrote {len(current.contracts)} contracts to {lock}")
+    return ExitCode.OK
+
+
+def _read_lock(lock: str, stdin: TextIO) -> ContractSnapshot:
+    from agentkit.registry import ContractSnapshot
+
+    where = "standard input" if lock == STDIO else repr(lock)
+    try:
+        if lock == STDIO:
+            text = stdin.read()
         else:
-            contract = registry.get(args.name, args.requirement).contract
-            out.write(
-                json.dumps(contract.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-            )
-    except (AgentkitError, ImportError, OSError, ValueError) as exc:
-        print(f"agentkit: error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+            with open(lock, encoding="utf-8") as file:
+                text = file.read()
+    except FileNotFoundError as exc:
+        raise CommandError(
+            f"no lock file {lock!r}; create it with 'agentkit contracts snapshot'", ExitCode.MISSING
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read lock file {where}: {exc}", ExitCode.MISSING) from exc
+    try:
+        return ContractSnapshot.from_json(text)
+    except ValueError as exc:  # bad JSON, another format, or a contract that does not validate
+        raise CommandError(
+            f"lock file {where} is not a readable contract lock: {exc}", ExitCode.MISSING
+        ) from exc
 
 
-def _contracts(registry: object, command: str, lock: str, out: TextIO) -> int:
-    from pathlib import Path
+def check_result(
+    old: ContractSnapshot, new: ContractSnapshot
+) -> tuple[ContractDiff, dict[str, Any]]:
+    """The diff from the lock to the code, and its machine-readable form (what ``check --json`` prints).
 
-    from agentkit.registry import ContractSnapshot, Registry, diff
+    The result has ``ok``, ``violations`` (how many changes are not versioned correctly), ``changes`` (each
+    with ``name``, ``old_version``, ``new_version``, ``level``, ``reasons`` and ``problem``, ``null`` when the
+    change is versioned correctly) and ``notes`` (explanations that are not violations).
 
-    assert isinstance(registry, Registry)
-    current = registry.snapshot()
-    if command == "snapshot":
-        current.write(lock)
-        out.write(f"wrote {len(current.contracts)} contracts to {lock}\n")
-        return 0
-    if not Path(lock).exists():
-        print(
-            f"agentkit: error: no lock file {lock!r}; create it with 'agentkit contracts snapshot'",
-            file=sys.stderr,
-        )
-        return 1
-    result = diff(ContractSnapshot.read(lock), current)
-    out.write(result.report() + "\n")
+    Examples:
+        >>> from agentkit.cli._main import check_result
+        >>> from agentkit.registry import ContractSnapshot
+        >>> from agentkit.tools import ToolContract
+        >>> schema = {"type": "object", "properties": {}}
+        >>> old = ContractSnapshot.of([ToolContract(name="t", version="1.0.0", input_schema=schema)])
+        >>> new = ContractSnapshot.of(
+        ...     [ToolContract(name="t", version="1.0.0", input_schema=schema, description="Documented.")]
+        ... )
+        >>> result = check_result(old, new)[1]
+        >>> result["ok"], result["violations"], result["changes"][0]["problem"]
+        (False, 1, 'patch change without a version bump')
+    """
+    from agentkit.registry import diff
+
+    result = diff(old, new)
+    payload: dict[str, Any] = {
+        "ok": result.ok,
+        "violations": len(result.problems),
+        "changes": [
+            {
+                "name": c.name,
+                "old_version": c.old_version,
+                "new_version": c.new_version,
+                "level": c.level,
+                "reasons": list(c.reasons),
+                "problem": c.problem,
+            }
+            for c in result.changes
+        ],
+        # Explanations that are not violations, shown as "note: ..." lines.
+        "notes": [],
+    }
+    return result, payload
+
+
+def _check(
+    old: ContractSnapshot, new: ContractSnapshot, args: argparse.Namespace, out: Output
+) -> ExitCode:
+    result, payload = check_result(old, new)
+    code = ExitCode.OK if result.ok else ExitCode.CHECK_FAILED
+    if args.json:
+        out.json(payload)
+        return code
+    out.text(result.report())
+    for note in payload["notes"]:
+        out.text(f"note: {note}")
     if not result.ok:
-        out.write(f"{len(result.problems)} contract change(s) are not versioned correctly\n")
-        return 1
-    if result.changes:
-        out.write(
-            "all changes are versioned correctly; refresh the lock with 'agentkit contracts snapshot'\n"
+        out.text(f"{len(result.problems)} contract change(s) are not versioned correctly")
+    elif result.changes:
+        out.text(
+            "all changes are versioned correctly; refresh the lock with 'agentkit contracts snapshot'"
         )
-    return 0
+    return code
 
 
-def _list(registry: object, out: TextIO, *, as_json: bool) -> None:
-    from agentkit.registry import Registry
-
-    assert isinstance(registry, Registry)
+def _list(registry: Registry, out: Output, *, as_json: bool) -> ExitCode:
     contracts = [t.contract for t in registry.tools()]
     if as_json:
-        rows = [
-            {
-                "name": c.qualified_name,
-                "version": c.version,
-                "fingerprint": c.fingerprint,
-                "description": c.description,
-            }
-            for c in contracts
-        ]
-        out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-        return
+        out.json(
+            [
+                {
+                    "name": c.qualified_name,
+                    "version": c.version,
+                    "fingerprint": c.fingerprint,
+                    "description": c.description,
+                }
+                for c in contracts
+            ]
+        )
+        return ExitCode.OK
     table = [("NAME", "VERSION", "FINGERPRINT", "DESCRIPTION")]
     for c in contracts:
         summary = c.description.strip().splitlines()[0] if c.description.strip() else ""
-        table.append((c.qualified_name, c.version, c.fingerprint[:19], summary))
+        table.append((escape(c.qualified_name), escape(c.version), c.fingerprint[:19], summary))
     widths = [max(len(row[i]) for row in table) for i in range(3)]
     for row in table:
-        out.write(
-            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3]))
-            + "  "
-            + row[3]
-            + "\n"
+        out.text(
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3],
+            multiline=False,
         )
+    return ExitCode.OK

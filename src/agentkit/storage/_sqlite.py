@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from agentkit.events import SCHEMA_VERSION, parse_event
@@ -69,10 +70,12 @@ class SQLiteStore(EventStore):
     time anyway); other processes wait up to ``busy_timeout`` seconds for the write lock.
 
     Args:
-        path: The database file (created when missing), or ``":memory:"``.
+        path: The database file (created when missing, unless ``create=False``), or ``":memory:"``.
         synchronous: SQLite's ``synchronous`` setting: ``"NORMAL"`` (survives a killed process) or ``"FULL"``
             (also survives power loss).
         busy_timeout: Seconds to wait for another process's write lock.
+        create: Create a missing database file. ``False`` raises `StorageError` instead, for readers (such as
+            ``agentkit runs``) that must not leave an empty database behind.
 
     Examples:
         >>> from agentkit.events import EventEmitter, RunStarted
@@ -83,6 +86,10 @@ class SQLiteStore(EventStore):
         >>> store.read("r1")[0].type, store.get_run("r1").agent
         ('run.started', 'a')
         >>> store.close()
+        >>> SQLiteStore("no-such-dir/runs.sqlite3", create=False)
+        Traceback (most recent call last):
+        ...
+        agentkit.storage._errors.StorageError: SQLite event store 'no-such-dir/runs.sqlite3' does not exist
     """
 
     def __init__(
@@ -91,15 +98,26 @@ class SQLiteStore(EventStore):
         *,
         synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
         busy_timeout: float = 30.0,
+        create: bool = True,
     ) -> None:
         if synchronous not in ("NORMAL", "FULL"):
             raise ValueError(f"synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
         self.path = os.fspath(path)
         self._lock = threading.Lock()
+        target, uri = self.path, False
+        if not create and self.path != ":memory:":
+            if not os.path.exists(self.path):
+                raise StorageError(f"SQLite event store {self.path!r} does not exist")
+            # mode=rw: never create the file, even if it disappears between the check and the connect.
+            target, uri = Path(self.path).absolute().as_uri() + "?mode=rw", True
         try:
             # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
             self._db = sqlite3.connect(
-                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+                target,
+                timeout=busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=uri,
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
