@@ -144,7 +144,7 @@ def _agentkit(*, blocking: bool) -> Contender:
 
         return run
 
-    versions = {"agentkit": _version("agentkit")}
+    versions = {"agentkit": _version("agentkit-contracts")}
     if blocking:
         return Contender(
             "agentkit",

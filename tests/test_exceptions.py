@@ -264,7 +264,9 @@ def test_not_found_message_suggests_close_names() -> None:
 
 
 def test_missing_extra_message_has_the_pip_line() -> None:
-    assert 'pip install "agentkit[mcp]"' in str(MissingExtraError(extra="mcp", package="mcp"))
+    assert 'pip install "agentkit-contracts[mcp]"' in str(
+        MissingExtraError(extra="mcp", package="mcp")
+    )
 
 
 def test_plugin_load_error_mentions_distribution_only_when_known() -> None:

@@ -344,20 +344,20 @@ class MissingExtraError(UsageError, ImportError):
     """An optional feature needs an extra that is not installed.
 
     Attributes:
-        extra: The extra's name, as in ``agentkit[extra]``.
+        extra: The extra's name, such as ``otel`` in ``agentkit-contracts[otel]``.
         package: The import that failed.
 
     Examples:
         >>> from agentkit.exceptions import MissingExtraError
         >>> print(MissingExtraError(extra="otel", package="opentelemetry"))
-        this feature needs the optional dependency 'opentelemetry': pip install "agentkit[otel]"
+        this feature needs the optional dependency 'opentelemetry': pip install "agentkit-contracts[otel]"
     """
 
     _fields: ClassVar[tuple[str, ...]] = ("extra", "package")
 
     def __init__(self, *, extra: str, package: str) -> None:
         super().__init__(
-            f'this feature needs the optional dependency {package!r}: pip install "agentkit[{extra}]"'
+            f'this feature needs the optional dependency {package!r}: pip install "agentkit-contracts[{extra}]"'
         )
         self.extra = extra
         self.package = package

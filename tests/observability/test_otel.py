@@ -114,7 +114,9 @@ def test_missing_extra_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "__import__", fake_import)
     from agentkit.observability import OTelSink
 
-    with pytest.raises(MissingExtraError, match=r'pip install "agentkit\[otel\]"') as info:
+    with pytest.raises(
+        MissingExtraError, match=r'pip install "agentkit-contracts\[otel\]"'
+    ) as info:
         OTelSink()
     assert info.value.extra == "otel"
     assert info.value.package == "opentelemetry"

@@ -1,4 +1,4 @@
-"""OpenTelemetry sink: spans and metrics following the GenAI semantic conventions (``agentkit[otel]``).
+"""OpenTelemetry sink: spans and metrics following the GenAI semantic conventions (``agentkit-contracts[otel]``).
 
 This module imports without OpenTelemetry; `OTelSink` raises `MissingExtraError` when it is created without
 the ``opentelemetry-api`` package. Spans are built from events after the fact, with the events' own timestamps,
@@ -99,7 +99,7 @@ class OTelSink:
             (``openai``, ``anthropic``, ``gcp.gemini``...).
 
     Raises:
-        MissingExtraError: OpenTelemetry is not installed (``pip install "agentkit[otel]"``).
+        MissingExtraError: OpenTelemetry is not installed (``pip install "agentkit-contracts[otel]"``).
 
     Examples:
         >>> from agentkit.observability.otel import OTelSink

@@ -1,4 +1,4 @@
-"""``PostgresStore``: events in PostgreSQL, for many processes and machines (``agentkit[postgres]``, psycopg 3)."""
+"""``PostgresStore``: events in PostgreSQL, for many processes and machines (``agentkit-contracts[postgres]``, psycopg 3)."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class PostgresStore(EventStore):
 
     The tables (``<table_prefix>runs`` and ``<table_prefix>events``) are created on first use. Nothing
     connects until then: the store opens connections on demand, at most ``pool_size`` at once, and shares
-    them between threads. Uses psycopg 3 (``pip install "agentkit[postgres]"``).
+    them between threads. Uses psycopg 3 (``pip install "agentkit-contracts[postgres]"``).
 
     Args:
         dsn: A libpq connection string or URL, such as ``"postgresql://user:password@host:5432/db"``.

@@ -1,4 +1,4 @@
-"""``RedisStore``: events in Redis, for many processes and machines (``agentkit[redis]``)."""
+"""``RedisStore``: events in Redis, for many processes and machines (``agentkit-contracts[redis]``)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ class RedisStore(EventStore):
     Durability is the server's: with Redis's default snapshotting, a crash of the Redis server can lose recent
     writes; configure ``appendonly yes`` (and ``appendfsync always`` for every batch) where that matters. Keys
     start with ``prefix``, so several stores can share a database. No connection is made until first use.
-    Uses redis-py (``pip install "agentkit[redis]"``).
+    Uses redis-py (``pip install "agentkit-contracts[redis]"``).
 
     Args:
         url: A Redis URL, such as ``"redis://localhost:6379/0"`` (``rediss://`` for TLS).

@@ -83,7 +83,7 @@ def _body_bytes(response: Mapping[str, Any]) -> bytes:
 def load_cassette(path: str | Path) -> Cassette:
     """Load a VCR cassette (pydantic-ai or vcrpy dialect), normalising bodies and headers.
 
-    Needs PyYAML (``pip install "agentkit[testing]"``).
+    Needs PyYAML (``pip install "agentkit-contracts[testing]"``).
     """
     try:
         import yaml
