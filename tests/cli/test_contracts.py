@@ -285,3 +285,22 @@ def test_usage_errors_keep_argparse_exit_2(capsys: pytest.CaptureFixture[str]) -
     assert code == 2
     assert "snapshot" in out
     assert "check" in out
+
+
+def test_colliding_tools_from_two_modules_exit_3(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two modules that define the same tool and major version cannot be registered together: 3."""
+    write(project, V1)
+    write(project, V1.replace("Find things.", "Find other things."), name="cli_broken")
+    code, _ = run("tools", "list", "-m", "cli_shop.tools", "-m", "cli_broken.tools")
+    assert code == 3
+    assert "cannot register the tools of 'cli_broken.tools'" in capsys.readouterr().err
+
+
+def test_a_directory_as_lock_exits_4(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A lock path that cannot be read as a file exits 4."""
+    write(project, V1)
+    (project / "lockdir").mkdir()
+    assert run("contracts", "check", "-m", "cli_shop.tools", "--lock", "lockdir")[0] == 4
+    assert "cannot read lock file 'lockdir'" in capsys.readouterr().err
