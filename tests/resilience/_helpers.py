@@ -28,13 +28,17 @@ class StreamScript(Provider):
     """Streams scripted pieces: strings become text deltas, exceptions are raised, HANG sleeps long."""
 
     system = "script"
+    model: str = "s"
+    profile = ModelProfile()
 
     def __init__(self, scripts: Sequence[Sequence[object]], *, model: str = "s") -> None:
         self.model = model
-        self.profile = ModelProfile()
         self.scripts = [list(s) for s in scripts]
         self.calls = 0
         self.closed = 0
+
+    def secrets(self) -> frozenset[str]:
+        return frozenset()
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         texts = []

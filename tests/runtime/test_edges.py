@@ -62,8 +62,12 @@ async def test_a_stream_without_stream_done_is_malformed() -> None:
     """A provider stream that ends without StreamDone is a MalformedResponse."""
 
     class Broken(Provider):
+        system = "broken"
         model = "broken"
         profile = ModelProfile()
+
+        def secrets(self) -> frozenset[str]:  # pragma: no cover
+            return frozenset()
 
         async def complete(self, request: ModelRequest) -> ModelResponse:  # pragma: no cover
             raise NotImplementedError

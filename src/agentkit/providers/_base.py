@@ -506,17 +506,66 @@ class Provider(ABC):
     same response ``complete`` would have returned. Errors are raised from the ``ProviderError`` tree, already
     translated at the boundary; adapters never retry (that is ``agentkit.resilience``'s job).
 
+    Every provider also says who it is and what must never be logged, so that redaction and telemetry see the
+    real provider through any stack of wrappers (`RetryPolicy`, `Fallback`, `CachingProvider`...), which forward
+    all four:
+
+    - ``system``: the provider's short name (``"openai"``, ``"anthropic"``, ``"gemini"``, an OpenAI-compatible
+      server's name such as ``"groq"``). It names the provider in errors, responses and events; telemetry
+      reports it as OpenTelemetry's ``gen_ai.provider.name`` (``"gemini"`` becomes ``"gcp.gemini"``).
+    - ``model``: the model every request goes to.
+    - ``profile``: what that model supports (`ModelProfile`).
+    - ``secrets()``: the values redaction must mask wherever they appear (API keys, tokens in auth headers);
+      empty when there are none. An `Agent` masks them in every event, whatever redactor it was given.
+
+    A class attribute satisfies each of ``system``, ``model`` and ``profile`` (``system = "myapi"``), as does a
+    property; a value set per instance needs a class-level default (``model: str = ""``) or a property.
+
     Examples:
         >>> from agentkit.providers import Provider
-        >>> Provider.__abstractmethods__ == frozenset({"complete", "stream"})
-        True
+        >>> sorted(Provider.__abstractmethods__)
+        ['complete', 'model', 'profile', 'secrets', 'stream', 'system']
+        >>> class Echo(Provider):
+        ...     system = "echo"
+        ...     model = "echo-1"
+        ...     profile = ModelProfile()
+        ...     def secrets(self):
+        ...         return frozenset()
+        ...     async def complete(self, request):
+        ...         return ModelResponse(parts=(TextPart(text=request.messages[-1].text),), provider=self.system)
+        ...     async def stream(self, request):
+        ...         yield StreamDone(await self.complete(request))
+        >>> Echo()
+        Echo(model='echo-1')
     """
 
-    system: str = "unknown"
-    """The provider's name as OpenTelemetry's ``gen_ai.system`` spells it (``openai``, ``anthropic``...)."""
+    def __new__(cls, *args: Any, **kwargs: Any) -> Provider:
+        missing: frozenset[str] = getattr(cls, "__abstractmethods__", frozenset())
+        if missing:
+            raise TypeError(_missing_members_message(cls, missing))
+        return super().__new__(cls)
 
-    model: str
-    profile: ModelProfile
+    @property
+    @abstractmethod
+    def system(self) -> str:
+        """The provider's short name (``"openai"``, ``"anthropic"``, ``"gemini"``...), for errors and telemetry."""
+
+    @property
+    @abstractmethod
+    def model(self) -> str:
+        """The model requests go to (``"gpt-4.1"``)."""
+
+    @property
+    @abstractmethod
+    def profile(self) -> ModelProfile:
+        """What the model supports: strict schemas, parallel calls, streamed usage..."""
+
+    @abstractmethod
+    def secrets(self) -> frozenset[str]:
+        """The values redaction must mask wherever they appear (API keys, auth tokens); never log them.
+
+        Wrappers return their wrapped providers' secrets; a provider without credentials returns ``frozenset()``.
+        """
 
     @abstractmethod
     async def complete(self, request: ModelRequest) -> ModelResponse:
@@ -541,4 +590,30 @@ class Provider(ABC):
         await self.aclose()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(model={getattr(self, 'model', None)!r})"
+        return f"{type(self).__name__}(model={self.model!r})"
+
+
+_MEMBER_HINTS = {
+    "system": 'system = "myapi"  (the provider\'s short name, reported to telemetry)',
+    "model": 'model: str = ""  (a class-level default, then self.model = ... in __init__; or a property)',
+    "profile": "profile = ModelProfile()  (what the model supports; or a property)",
+    "secrets": "def secrets(self) -> frozenset[str]: return frozenset({self._api_key})  "
+    "(the values redaction must mask; frozenset() when there are none)",
+    "complete": "async def complete(self, request: ModelRequest) -> ModelResponse: ...",
+    "stream": "async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]: ...",
+}
+
+
+def _missing_members_message(cls: type, missing: frozenset[str] | set[str]) -> str:
+    names = sorted(missing)
+    lines = [
+        f"cannot instantiate {cls.__name__}: it does not define the Provider member(s) "
+        f"{', '.join(repr(n) for n in names)}; add to the class body:"
+    ]
+    lines.extend(f"    {_MEMBER_HINTS.get(name, name)}" for name in names)
+    if missing & {"system", "model", "profile", "secrets"}:
+        lines.append(
+            "(system, model, profile and secrets() are required since agentkit 0.1: wrappers, redaction and "
+            "telemetry read them)"
+        )
+    return "\n".join(lines)

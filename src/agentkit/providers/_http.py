@@ -284,7 +284,7 @@ class HttpProvider(Provider):
         timeout: float | httpx.Timeout | None = None,
         clock: Clock = system_clock,
     ) -> None:
-        self.model = model
+        self._model = model
         if api_key is None and self.api_key_env:
             api_key = os.environ.get(self.api_key_env) or None
         if api_key is None and self.requires_api_key:
@@ -301,8 +301,37 @@ class HttpProvider(Provider):
             if isinstance(timeout, httpx.Timeout)
             else (httpx.Timeout(timeout) if timeout is not None else DEFAULT_TIMEOUT)
         )
-        self.profile = profile or self.default_profile(model)
+        self._profile = profile or self.default_profile(model)
         self.clock = clock
+
+    @property
+    def model(self) -> str:
+        """The model every request goes to."""
+        return self._model
+
+    @property
+    def profile(self) -> ModelProfile:
+        """The model's capability profile (the adapter's default for the model, or the one given)."""
+        return self._profile
+
+    def secrets(self) -> frozenset[str]:
+        """The API key and the credentials in `auth_headers`, for redaction to mask; never log them.
+
+        Examples:
+            >>> from agentkit.providers.anthropic import AnthropicProvider
+            >>> AnthropicProvider("claude-haiku-4-5", api_key="sk-ant-test-key").secrets()
+            frozenset({'sk-ant-test-key'})
+        """
+        found: set[str] = set()
+        key = self.api_key
+        if key:
+            found.add(key)
+        for value in self.auth_headers().values():
+            scheme, _, credential = value.partition(" ")
+            credential = credential if credential and scheme.isalpha() else value
+            if len(credential) >= 4:
+                found.add(credential)
+        return frozenset(found)
 
     # -------------------------------------------------------------------------------------- per adapter
 

@@ -29,13 +29,16 @@ __all__ = ("PolicyProvider", "bounded_complete", "bounded_stream", "closing")
 
 
 class PolicyProvider(Provider):
-    """A provider that wraps another one: ``system``, ``model`` and ``profile`` are the wrapped provider's.
+    """A provider that wraps another one: ``system``, ``model``, ``profile`` and ``secrets()`` are the wrapped one's.
+
+    So redaction and telemetry see the real provider through any stack of policies.
 
     Examples:
-        >>> from agentkit.resilience import RetryPolicy
+        >>> from agentkit.resilience import Deadline, RetryPolicy
         >>> from agentkit.testing import FakeProvider
-        >>> RetryPolicy(FakeProvider(["hi"], model="m1")).model
-        'm1'
+        >>> wrapped = RetryPolicy(Deadline(FakeProvider(["hi"], model="m1"), timeout=5))
+        >>> wrapped.system, wrapped.model, wrapped.secrets()
+        ('fake', 'm1', frozenset())
     """
 
     def __init__(self, inner: Provider, *, events: EventEmitter | None = None) -> None:
@@ -43,19 +46,23 @@ class PolicyProvider(Provider):
         self.events = events
 
     @property
-    def system(self) -> str:  # type: ignore[override]  # a read-only view of the wrapped provider's
+    def system(self) -> str:
         """The wrapped provider's name."""
         return self.inner.system
 
     @property
-    def model(self) -> str:  # type: ignore[override]  # a read-only view of the wrapped provider's
+    def model(self) -> str:
         """The wrapped provider's model."""
         return self.inner.model
 
     @property
-    def profile(self) -> ModelProfile:  # type: ignore[override]  # a read-only view of the wrapped provider's
+    def profile(self) -> ModelProfile:
         """The wrapped provider's capability profile."""
         return self.inner.profile
+
+    def secrets(self) -> frozenset[str]:
+        """The wrapped provider's secrets."""
+        return self.inner.secrets()
 
     async def aclose(self) -> None:
         """Close the wrapped provider."""

@@ -71,7 +71,8 @@ class Fallback(PolicyProvider):
     A provider whose circuit breaker is open is skipped without being called. Nothing falls back once a stream
     delivered an event to the caller, and a `DeadlineExceeded` is raised at once when the deadline in force
     around the chain has run out (no time is left for the others). When every provider failed, the last error is raised; when some answered but were rejected, the
-    last rejected answer is returned. ``system``, ``model`` and ``profile`` are the first provider's.
+    last rejected answer is returned. ``system``, ``model`` and ``profile`` are the first provider's;
+    ``secrets()`` holds every provider's, so redaction masks the keys of the whole chain.
 
     Args:
         providers: The chain, primary first (at least one).
@@ -108,6 +109,17 @@ class Fallback(PolicyProvider):
         self.providers = tuple(providers)
         self.fallback_on = fallback_on
         self.reject = tuple(reject)
+
+    def secrets(self) -> frozenset[str]:
+        """The secrets of every provider in the chain.
+
+        Examples:
+            >>> from agentkit.resilience import Fallback
+            >>> from agentkit.testing import FakeProvider
+            >>> Fallback([FakeProvider(), FakeProvider()]).secrets()
+            frozenset()
+        """
+        return frozenset().union(*(provider.secrets() for provider in self.providers))
 
     def _rejected_by(self, response: ModelResponse) -> str | None:
         for predicate in self.reject:

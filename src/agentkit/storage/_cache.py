@@ -13,7 +13,7 @@ from agentkit.providers._base import NamedToolChoice, Provider, StreamDone, Text
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from agentkit.providers._base import ModelRequest, ModelResponse, StreamEvent
+    from agentkit.providers._base import ModelProfile, ModelRequest, ModelResponse, StreamEvent
 
 __all__ = ("CachingProvider", "MemoryResponseCache", "ResponseCache", "request_key")
 
@@ -155,11 +155,27 @@ class CachingProvider(Provider):
         self.provider = provider
         self.cache: ResponseCache = cache if cache is not None else MemoryResponseCache()
         self.extra = extra
-        self.system = provider.system
-        self.model = getattr(provider, "model", "unknown")
-        self.profile = provider.profile
         self.hits = 0
         self.misses = 0
+
+    @property
+    def system(self) -> str:
+        """The wrapped provider's name."""
+        return self.provider.system
+
+    @property
+    def model(self) -> str:
+        """The wrapped provider's model (part of every cache key)."""
+        return self.provider.model
+
+    @property
+    def profile(self) -> ModelProfile:
+        """The wrapped provider's capability profile."""
+        return self.provider.profile
+
+    def secrets(self) -> frozenset[str]:
+        """The wrapped provider's secrets."""
+        return self.provider.secrets()
 
     def _key(self, request: ModelRequest) -> str:
         return request_key(request, model=self.model, extra=self.extra)

@@ -28,7 +28,7 @@ from agentkit.providers._base import ModelProfile, ModelResponse, Provider, Stre
 from agentkit.storage._errors import ReplayDivergence
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+    from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 
     from agentkit.events import BaseEvent, Event
     from agentkit.providers._base import ModelRequest, StreamEvent
@@ -363,6 +363,7 @@ class ReplayProvider(Provider):
         model: The model name to report (the recording's, by default).
         profile: The capability profile to report (decides the output mode, as the original provider's did).
         strict: Check each request's messages.
+        secrets: Values redaction must mask in the replayed run (`replay` passes the original provider's).
 
     Examples:
         >>> import anyio
@@ -392,16 +393,32 @@ class ReplayProvider(Provider):
         model: str | None = None,
         profile: ModelProfile | None = None,
         strict: bool = True,
+        secrets: Iterable[str] = (),
     ) -> None:
         self.recording = recording
+        self._secrets = frozenset(secrets)
         recorded_model = next((s.response.model for s in recording.steps if s.response.model), None)
-        self.model = model if model is not None else (recorded_model or "replay")
-        self.profile = profile if profile is not None else ModelProfile()
+        self._model = model if model is not None else (recorded_model or "replay")
+        self._profile = profile if profile is not None else ModelProfile()
         self.strict = strict
         self.requests: list[ModelRequest] = []
         self.divergence: ReplayDivergence | None = None
         # replay() points this at the agent's own tools, whose stand-ins have contracts of their own.
         self._fingerprint: Callable[[ToolContract], str] = _own_fingerprint
+
+    @property
+    def model(self) -> str:
+        """The model reported (the recording's, unless one was given)."""
+        return self._model
+
+    @property
+    def profile(self) -> ModelProfile:
+        """The capability profile reported."""
+        return self._profile
+
+    def secrets(self) -> frozenset[str]:
+        """The ``secrets`` given: a replay sends nothing anywhere, but live tools may echo the original key."""
+        return self._secrets
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         """The next recorded answer, after checking ``request`` against the recorded request."""
@@ -596,9 +613,12 @@ async def replay(
     """
     from agentkit.runtime import Agent
 
-    profile = getattr(agent.provider, "profile", None) or ModelProfile()
     provider = ReplayProvider(
-        recording, model=getattr(agent.provider, "model", None), profile=profile, strict=strict
+        recording,
+        model=agent.provider.model,
+        profile=agent.provider.profile,
+        strict=strict,
+        secrets=agent.provider.secrets(),
     )
     replay_tools: Any = (
         agent.toolset

@@ -53,11 +53,38 @@ _ARGUMENT_FRAGMENT = 8
 class _AnsweringProvider(Provider):
     """What both test providers share: request recording, answer normalisation and the derived stream."""
 
-    def __init__(self, *, model: str, profile: ModelProfile | None, usage: Usage | None) -> None:
-        self.model = model
-        self.profile = profile if profile is not None else ModelProfile()
+    def __init__(
+        self,
+        *,
+        model: str,
+        profile: ModelProfile | None,
+        usage: Usage | None,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        self._model = model
+        self._secrets = frozenset(secrets)
+        self._profile = profile if profile is not None else ModelProfile()
         self.usage = usage if usage is not None else Usage()
         self.requests: list[ModelRequest] = []
+
+    @property
+    def model(self) -> str:
+        """The model name answers report."""
+        return self._model
+
+    @property
+    def profile(self) -> ModelProfile:
+        """The capability profile code under test sees."""
+        return self._profile
+
+    def secrets(self) -> frozenset[str]:
+        """The ``secrets`` given (stand-ins for an API key, to test redaction); none by default.
+
+        Examples:
+            >>> FakeProvider(secrets=["sk-test-key"]).secrets()
+            frozenset({'sk-test-key'})
+        """
+        return self._secrets
 
     async def _answer(self, request: ModelRequest) -> _Answer:
         raise NotImplementedError
@@ -159,6 +186,8 @@ class FakeProvider(_AnsweringProvider):
         model: The model name reported by the provider and its responses.
         profile: The capability profile code under test sees; a default `ModelProfile` when omitted.
         usage: The usage given to answers built from text or parts (a `ModelResponse` keeps its own).
+        secrets: Values `secrets()` reports as the provider's credentials (redaction masks them), to test
+            redaction without a real key.
 
     Raises:
         UsageError: A scripted item is none of the above.
@@ -195,8 +224,9 @@ class FakeProvider(_AnsweringProvider):
         model: str = "fake-model",
         profile: ModelProfile | None = None,
         usage: Usage | None = None,
+        secrets: Iterable[str] = (),
     ) -> None:
-        super().__init__(model=model, profile=profile, usage=usage)
+        super().__init__(model=model, profile=profile, usage=usage, secrets=secrets)
         self._script: list[ScriptedResponse] = []
         self._scripted = 0
         self.add(*responses)
@@ -255,6 +285,7 @@ class FunctionProvider(_AnsweringProvider):
         model: The model name reported by the provider and its responses.
         profile: The capability profile code under test sees; a default `ModelProfile` when omitted.
         usage: The usage given to answers built from text or parts.
+        secrets: Values `secrets()` reports as the provider's credentials (redaction masks them).
 
     Examples:
         >>> import anyio
@@ -281,8 +312,9 @@ class FunctionProvider(_AnsweringProvider):
         model: str = "function-model",
         profile: ModelProfile | None = None,
         usage: Usage | None = None,
+        secrets: Iterable[str] = (),
     ) -> None:
-        super().__init__(model=model, profile=profile, usage=usage)
+        super().__init__(model=model, profile=profile, usage=usage, secrets=secrets)
         self.function = function
 
     async def _answer(self, request: ModelRequest) -> _Answer:

@@ -51,10 +51,14 @@ class Reply:
         output_tokens: Reported output usage (the number of chunks when omitted).
         first_byte_delay: Seconds before the status line is sent (a slow first byte).
         chunk_delay: Seconds between two stream events.
+        tool_calls: Tool calls to make, as ``(name, arguments JSON text)`` pairs, after any text; the call ids
+            are ``call_0``, ``call_1``... (``toolu_0``... on Anthropic) and the finish reason says tool calls.
 
     Examples:
         >>> Reply("Paris.", chunks=2).chunks
         2
+        >>> Reply("", tool_calls=(("get_weather", '{"city": "Paris"}'),)).tool_calls[0][0]
+        'get_weather'
     """
 
     text: str = "Hello from the fake server."
@@ -64,6 +68,7 @@ class Reply:
     output_tokens: int | None = None
     first_byte_delay: float = 0.0
     chunk_delay: float = 0.0
+    tool_calls: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,12 @@ def _pieces(text: str, chunks: int) -> list[str]:
     count = max(1, min(chunks, len(text)))
     size = -(-len(text) // count)
     return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def _anthropic_stop(reply: Reply) -> str:
+    if reply.refusal is not None:
+        return "refusal"
+    return "tool_use" if reply.tool_calls else "end_turn"
 
 
 def _error_body(wire: Wire, status: int) -> bytes:
@@ -471,24 +482,43 @@ class FakeProviderServer:
                 content.append({"type": "text", "text": reply.text})
             elif reply.refusal is not None:
                 content.append({"type": "text", "text": reply.refusal})
+            content.extend(
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_{i}",
+                    "name": name,
+                    "input": json.loads(arguments),
+                }
+                for i, (name, arguments) in enumerate(reply.tool_calls)
+            )
             return {
                 "id": f"msg_{rid}",
                 "type": "message",
                 "role": "assistant",
                 "model": model,
                 "content": content,
-                "stop_reason": "refusal" if reply.refusal is not None else "end_turn",
+                "stop_reason": _anthropic_stop(reply),
                 "stop_sequence": None,
                 "usage": {"input_tokens": reply.input_tokens, "output_tokens": output},
             }
         message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
         if reply.refusal is not None:
             message = {"role": "assistant", "content": None, "refusal": reply.refusal}
+        if reply.tool_calls:
+            message["tool_calls"] = [
+                {
+                    "id": f"call_{i}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": arguments},
+                }
+                for i, (name, arguments) in enumerate(reply.tool_calls)
+            ]
+        finish = "tool_calls" if reply.tool_calls else "stop"
         return {
             "id": f"chatcmpl-{rid}",
             "object": "chat.completion",
             "model": model,
-            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             "usage": {
                 "prompt_tokens": reply.input_tokens,
                 "completion_tokens": output,
@@ -542,14 +572,33 @@ class FakeProviderServer:
                     for piece in pieces
                 )
                 frames.append(("content_block_stop", {"type": "content_block_stop", "index": 0}))
+            first = 1 if pieces else 0
+            for i, (name, arguments) in enumerate(reply.tool_calls):
+                block = {"type": "tool_use", "id": f"toolu_{i}", "name": name, "input": {}}
+                delta = {"type": "input_json_delta", "partial_json": arguments}
+                frames.extend(
+                    [
+                        (
+                            "content_block_start",
+                            {
+                                "type": "content_block_start",
+                                "index": first + i,
+                                "content_block": block,
+                            },
+                        ),
+                        (
+                            "content_block_delta",
+                            {"type": "content_block_delta", "index": first + i, "delta": delta},
+                        ),
+                        ("content_block_stop", {"type": "content_block_stop", "index": first + i}),
+                    ]
+                )
             frames.append(
                 (
                     "message_delta",
                     {
                         "type": "message_delta",
-                        "delta": {
-                            "stop_reason": "refusal" if reply.refusal is not None else "end_turn"
-                        },
+                        "delta": {"stop_reason": _anthropic_stop(reply)},
                         "usage": {"output_tokens": output},
                     },
                 )
@@ -578,12 +627,37 @@ class FakeProviderServer:
             }
             for piece in pieces
         )
+        chunks.extend(
+            {
+                "id": f"chatcmpl-{rid}",
+                "object": "chat.completion.chunk",
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {
+                            "tool_calls": [
+                                {
+                                    "index": i,
+                                    "id": f"call_{i}",
+                                    "type": "function",
+                                    "function": {"name": name, "arguments": arguments},
+                                }
+                            ]
+                        },
+                        "finish_reason": None,
+                    }
+                ],
+            }
+            for i, (name, arguments) in enumerate(reply.tool_calls)
+        )
+        finish = "tool_calls" if reply.tool_calls else "stop"
         chunks.append(
             {
                 "id": f"chatcmpl-{rid}",
                 "object": "chat.completion.chunk",
                 "model": model,
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                "choices": [{"index": 0, "delta": {}, "finish_reason": finish}],
             }
         )
         chunks.append(
