@@ -113,7 +113,7 @@ def test_metrics_from_a_run() -> None:
     run_agent(metrics)
     assert metrics.counter("agentkit_model_calls_total", outcome="success") == 2
     assert metrics.counter("agentkit_tokens_total", type="input") == 200
-    assert metrics.counter("agentkit_tokens_total", type="output", provider="FakeProvider") == 40
+    assert metrics.counter("agentkit_tokens_total", type="output", provider="fake") == 40
     assert metrics.counter("agentkit_tokens_total", type="cache_read", model="fake-model") == 80
     assert metrics.counter("agentkit_tokens_total", type="reasoning") == 10
     assert metrics.counter("agentkit_tool_calls_total", tool="flaky", outcome="tool_failed") == 1

@@ -127,7 +127,7 @@ async def test_event_log_shape_run_id_and_seq() -> None:
     started = events.of_type(RunStarted)[0]
     assert (started.agent, started.provider, started.model, started.tool_names) == (
         "travel",
-        "FakeProvider",
+        "fake",
         "fake-model",
         ["weather"],
     )

@@ -43,6 +43,12 @@ OPERATION_DURATION_BUCKETS: tuple[float, ...] = (
 """Bucket boundaries the GenAI conventions advise for ``gen_ai.client.operation.duration``."""
 
 _PROVIDER_NAMES = {
+    # A provider's ``system`` (what events carry since the provider contract declared it) ...
+    "gemini": "gcp.gemini",
+    "gemini-openai": "gcp.gemini",
+    "mistral": "mistral_ai",
+    "function": "fake",
+    # ... and the class names events carried before, so older stored runs still export the same spans.
     "OpenAIChatProvider": "openai",
     "OpenAIResponsesProvider": "openai",
     "AnthropicProvider": "anthropic",
@@ -62,10 +68,15 @@ def _require() -> tuple[Any, Any]:
 
 
 def provider_name(provider: str) -> str:
-    """The ``gen_ai.provider.name`` of an agentkit provider class name.
+    """The ``gen_ai.provider.name`` of a provider's ``system`` (or of the class name older events carry).
+
+    The conventions' well-known names are used where agentkit's short name differs (``gemini`` is
+    ``gcp.gemini``, ``mistral`` is ``mistral_ai``); other names are reported as they are.
 
     Examples:
         >>> from agentkit.observability.otel import provider_name
+        >>> provider_name("openai"), provider_name("gemini"), provider_name("groq")
+        ('openai', 'gcp.gemini', 'groq')
         >>> provider_name("AnthropicProvider"), provider_name("MyLocalProvider")
         ('anthropic', 'mylocal')
     """
@@ -95,8 +106,8 @@ class OTelSink:
     Args:
         tracer_provider: Where spans go; the global tracer provider when omitted.
         meter_provider: Where metrics go; the global meter provider when omitted.
-        provider_name: The ``gen_ai.provider.name`` to report; derived from the provider's class otherwise
-            (``openai``, ``anthropic``, ``gcp.gemini``...).
+        provider_name: The ``gen_ai.provider.name`` to report; derived from the provider's ``system``
+            otherwise, through any wrappers (``openai``, ``anthropic``, ``gcp.gemini``...).
 
     Raises:
         MissingExtraError: OpenTelemetry is not installed (``pip install "agentkit-contracts[otel]"``).

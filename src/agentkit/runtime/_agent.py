@@ -14,7 +14,7 @@ import anyio
 from agentkit._clock import Clock, system_clock
 from agentkit.events import BaseEvent, EventEmitter, EventSink, RunFinished, RunStarted
 from agentkit.exceptions import UsageError
-from agentkit.providers._base import ModelProfile, ModelSettings, Provider, StreamEvent
+from agentkit.providers._base import ModelSettings, Provider, StreamEvent
 from agentkit.registry import Registry, Toolset
 from agentkit.runtime._capture import active_captures
 from agentkit.runtime._loop import _NO_OUTPUT, _Delta, _Run, _Step
@@ -32,6 +32,7 @@ from agentkit.tools._context import DepsT
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
+    from agentkit._redact import SecretRedactor
     from agentkit.messages import Message
     from agentkit.tools._function import FunctionTool
 
@@ -125,8 +126,11 @@ class Agent(Generic[DepsT, OutputT]):
         clock: Where event times come from.
         sinks: Event sinks receiving every run's events.
         redactor: Redacts every event once, before it is kept or any sink sees it. ``True`` (the default) uses
-            `agentkit.observability.SecretRedactor`, which also learns the provider's API key and the values of
-            sensitive tool arguments during the run; ``False`` turns redaction off; or pass your own callable.
+            `agentkit.observability.SecretRedactor`; ``False`` turns redaction off; or pass your own callable
+            (a `SecretRedactor` with your patterns...). Whatever the redactor, each run also masks the provider's
+            ``secrets()`` (its API key, through any stack of wrappers) and the values of sensitive tool
+            arguments it meets, with a run-local redactor applied before yours: the agent never changes a
+            redactor you pass, so one shared by several agents or sinks learns nothing from a run.
 
     Examples:
         >>> from agentkit import tool
@@ -227,7 +231,7 @@ class Agent(Generic[DepsT, OutputT]):
         self.sinks: list[EventSink] = list(sinks)
         self._redactor_option = redactor
         self._output = OutputSpec(self.output_type)
-        profile: ModelProfile = getattr(provider, "profile", None) or ModelProfile()
+        profile = provider.profile
         self.output_mode: OutputMode
         if self._output.is_text:
             self.output_mode = "text"
@@ -237,19 +241,20 @@ class Agent(Generic[DepsT, OutputT]):
             self.output_mode = output_mode
 
     def _new_redactor(self) -> Callable[[BaseEvent], BaseEvent] | None:
-        """The run's redactor: the user's, none (``redactor=False``), or a fresh default that knows the API key."""
+        """The run's redactor: none (``redactor=False``), or one that knows the provider stack's secrets.
+
+        The default is a fresh `SecretRedactor`; a redactor the user passed is wrapped, never changed.
+        """
         option = self._redactor_option
         if option is False:
             return None
-        if option is not True:
-            return option
         from agentkit._redact import SecretRedactor
 
-        redactor = SecretRedactor()
-        key = getattr(self.provider, "api_key", None)
-        if isinstance(key, str) and len(key) >= 4:
-            redactor.add_secret(key)
-        return redactor
+        # Shorter values would mask unrelated text everywhere (and SecretRedactor refuses them).
+        secrets = sorted(s for s in self.provider.secrets() if len(s) >= 4)
+        if option is True:
+            return SecretRedactor(secrets=secrets)
+        return _RunRedactor(option, SecretRedactor(secrets=secrets, builtin_patterns=False))
 
     # ------------------------------------------------------------------------------------------ running
 
@@ -546,8 +551,8 @@ class Agent(Generic[DepsT, OutputT]):
         emitter.emit(
             RunStarted,
             agent=self.name,
-            provider=type(self.provider).__name__,
-            model=getattr(self.provider, "model", None),
+            provider=self.provider.system,
+            model=self.provider.model,
             output_type=type_name(self.output_type),
             resumed=resumed,
             tool_names=sorted(t.contract.name for t in self.toolset.tools()),
@@ -662,6 +667,30 @@ class AgentStream(Generic[OutputT]):
         if self.result is None:  # pragma: no cover - the producer always sets one or the other
             raise UsageError("the run did not finish")
         return self.result
+
+
+class _RunRedactor:
+    """A user's redactor, preceded by a run-local one that masks what the run knows to be secret.
+
+    The run-local part holds the provider stack's ``secrets()`` and learns sensitive argument values as the run
+    meets them (``add_secret``), so the user's redactor, possibly shared, is never changed.
+    """
+
+    __slots__ = ("own", "user")
+
+    def __init__(self, user: Callable[[BaseEvent], BaseEvent], own: SecretRedactor) -> None:
+        self.user = user
+        self.own = own
+
+    def add_secret(self, value: str) -> None:
+        """Mask ``value`` for the rest of this run."""
+        self.own.add_secret(value)
+
+    def __call__(self, event: BaseEvent, /) -> BaseEvent:
+        return self.user(self.own(event))
+
+    def __repr__(self) -> str:
+        return f"_RunRedactor({self.user!r}, {self.own!r})"
 
 
 def _as_toolset(

@@ -33,7 +33,6 @@ from agentkit.exceptions import (
 )
 from agentkit.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
 from agentkit.providers._base import (
-    ModelProfile,
     ModelRequest,
     ModelResponse,
     ModelSettings,
@@ -282,8 +281,7 @@ class _Run:
         output_format: OutputFormat | None = None
         if agent.output_mode == "tool" and output.contract is not None:
             contracts.append(output.contract)
-            profile: ModelProfile = getattr(agent.provider, "profile", None) or ModelProfile()
-            if "required" in profile.tool_choice:
+            if "required" in agent.provider.profile.tool_choice:
                 tool_choice = "required"
         elif agent.output_mode == "native":
             output_format = OutputFormat(name=output.name, schema=output.schema)
@@ -304,8 +302,8 @@ class _Run:
         emitter.emit(
             ModelRequested,
             step=self.steps,
-            provider=type(agent.provider).__name__,
-            model=getattr(agent.provider, "model", None),
+            provider=agent.provider.system,
+            model=agent.provider.model,
             messages=sent,
             tool_names=[c.name for c in contracts],
             output_mode=agent.output_mode,
@@ -373,7 +371,8 @@ class _Run:
         if response is None:
             raise MalformedResponse(
                 "the stream ended without a final StreamDone event",
-                provider=getattr(self.agent.provider, "system", "unknown"),
+                provider=self.agent.provider.system,
+                model=self.agent.provider.model,
             )
         return response
 
