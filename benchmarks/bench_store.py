@@ -1,8 +1,9 @@
 """Event-append throughput per store (events/s), for batch sizes 1 and 100. Reports; never gates.
 
 Run: ``python benchmarks/bench_store.py``. PostgreSQL and Redis are measured too when
-``AGENTKIT_TEST_POSTGRES_DSN`` / ``AGENTKIT_TEST_REDIS_URL`` are set (``source .ci/services.sh`` starts both on
-loopback); each run uses fresh run ids and its own table / key prefix.
+``AGENTKIT_TEST_POSTGRES_DSN`` / ``AGENTKIT_TEST_REDIS_URL`` are set (``python tests/_servers.py python
+benchmarks/bench_store.py`` starts both on loopback for one run); each run uses fresh run ids and its own table /
+key prefix.
 """
 
 from __future__ import annotations

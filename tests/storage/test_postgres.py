@@ -1,22 +1,16 @@
-"""PostgresStore against a real PostgreSQL server: the shared store contract, plus many writer processes.
+"""PostgresStore against a real PostgreSQL server: its own behaviour, plus many writer processes.
 
-The server comes from ``AGENTKIT_TEST_POSTGRES_DSN`` (``.ci/services.sh`` starts one on loopback and sets it).
-In CI (``CI`` set) a missing variable or an unreachable server fails the tests; elsewhere they skip.
+The shared store contract runs against PostgreSQL in test_stores.py; the server comes from conftest.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
-import os
 import subprocess
 import sys
 import textwrap
 import threading
-import uuid
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 import pytest
@@ -28,85 +22,26 @@ from agentkit.storage import PostgresStore, SequenceError, Session, StorageError
 from agentkit.testing import FakeProvider
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
-ENV = "AGENTKIT_TEST_POSTGRES_DSN"
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def _contract_cases() -> dict[str, Callable[..., Any]]:
-    """The cases of test_stores.py that take only a ``store``: run here against this module's ``store``."""
-    spec = importlib.util.spec_from_file_location(
-        "_agentkit_store_contract_pg", Path(__file__).with_name("test_stores.py")
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return {
-        name: case
-        for name, case in vars(module).items()
-        if name.startswith("test_")
-        and callable(case)
-        and list(inspect.signature(case).parameters) == ["store"]
-    }
-
-
-globals().update(_contract_cases())
-
-
-def _unavailable(reason: str) -> None:
-    message = f"PostgresStore tests need a PostgreSQL server: {reason}. Run `source .ci/services.sh` first."
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def dsn() -> str:
-    """The test server's DSN; fails in CI and skips elsewhere when there is no reachable server."""
-    value = os.environ.get(ENV, "")
-    if not value:
-        _unavailable(f"{ENV} is not set")
-    try:
-        import psycopg
-    except ImportError:
-        _unavailable('psycopg is not installed (pip install -e ".[postgres]")')
-    try:
-        psycopg.connect(value, connect_timeout=5).close()
-    except psycopg.Error as exc:
-        _unavailable(f"cannot connect to {ENV}: {exc}")
-    return value
-
-
-def _drop(dsn: str, prefix: str) -> None:
-    import psycopg
-
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {prefix}events, {prefix}runs")
-
-
 @pytest.fixture
-def prefix(dsn: str) -> Iterator[str]:
-    """Fresh table names for one test, dropped afterwards."""
-    made = f"t{uuid.uuid4().hex[:12]}_"
-    yield made
-    _drop(dsn, made)
-
-
-@pytest.fixture
-def store(dsn: str, prefix: str) -> Iterator[PostgresStore]:
-    """An empty PostgresStore on its own tables (overrides conftest's store for the contract cases)."""
-    with PostgresStore(dsn, table_prefix=prefix) as made:
+def store(postgres_dsn: str, postgres_prefix: str) -> Iterator[PostgresStore]:
+    """An empty PostgresStore on its own tables."""
+    with PostgresStore(postgres_dsn, table_prefix=postgres_prefix) as made:
         yield made
 
 
-def test_tables_are_created_on_first_use_and_shared(dsn: str, prefix: str) -> None:
+def test_tables_are_created_on_first_use_and_shared(
+    postgres_dsn: str, postgres_prefix: str
+) -> None:
     """Two stores on the same tables see each other's runs; the second creating the schema is harmless."""
     emitter = EventEmitter(run_id="r1")
     with (
-        PostgresStore(dsn, table_prefix=prefix) as first,
-        PostgresStore(dsn, table_prefix=prefix) as second,
+        PostgresStore(postgres_dsn, table_prefix=postgres_prefix) as first,
+        PostgresStore(postgres_dsn, table_prefix=postgres_prefix) as second,
     ):
         first.append("r1", [emitter.emit(RunStarted, agent="a", provider="P", output_type="str")])
         assert [e.type for e in second.read("r1")] == ["run.started"]
@@ -141,7 +76,7 @@ def test_bad_arguments() -> None:
 def test_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without psycopg, construction raises MissingExtraError with the pip line."""
     monkeypatch.setitem(sys.modules, "psycopg", None)
-    with pytest.raises(MissingExtraError, match=r"agentkit\[postgres\]"):
+    with pytest.raises(MissingExtraError, match=r"agentkit-contracts\[postgres\]"):
         PostgresStore("postgresql://")
 
 
@@ -180,15 +115,18 @@ WRITER = textwrap.dedent(
 ).format(turns=TURNS, sessions=SESSIONS_PER_WRITER)
 
 
-def test_concurrent_sessions_from_several_processes(dsn: str, prefix: str) -> None:
+def test_concurrent_sessions_from_several_processes(
+    postgres_dsn: str, postgres_prefix: str
+) -> None:
     """Four processes each run six concurrent sessions against one database; every run is complete and in order."""
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, dsn, prefix, f"p{i}"], stderr=subprocess.PIPE
+            [sys.executable, "-c", WRITER, postgres_dsn, postgres_prefix, f"p{i}"],
+            stderr=subprocess.PIPE,
         )
         for i in range(4)
     ]
-    with PostgresStore(dsn, table_prefix=prefix) as store:
+    with PostgresStore(postgres_dsn, table_prefix=postgres_prefix) as store:
 
         async def local() -> None:
             async with anyio.create_task_group() as tg:

@@ -1,22 +1,16 @@
-"""RedisStore against a real Redis server: the shared store contract, plus many writer processes.
+"""RedisStore against a real Redis server: its own behaviour, plus many writer processes.
 
-The server comes from ``AGENTKIT_TEST_REDIS_URL`` (``.ci/services.sh`` starts one on loopback and sets it).
-In CI (``CI`` set) a missing variable or an unreachable server fails the tests; elsewhere they skip.
+The shared store contract runs against Redis in test_stores.py; the server comes from conftest.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
-import os
 import subprocess
 import sys
 import textwrap
 import threading
-import uuid
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 import pytest
@@ -28,87 +22,25 @@ from agentkit.storage import RedisStore, SequenceError, Session, StorageError
 from agentkit.testing import FakeProvider
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
-ENV = "AGENTKIT_TEST_REDIS_URL"
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def _contract_cases() -> dict[str, Callable[..., Any]]:
-    """The cases of test_stores.py that take only a ``store``: run here against this module's ``store``."""
-    spec = importlib.util.spec_from_file_location(
-        "_agentkit_store_contract_redis", Path(__file__).with_name("test_stores.py")
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return {
-        name: case
-        for name, case in vars(module).items()
-        if name.startswith("test_")
-        and callable(case)
-        and list(inspect.signature(case).parameters) == ["store"]
-    }
-
-
-globals().update(_contract_cases())
-
-
-def _unavailable(reason: str) -> None:
-    message = f"RedisStore tests need a Redis server: {reason}. Run `source .ci/services.sh` first."
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def url() -> str:
-    """The test server's URL; fails in CI and skips elsewhere when there is no reachable server."""
-    value = os.environ.get(ENV, "")
-    if not value:
-        _unavailable(f"{ENV} is not set")
-    try:
-        import redis
-    except ImportError:
-        _unavailable('redis is not installed (pip install -e ".[redis]")')
-    client = redis.Redis.from_url(value, socket_connect_timeout=5)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        _unavailable(f"cannot connect to {ENV}: {exc}")
-    finally:
-        client.close()
-    return value
-
-
 @pytest.fixture
-def prefix(url: str) -> Iterator[str]:
-    """A fresh key prefix for one test; its keys are deleted afterwards."""
-    import redis
-
-    made = f"test:{uuid.uuid4().hex[:12]}:"
-    yield made
-    client = redis.Redis.from_url(url)
-    try:
-        keys = list(client.scan_iter(match=f"{made}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def store(url: str, prefix: str) -> Iterator[RedisStore]:
-    """An empty RedisStore under its own prefix (overrides conftest's store for the contract cases)."""
-    with RedisStore(url, prefix=prefix) as made:
+def store(redis_url: str, redis_prefix: str) -> Iterator[RedisStore]:
+    """An empty RedisStore under its own prefix."""
+    with RedisStore(redis_url, prefix=redis_prefix) as made:
         yield made
 
 
-def test_two_stores_share_keys(url: str, prefix: str) -> None:
+def test_two_stores_share_keys(redis_url: str, redis_prefix: str) -> None:
     """Two stores with the same prefix see each other's runs."""
     emitter = EventEmitter(run_id="r1")
-    with RedisStore(url, prefix=prefix) as first, RedisStore(url, prefix=prefix) as second:
+    with (
+        RedisStore(redis_url, prefix=redis_prefix) as first,
+        RedisStore(redis_url, prefix=redis_prefix) as second,
+    ):
         first.append(
             "r1",
             [emitter.emit(RunStarted, agent="a", provider="P", output_type="str")],
@@ -133,12 +65,12 @@ def test_zero_limits(store: RedisStore) -> None:
     assert store.sessions(0) == []
 
 
-def test_passed_client_is_not_closed(url: str, prefix: str) -> None:
+def test_passed_client_is_not_closed(redis_url: str, redis_prefix: str) -> None:
     """A client handed to the store stays open after the store closes."""
     import redis
 
-    client = redis.Redis.from_url(url)
-    with RedisStore(prefix=prefix, client=client) as store:
+    client = redis.Redis.from_url(redis_url)
+    with RedisStore(prefix=redis_prefix, client=client) as store:
         store.append("a", [_event("a", 0)])
     assert client.ping()
     client.close()
@@ -163,7 +95,7 @@ def test_unreachable_server_raises_storage_error() -> None:
 def test_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without redis-py, construction raises MissingExtraError with the pip line."""
     monkeypatch.setitem(sys.modules, "redis", None)
-    with pytest.raises(MissingExtraError, match=r"agentkit\[redis\]"):
+    with pytest.raises(MissingExtraError, match=r"agentkit-contracts\[redis\]"):
         RedisStore()
 
 
@@ -226,15 +158,15 @@ WRITER = textwrap.dedent(
 ).format(turns=TURNS, sessions=SESSIONS_PER_WRITER)
 
 
-def test_concurrent_sessions_from_several_processes(url: str, prefix: str) -> None:
+def test_concurrent_sessions_from_several_processes(redis_url: str, redis_prefix: str) -> None:
     """Three processes each run six concurrent sessions on one server; every run is complete and in order."""
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, url, prefix, f"p{i}"], stderr=subprocess.PIPE
+            [sys.executable, "-c", WRITER, redis_url, redis_prefix, f"p{i}"], stderr=subprocess.PIPE
         )
         for i in range(3)
     ]
-    with RedisStore(url, prefix=prefix) as store:
+    with RedisStore(redis_url, prefix=redis_prefix) as store:
 
         async def local() -> None:
             async with anyio.create_task_group() as tg:

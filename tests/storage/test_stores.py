@@ -1,4 +1,4 @@
-"""EventStore behaviour shared by MemoryStore and SQLiteStore."""
+"""EventStore behaviour shared by every store: memory, SQLite, PostgreSQL and Redis (see conftest.py)."""
 
 from __future__ import annotations
 

@@ -63,3 +63,8 @@ def __getattr__(name: str) -> Any:
 
         return OTelSink
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # List the lazy OTelSink too, so help(), inspect.getmembers and IDEs see the whole public surface.
+    return sorted(set(globals()) | set(__all__))

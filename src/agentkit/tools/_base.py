@@ -7,7 +7,7 @@ import inspect
 import re
 import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
@@ -28,8 +28,10 @@ from agentkit.exceptions import (
     ToolError,
     ToolExecutionError,
     ToolFailed,
+    ToolOptionError,
     ToolOutputError,
     ToolRetriesExhausted,
+    ToolSignatureError,
     ToolTimeout,
 )
 from agentkit.tools._context import RunContext
@@ -290,9 +292,19 @@ def _args_validator(
 
 
 class _LazySpec:
-    """Builds a ``Tool`` subclass's spec on first use and caches it on that class."""
+    """Builds a ``Tool`` subclass's spec on first use by an instance, and caches it on that class.
 
-    def __get__(self, instance: Tool[Any, Any] | None, owner: type[Tool[Any, Any]]) -> _ToolSpec:
+    Read on the class itself (``SomeTool._spec``, as ``help()``, ``inspect.getmembers`` and documentation tools do),
+    it builds nothing and returns itself, like a ``property`` does: introspecting a class must work for abstract
+    bases, for classes whose instances bring their own spec (``FunctionTool``, ``JsonSchemaTool``) and for a
+    class whose definition is still wrong, and must not cost a schema build.
+    """
+
+    def __get__(
+        self, instance: Tool[Any, Any] | None, owner: type[Tool[Any, Any]]
+    ) -> _ToolSpec | _LazySpec:
+        if instance is None:
+            return self
         spec = owner._build_class_spec()
         owner._spec = spec
         return spec
@@ -355,6 +367,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         super().__init_subclass__(**kwargs)
         # Every class gets its own lazy spec: a subclass must not inherit the spec its parent already cached.
         cls._spec = _LazySpec()  # type: ignore[assignment]  # a descriptor until first use
+        _check_tool_class(cls)
 
     @abstractmethod
     def run(self, args: ArgsT, ctx: RunContext[Any]) -> ResultT | Any:
@@ -424,7 +437,11 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             if cls.description is not None
             else inspect.cleandoc(cls.__dict__.get("__doc__") or "")
         )
-        sensitive = tuple(sorted({*cls.sensitive, *find_sensitive_pointers(args_type)}))
+        tags = string_tuple(cls.tags, option="tags", tool_name=name, class_attribute=True)
+        sensitive = string_tuple(
+            cls.sensitive, option="sensitive", tool_name=name, class_attribute=True
+        )
+        sensitive = tuple(sorted({*sensitive, *find_sensitive_pointers(args_type)}))
         contract = _build_contract(
             name=name,
             namespace=cls.namespace,
@@ -433,7 +450,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             input_schema=input_schema,
             output_schema=output_schema,
             annotations=cls.annotations,
-            tags=cls.tags,
+            tags=tags,
             timeout=cls.timeout,
             requires_approval=cls.requires_approval,
             sensitive=sensitive,
@@ -794,6 +811,160 @@ def _class_setting(cls: type, attr: str) -> Any:
         if isinstance(value, str):
             return value
     return None
+
+
+def string_tuple(
+    value: Any, *, option: str, tool_name: str | None, class_attribute: bool = False
+) -> tuple[str, ...]:
+    """``value`` (a collection of strings) as a tuple; a bare string, a mapping or a non-string entry is refused.
+
+    A ``str`` is itself a sequence of strings, so ``tags="read"`` would quietly become the tags ``r``, ``e``,
+    ``a``, ``d``: it raises `ToolOptionError` instead, saying what to write.
+    """
+    what = "JSON pointers" if option == "sensitive" else "strings"
+    if isinstance(value, str | bytes):
+        text = value.decode(errors="replace") if isinstance(value, bytes) else value
+        fix = (
+            f"{option} = ({text!r},) (mind the comma) or [{text!r}]"
+            if class_attribute
+            else f"{option}=[{text!r}]"
+        )
+        raise ToolOptionError(
+            f"{option} must be a collection of {what}, got the string {value!r}; write {fix}",
+            option=option,
+            tool_name=tool_name,
+        )
+    example = f"{option} = ('...',)" if class_attribute else f"{option}=['...']"
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise ToolOptionError(
+            f"{option} must be a collection of {what}, got {type(value).__name__} {value!r}; write {example}",
+            option=option,
+            tool_name=tool_name,
+        )
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise ToolOptionError(
+                f"{option} must contain only {what}, got {item!r} ({type(item).__name__}); write {example}",
+                option=option,
+                tool_name=tool_name,
+            )
+    return items
+
+
+# What a Tool subclass's run was probably meant to be called, when it defines one of these but no run.
+_RUN_LOOKALIKES = ("__call__", "_run", "arun", "run_", "runn", "execute", "call", "handle")
+_CTX_NAMES = ("ctx", "context", "run_context")
+
+
+def _check_tool_class(cls: type[Tool[Any, Any]]) -> None:
+    """Refuse, when the class is created, settings and ``run`` methods that could only fail (or mislead) later."""
+    tool_name = _class_setting(cls, "name") or _snake_case(cls.__name__)
+    own = cls.__dict__
+    name = own.get("name")
+    if name is not None and not isinstance(name, str) and not hasattr(type(name), "__get__"):
+        guess = (
+            name[0]
+            if isinstance(name, list | tuple) and name and isinstance(name[0], str)
+            else "my_tool"
+        )
+        raise ToolOptionError(
+            f"name must be a string, got {type(name).__name__} {name!r}; write name = {guess!r}",
+            option="name",
+            tool_name=tool_name,
+        )
+    for option in ("tags", "sensitive"):
+        if option in own:
+            string_tuple(own[option], option=option, tool_name=tool_name, class_attribute=True)
+    _check_run(cls, tool_name)
+
+
+def _check_run(cls: type[Tool[Any, Any]], tool_name: str) -> None:
+    """A ``run`` this class defines must be callable the way the fast path calls it: ``run(self, args, ctx)``."""
+    run = cls.__dict__.get("run")
+    if run is None and "run" not in cls.__dict__:
+        # Inherited (checked with its own class), or still abstract: an intermediate base class may leave run to
+        # its subclasses, but a class that spelled it differently would only fail when instantiated.
+        if not getattr(cls.run, "__isabstractmethod__", False) or any(
+            getattr(value, "__isabstractmethod__", False) for value in cls.__dict__.values()
+        ):
+            return
+        for attr in _RUN_LOOKALIKES:
+            candidate = cls.__dict__.get(attr)
+            if inspect.isfunction(candidate) and _run_call_problem(candidate) is None:
+                raise ToolSignatureError(
+                    f"{cls.__name__} defines {attr}() but no run(): a Tool subclass implements "
+                    f"run(self, args, ctx) (async def or def); rename {attr} to run",
+                    tool_name=tool_name,
+                )
+        return
+    if isinstance(run, staticmethod | classmethod):
+        raise ToolSignatureError(
+            f"{cls.__name__}.run is a {type(run).__name__}; write it as a plain method: "
+            "def run(self, args, ctx) (or async def)",
+            tool_name=tool_name,
+        )
+    if getattr(run, "__isabstractmethod__", False):
+        return
+    if not callable(run):
+        raise ToolSignatureError(
+            f"{cls.__name__}.run is {run!r}, not a method; write def run(self, args, ctx) "
+            "(or async def)",
+            tool_name=tool_name,
+        )
+    if inspect.isasyncgenfunction(run) or inspect.isgeneratorfunction(run):
+        raise ToolSignatureError(
+            f"{cls.__name__}.run yields, but a tool returns its result once: collect the items and return "
+            "them (for example as a list)",
+            tool_name=tool_name,
+        )
+    problem = _run_call_problem(run)
+    if problem is not None:
+        raise ToolSignatureError(
+            f"{cls.__name__}.run{_bare_signature(run)} cannot be called as run(self, args, ctx): {problem}",
+            tool_name=tool_name,
+        )
+
+
+def _run_call_problem(run: Callable[..., Any]) -> str | None:
+    """What stops ``run(self, args, ctx)`` (three positional arguments) from binding, or ``None`` if it binds."""
+    try:
+        signature = inspect.signature(run)
+    except (TypeError, ValueError):  # pragma: no cover - no readable signature: nothing to check
+        return None
+    try:
+        signature.bind(None, None, None)
+    except TypeError:
+        pass
+    else:
+        return None
+    params = list(signature.parameters.values())
+    kinds = inspect.Parameter
+    keyword_only = [p.name for p in params if p.kind is kinds.KEYWORD_ONLY and p.default is p.empty]
+    if keyword_only:
+        names = ", ".join(repr(n) for n in keyword_only)
+        return (
+            f"{names} must be passed by keyword, but agentkit passes args and ctx by position; "
+            "write def run(self, args, ctx)"
+        )
+    positional = [
+        p.name for p in params if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(positional) < 3:
+        if len(positional) == 2 and positional[1] in _CTX_NAMES:
+            return "run is a method: its first parameter is self; write def run(self, args, ctx)"
+        if len(positional) == 2:
+            return "add the ctx parameter (ctx: RunContext), even if run does not use it"
+        return "it takes self, the validated arguments and the run context; write def run(self, args, ctx)"
+    extra = ", ".join(repr(n) for n in positional[3:])
+    return f"agentkit passes only args and ctx, so {extra} would never be given; give it a default or remove it"
+
+
+def _bare_signature(func: Callable[..., Any]) -> str:
+    """``(self, args, ctx=None)``: the parameters without annotations, which may be unresolved strings."""
+    signature = inspect.signature(func)
+    params = [p.replace(annotation=p.empty) for p in signature.parameters.values()]
+    return str(signature.replace(parameters=params, return_annotation=signature.empty))
 
 
 def _build_contract(**fields: Any) -> ToolContract:
