@@ -48,8 +48,10 @@ from agentkit.exceptions import (
     ToolExecutionError,
     ToolFailed,
     ToolNotFoundError,
+    ToolOptionError,
     ToolOutputError,
     ToolRetriesExhausted,
+    ToolSignatureError,
     ToolTimeout,
     UnknownToolError,
     UsageError,
@@ -74,6 +76,8 @@ EVERY_EXCEPTION: list[BaseException] = [
     UsageError("misused"),
     ToolDefinitionError("version '1.x' is not semver", tool_name="search"),
     ToolDefinitionError("no name"),
+    ToolOptionError("tags must be a collection of strings", option="tags", tool_name="search"),
+    ToolSignatureError("run(self, args) cannot be called as run(self, args, ctx)", tool_name="w"),
     RegistryError("registry"),
     ToolCollisionError(name="search", existing_version="1.0.0", new_version="1.1.0"),
     ToolNotFoundError(name="serch", version="^1", suggestions=("search", "research")),
@@ -131,6 +135,8 @@ EVERY_EXCEPTION: list[BaseException] = [
 
 USAGE_ERRORS = [
     ToolDefinitionError,
+    ToolOptionError,
+    ToolSignatureError,
     RegistryError,
     ToolCollisionError,
     ToolNotFoundError,
@@ -191,6 +197,8 @@ def test_errors_also_match_the_matching_builtin_exception() -> None:
     assert issubclass(ToolNotFoundError, LookupError)
     assert issubclass(MissingExtraError, ImportError)
     assert issubclass(ToolTimeout, TimeoutError)
+    assert issubclass(ToolOptionError, TypeError)
+    assert issubclass(ToolSignatureError, TypeError)
 
 
 def test_except_agentkit_error_catches_everything_the_library_raises() -> None:

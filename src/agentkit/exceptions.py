@@ -9,6 +9,8 @@ steer the run, and they derive from ``AgentkitSignal``, not from ``AgentkitError
 AgentkitError
 ├── UsageError                     definition time: a bug in the calling code
 │   ├── ToolDefinitionError        a tool's signature, schema, name or version is unusable
+│   │   ├── ToolOptionError        an option has the wrong shape, e.g. tags="read" (also a TypeError)
+│   │   └── ToolSignatureError     not callable as a tool: @tool on a class, a wrong run() (also a TypeError)
 │   ├── RegistryError
 │   │   ├── ToolCollisionError     two tools claim the same name and major version
 │   │   ├── ToolNotFoundError      no registered tool matches a name / version range
@@ -110,8 +112,10 @@ __all__ = (
     "ToolExecutionError",
     "ToolFailed",
     "ToolNotFoundError",
+    "ToolOptionError",
     "ToolOutputError",
     "ToolRetriesExhausted",
+    "ToolSignatureError",
     "ToolTimeout",
     "UnknownToolError",
     "UsageError",
@@ -196,6 +200,61 @@ class ToolDefinitionError(UsageError):
 
     def __str__(self) -> str:
         return f"tool {self.tool_name!r}: {self.message}" if self.tool_name else self.message
+
+
+class ToolOptionError(ToolDefinitionError, TypeError):
+    """An option of ``@tool``, a ``Tool`` class or a contract has the wrong shape, and is refused, not guessed at.
+
+    The classic case is a single string where a list of strings belongs: ``tags="read"`` would otherwise become
+    the tags ``r``, ``e``, ``a``, ``d``. The message says what to write instead.
+
+    Attributes:
+        tool_name: The tool being defined, when known.
+        option: The option at fault (``"tags"``, ``"sensitive"``...).
+
+    Examples:
+        >>> from agentkit import tool
+        >>> from agentkit.exceptions import ToolOptionError
+        >>> try:
+        ...     @tool(tags="read")
+        ...     def lookup(key: str) -> str:
+        ...         '''Look a key up.'''
+        ...         return key
+        ... except ToolOptionError as err:
+        ...     print(err.option, "|", err)
+        tags | tool 'lookup': tags must be a collection of strings, got the string 'read'; write tags=['read']
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("message", "tool_name", "option")
+
+    def __init__(self, message: str, *, option: str, tool_name: str | None = None) -> None:
+        super().__init__(message, tool_name=tool_name)
+        self.option = option
+
+
+class ToolSignatureError(ToolDefinitionError, TypeError):
+    """What was given cannot be called the way agentkit calls a tool; raised when the tool is defined.
+
+    ``@tool`` was applied to a class (classes become tools by subclassing ``Tool[Args, Result]``), or a ``Tool``
+    subclass's ``run`` cannot be called as ``run(self, args, ctx)``. The message says what to write instead.
+
+    Attributes:
+        tool_name: The tool being defined, when known.
+
+    Examples:
+        >>> from pydantic import BaseModel
+        >>> from agentkit import Tool
+        >>> from agentkit.exceptions import ToolSignatureError
+        >>> class Args(BaseModel):
+        ...     city: str
+        >>> try:
+        ...     class Weather(Tool[Args, str]):
+        ...         def run(self, args: Args) -> str:
+        ...             return args.city
+        ... except ToolSignatureError as err:
+        ...     print(err)
+        tool 'weather': Weather.run(self, args) cannot be called as run(self, args, ctx): add the ctx parameter (ctx: RunContext), even if run does not use it
+    """
 
 
 class RegistryError(UsageError):

@@ -8,7 +8,7 @@ import re
 from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from agentkit.exceptions import ToolDefinitionError
 from agentkit.tools._semver import Version, parse_version
@@ -134,6 +134,17 @@ class ToolContract(BaseModel):
             )
         return value
 
+    @field_validator("tags", "sensitive", mode="before")
+    @classmethod
+    def _refuse_bare_strings(cls, value: Any, info: ValidationInfo) -> Any:
+        # A str is a sequence of strings: refuse it rather than let it read as one entry per character.
+        if isinstance(value, str | bytes):
+            raise ValueError(
+                f"{info.field_name} must be a collection of strings, got the string {value!r}; "
+                f"write {info.field_name}=[{value!r}]"
+            )
+        return value
+
     @field_validator("tags")
     @classmethod
     def _sort_tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -144,8 +155,9 @@ class ToolContract(BaseModel):
     def _check_pointers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for pointer in value:
             if not pointer.startswith("/"):
+                fixed = "/" + pointer.replace(".", "/")
                 raise ValueError(
-                    f"sensitive entry {pointer!r} is not a JSON pointer; write it like '/password'"
+                    f"sensitive entry {pointer!r} is not a JSON pointer; write it like {fixed!r}"
                 )
         return tuple(sorted(set(value)))
 

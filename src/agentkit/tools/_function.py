@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 from typing_extensions import ParamSpec
 
-from agentkit.exceptions import ToolDefinitionError
+from agentkit.exceptions import ToolDefinitionError, ToolOptionError, ToolSignatureError
 from agentkit.tools._base import (
     _CALL_KWARGS,
     _CALL_KWARGS_CTX,
@@ -25,6 +25,7 @@ from agentkit.tools._base import (
     _build_contract,
     _make_dumper,
     _ToolSpec,
+    string_tuple,
 )
 from agentkit.tools._context import RunContext
 from agentkit.tools._docstrings import parse_docstring
@@ -79,6 +80,31 @@ def _resolve_hints(
     return hints
 
 
+def _refuse_non_functions(func: object) -> None:
+    """Refuse, with what to write instead, the things ``tool()`` is sometimes given by mistake."""
+    if isinstance(func, str):
+        raise ToolOptionError(
+            f"tool() takes its options by keyword: write @tool(name={func!r})", option="name"
+        )
+    if inspect.isclass(func):
+        if issubclass(func, Tool):
+            raise ToolSignatureError(
+                f"{func.__name__} subclasses Tool, so it is a tool already: use an instance, "
+                f"{func.__name__}(), instead of tool({func.__name__})"
+            )
+        raise ToolSignatureError(
+            f"tool() takes a function or a callable object, not the class {func.__name__}: a class becomes a "
+            "tool by subclassing Tool[Args, Result] and implementing run(self, args, ctx); or pass an instance, "
+            f"{func.__name__}(), whose __call__ is the tool"
+        )
+    if isinstance(func, Tool):
+        raise ToolSignatureError(
+            f"{func!r} is a tool already: use it as it is (its .renamed(...) gives it another name)"
+        )
+    if not callable(func):
+        raise ToolDefinitionError(f"@tool needs a function, got {type(func).__name__}")
+
+
 class FunctionTool(Tool[Any, Any], Generic[P, R]):
     """A tool made from a function by `tool`. Calling it calls the function, unchanged.
 
@@ -116,8 +142,7 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         strict: bool = False,
         localns: dict[str, Any] | None = None,
     ) -> None:
-        if not callable(func):
-            raise ToolDefinitionError(f"@tool needs a function, got {type(func).__name__}")
+        _refuse_non_functions(func)
         self.func = func
         functools.update_wrapper(self, func)
         tool_name = (
@@ -127,6 +152,8 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             raise ToolDefinitionError(
                 "a lambda needs an explicit name: tool(name='...')(lambda ...)"
             )
+        tags = string_tuple(tags, option="tags", tool_name=tool_name)
+        sensitive = string_tuple(sensitive, option="sensitive", tool_name=tool_name)
         target = func
         is_async = inspect.iscoroutinefunction(func)
         if not inspect.isfunction(func) and not inspect.ismethod(func) and callable(func):
@@ -236,7 +263,7 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             input_schema=input_schema,
             output_schema=output_schema,
             annotations=annotations,
-            tags=tuple(tags),
+            tags=tags,
             timeout=timeout,
             requires_approval=requires_approval,
             sensitive=tuple(sorted({*sensitive, *find_sensitive_pointers(args_model)})),

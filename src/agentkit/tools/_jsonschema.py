@@ -17,6 +17,7 @@ from agentkit.tools._base import (
     _build_contract,
     _dump_any,
     _ToolSpec,
+    string_tuple,
 )
 
 if TYPE_CHECKING:
@@ -126,10 +127,10 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
             input_schema=input_schema,
             output_schema=output_schema,
             annotations=annotations,
-            tags=tuple(tags),
+            tags=string_tuple(tags, option="tags", tool_name=name),
             timeout=timeout,
             requires_approval=requires_approval,
-            sensitive=tuple(sensitive),
+            sensitive=string_tuple(sensitive, option="sensitive", tool_name=name),
         )
         self.handler = handler
         validator = jsonschema.Draft202012Validator(
