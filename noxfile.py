@@ -70,6 +70,45 @@ def compat(session: nox.Session) -> None:
     session.run("pytest", "-q", "-p", "no:cacheprovider", *session.posargs, env=_quiet_env())
 
 
+@nox.session(python="3.10")
+def lowest(session: nox.Session) -> None:
+    """Run the test suite on the oldest supported Python with the lowest versions ``pyproject.toml`` allows.
+
+    Proves the declared lower bounds: uv resolves agentkit's own dependencies (core plus the ``testing``,
+    ``otel``, ``postgres`` and ``redis`` extras the tests use) with ``--resolution lowest-direct``, so each one is
+    installed at the lowest version its specifier admits; their own dependencies resolve normally, as a user's
+    would. Those versions are then pinned as constraints while the test tools install at their normal (newest)
+    versions, so a test tool can never quietly lift a bound: a conflict fails the session. The resolved versions
+    are listed before the tests run. No coverage gate. Needs a ``python3.10`` on PATH (with ``CI=true`` nox fails
+    when it is missing). Extra pytest arguments pass through: ``nox -s lowest -- -k registry``.
+    """
+    session.install("uv")
+    python = ("--python", os.path.join(session.bin, "python"))
+    extras = ("testing", "otel", "postgres", "redis")
+    constraints = os.path.join(session.create_tmp(), "lowest-constraints.txt")
+    compile_args = [
+        "pyproject.toml",
+        "--resolution",
+        "lowest-direct",
+        "--no-header",
+        "-o",
+        constraints,
+    ]
+    compile_args += [arg for extra in extras for arg in ("--extra", extra)]
+    session.run("uv", "pip", "compile", *python, *compile_args)
+    install_args = [
+        "--constraint",
+        constraints,
+        "-e",
+        f".[{','.join(extras)}]",
+        *TEST_DEPS,
+        PLUGIN_DIST,
+    ]
+    session.run("uv", "pip", "install", *python, *install_args)
+    session.run("uv", "pip", "list", *python)
+    session.run("pytest", "-q", "-p", "no:cacheprovider", *session.posargs, env=_quiet_env())
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """Check style: ``ruff check`` (rules in pyproject.toml) and ``ruff format --check``."""

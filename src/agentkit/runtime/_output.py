@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
-from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
+from pydantic import TypeAdapter, ValidationError, create_model
 from typing_extensions import is_typeddict
 
 from agentkit.exceptions import ArgumentIssue, InvalidToolArguments
 from agentkit.tools import ToolContract
 from agentkit.tools._hints import HintBuilder
-from agentkit.tools._schema import CanonicalJsonSchema
+from agentkit.tools._schema import CanonicalJsonSchema, is_model_class
 
 __all__ = ("DEFAULT_OUTPUT_TOOL", "OutputMode", "OutputSpec")
 
@@ -88,7 +88,7 @@ class OutputSpec:
 def _is_object_type(tp: Any) -> bool:
     if not isinstance(tp, type):
         return False
-    return issubclass(tp, BaseModel) or is_typeddict(tp) or dataclasses.is_dataclass(tp)
+    return is_model_class(tp) or is_typeddict(tp) or dataclasses.is_dataclass(tp)
 
 
 def type_name(tp: Any) -> str:

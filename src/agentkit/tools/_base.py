@@ -37,7 +37,7 @@ from agentkit.exceptions import (
 from agentkit.tools._context import RunContext
 from agentkit.tools._contract import JSONSchema, ToolAnnotations, ToolContract
 from agentkit.tools._hints import HintBuilder
-from agentkit.tools._schema import CanonicalJsonSchema, find_sensitive_pointers
+from agentkit.tools._schema import CanonicalJsonSchema, find_sensitive_pointers, is_model_class
 from agentkit.tools._semver import parse_version
 from agentkit.tools._sensitive import MASK, mask_arguments, pointer_matches
 
@@ -263,7 +263,7 @@ def _args_validator(
 ) -> tuple[Callable[..., Any], Callable[..., Any], JSONSchema]:
     """Validators (JSON and Python) and the canonical input schema for an arguments type."""
     try:
-        if isinstance(args_type, type) and issubclass(args_type, BaseModel):
+        if is_model_class(args_type):
             if args_type.model_config.get("extra") is None:
                 # Unknown fields should come back to the model as "did you mean" hints, not vanish: validate
                 # with a subclass that forbids them (unless the model chose a policy itself).

@@ -5,10 +5,10 @@ from __future__ import annotations
 import types
 import typing
 from collections import abc
-from typing import Any, get_args, get_origin
+from typing import Any, TypeGuard, get_args, get_origin
 
 from pydantic import BaseModel, SecretBytes, SecretStr
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from agentkit.tools._sensitive import Sensitive
 
@@ -17,6 +17,7 @@ __all__ = (
     "describe_expected",
     "field_names_at",
     "find_sensitive_pointers",
+    "is_model_class",
     "subschema_at",
 )
 
@@ -30,6 +31,23 @@ class CanonicalJsonSchema(GenerateJsonSchema):
 
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False
+
+    def literal_schema(self, schema: Any) -> JsonSchemaValue:
+        # pydantic < 2.10 writes a one-value Literal as {"const": x, "enum": [x]}, later releases as {"const": x}:
+        # drop the redundant enum so a contract's schema (and fingerprint) does not depend on the pydantic version.
+        json_schema = super().literal_schema(schema)
+        if "const" in json_schema and json_schema.get("enum") == [json_schema["const"]]:
+            json_schema = {k: v for k, v in json_schema.items() if k != "enum"}
+        return json_schema
+
+
+def is_model_class(obj: object) -> TypeGuard[type[BaseModel]]:
+    """Whether ``obj`` is a pydantic model class; never raises, whatever annotation it is given."""
+    # On Python 3.10 isinstance(list[int], type) is True, and with pydantic < 2.11 (whose model metaclass defers to
+    # ABCMeta) issubclass(list[int], BaseModel) then raises TypeError: a parametrised generic is no model class.
+    if not isinstance(obj, type) or get_origin(obj) is not None:
+        return False
+    return issubclass(obj, BaseModel)
 
 
 def _deref(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +217,7 @@ def find_sensitive_pointers(
     if _is_sensitive_annotation(annotation, metadata):
         return [prefix or "/"]
     pointers: list[str] = []
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if is_model_class(annotation):
         if annotation in _seen:
             return []
         seen = _seen | {annotation}
