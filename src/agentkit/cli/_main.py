@@ -306,7 +306,7 @@ def check_result(
             for c in result.changes
         ],
         # Explanations that are not violations, shown as "note: ..." lines.
-        "notes": [],
+        "notes": list(result.notes),
     }
     return result, payload
 
