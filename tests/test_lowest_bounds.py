@@ -10,6 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from agentkit import tool
+from agentkit.prompts import Prompt, PromptDefinitionError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,6 +36,12 @@ async def test_parametrised_generic_arguments_define_and_run() -> None:
         "items": {"type": "integer"},
         "type": "array",
     }
+
+
+def test_a_parametrised_generic_as_prompt_variables_is_a_definition_error() -> None:
+    """``Prompt(vars=list[int])`` is refused with a typed error, not a ``TypeError`` from ``issubclass``."""
+    with pytest.raises(PromptDefinitionError, match="vars must be a pydantic model class"):
+        Prompt("p", vars=list[int], user="hi")
 
 
 def test_the_lowest_session_runs_the_oldest_supported_python() -> None:

@@ -22,6 +22,7 @@ from agentkit.prompts._template import (
     record_fields,
     render_ops,
 )
+from agentkit.tools._schema import is_model_class
 from agentkit.tools._semver import Version, parse_version
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def content_hash(name: str, version: str, templates: Iterable[tuple[str, str]]) 
 
 def _declared_variables(vars_type: Any, prompt: str) -> tuple[dict[str, Any], bool]:
     """Declared variable name → annotation, and whether ``vars_type`` is a TypedDict."""
-    if isinstance(vars_type, type) and issubclass(vars_type, BaseModel):
+    if is_model_class(vars_type):
         return record_fields(vars_type), False
     if typing_extensions.is_typeddict(vars_type):
         return record_fields(vars_type), True
