@@ -7,7 +7,7 @@ each event is redacted once, before any sink sees it:
 from agentkit.observability import LoggingSink, Metrics, RedactingSink, SecretRedactor
 
 metrics = Metrics()
-redactor = SecretRedactor(secrets=[provider.api_key])
+redactor = SecretRedactor(secrets=provider.secrets())
 agent = Agent(provider, sinks=[RedactingSink(LoggingSink(), metrics, redactor=redactor)])
 print(metrics.prometheus_text())
 ```
