@@ -130,3 +130,19 @@ async def test_an_agent_sees_a_flag_flip_between_steps() -> None:
     await Agent(provider, tools=Toolset([beta_search, ping]).gated(flags)).run("go")
     offered = [[t.name for t in request.tools] for request in provider.requests]
     assert offered == [["beta_search", "ping"], ["ping"]]
+
+
+@pytest.mark.parametrize("option", ["tags", "names"])
+def test_filter_refuses_a_bare_string_instead_of_filtering_by_its_letters(option: str) -> None:
+    """``filter(tags="read")`` is a UsageError that says to write a list, not a filter on 'r', 'e', 'a', 'd'."""
+    toolset = Toolset([get_order, cancel_order, ping])
+    with pytest.raises(UsageError, match=rf"write {option}=\['read'\]"):
+        toolset.filter(**{option: "read"})  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="strings only"):
+        toolset.filter(**{option: ["read", 3]})  # type: ignore[list-item]
+
+
+def test_load_entry_points_refuses_a_bare_string_of_names() -> None:
+    """``load_entry_points(names="weather")`` is refused rather than loading entry points named by its letters."""
+    with pytest.raises(UsageError, match=r"write names=\['weather'\]"):
+        Registry().load_entry_points(names="weather")

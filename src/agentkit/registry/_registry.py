@@ -16,7 +16,7 @@ from agentkit.exceptions import (
     UsageError,
 )
 from agentkit.registry._snapshot import ContractSnapshot
-from agentkit.registry._toolset import Toolset
+from agentkit.registry._toolset import Toolset, string_set
 from agentkit.tools import FunctionTool, Tool, tool
 from agentkit.tools._semver import Version, VersionRange
 
@@ -266,7 +266,7 @@ class Registry:
         """
         from importlib.metadata import entry_points
 
-        wanted = set(names) if names is not None else None
+        wanted = string_set(names, option="names")
         loaded: list[Tool[Any, Any]] = []
         for ep in sorted(entry_points(group=group), key=lambda e: e.name):
             if wanted is not None and ep.name not in wanted:

@@ -29,6 +29,33 @@ class FlagProvider(Protocol):
         ...
 
 
+def string_set(value: object, *, option: str) -> frozenset[str] | None:
+    """``value`` as a set of strings; a bare string is refused (it would quietly become a set of its letters).
+
+    Examples:
+        >>> sorted(string_set(["read", "write"], option="tags"))
+        ['read', 'write']
+        >>> string_set("read", option="tags")
+        Traceback (most recent call last):
+        ...
+        agentkit.exceptions.UsageError: tags must be a collection of strings, got the string 'read'; write tags=['read']
+    """
+    if value is None:
+        return None
+    if isinstance(value, str | bytes):
+        text = value.decode(errors="replace") if isinstance(value, bytes) else value
+        raise UsageError(
+            f"{option} must be a collection of strings, got the string {value!r}; write {option}=[{text!r}]"
+        )
+    if not isinstance(value, Iterable) or isinstance(value, Mapping):
+        raise UsageError(f"{option} must be a collection of strings, got {type(value).__name__}")
+    items = frozenset(value)
+    bad = [item for item in items if not isinstance(item, str)]
+    if bad:
+        raise UsageError(f"{option} must hold strings only, got {bad[0]!r}")
+    return frozenset(str(item) for item in items)
+
+
 class StaticFlags:
     """A `FlagProvider` backed by a mapping; unknown flags are off (or ``default``). Mutate it to flip flags.
 
@@ -142,8 +169,8 @@ class Toolset:
             names: Keep tools with these names.
             namespace: Keep tools in this namespace (or below it).
         """
-        tag_set = set(tags) if tags is not None else None
-        name_set = set(names) if names is not None else None
+        tag_set = string_set(tags, option="tags")
+        name_set = string_set(names, option="names")
 
         def keep(item: Tool[Any, Any]) -> bool:
             contract = item.contract
