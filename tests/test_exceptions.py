@@ -42,6 +42,7 @@ from agentkit.exceptions import (
     RunError,
     RunRetriesExhausted,
     SchemaCompileError,
+    TamperedRun,
     ToolCollisionError,
     ToolDefinitionError,
     ToolError,
@@ -90,6 +91,7 @@ EVERY_EXCEPTION: list[BaseException] = [
     BudgetExceeded(limit="max_steps", maximum=10, used=10),
     RunRetriesExhausted(max_retries=3, tool_name="search", last_error="limit: Field required"),
     OutputRetriesExhausted(max_retries=1, last_error="answer: Field required"),
+    TamperedRun(run_id="r1", seq=2, reason="its stored hash does not match its content"),
     PromptError("bad prompt", prompt="support"),
     PromptDefinitionError(
         "unknown variable",

@@ -28,6 +28,7 @@ AgentkitError
     ├── BudgetExceeded             a run limit was reached (steps, tokens, tool calls, deadline)
     ├── RunRetriesExhausted        the model kept making bad tool calls past the run's budget
     ├── OutputRetriesExhausted     the final output kept failing validation
+    ├── TamperedRun                a stored run's events fail their hash chain (edited, removed, reordered)
     ├── ProviderError              a model API call failed (``retryable`` says if trying again may help)
     │   ├── RateLimited            429: slow down (``retry_after`` seconds when the provider said)
     │   ├── Overloaded             529 / overloaded: the provider is busy
@@ -106,6 +107,7 @@ __all__ = (
     "RunError",
     "RunRetriesExhausted",
     "SchemaCompileError",
+    "TamperedRun",
     "ToolCollisionError",
     "ToolDefinitionError",
     "ToolError",
@@ -1034,6 +1036,33 @@ class OutputRetriesExhausted(RunError):
         )
         self.max_retries = max_retries
         self.last_error = last_error
+
+
+class TamperedRun(RunError):
+    """A stored run's events do not match the hash chain they were stored with: the log was changed.
+
+    Every store keeps, beside each event, a hash of that event's stored JSON and of the previous event's
+    hash, and the hash of the run's last event beside the run. An edited, inserted, removed or reordered
+    event breaks the chain, even when the edit is itself a valid event.
+
+    Attributes:
+        run_id: The run.
+        seq: The first event that does not match (the event count when events were removed at the end).
+        reason: What does not match.
+
+    Examples:
+        >>> from agentkit.exceptions import TamperedRun
+        >>> print(TamperedRun(run_id="r1", seq=3, reason="its stored hash does not match its content"))
+        run 'r1' was changed after it was stored: event #3: its stored hash does not match its content
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("run_id", "seq", "reason")
+
+    def __init__(self, *, run_id: str, seq: int, reason: str) -> None:
+        super().__init__(f"run {run_id!r} was changed after it was stored: event #{seq}: {reason}")
+        self.run_id = run_id
+        self.seq = seq
+        self.reason = reason
 
 
 # --------------------------------------------------------------------------------------------- prompts

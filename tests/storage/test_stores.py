@@ -140,20 +140,31 @@ def test_threads_never_interleave_or_lose_events(store: EventStore) -> None:
 
 
 def test_sqlite_persists_and_migrates_old_events(tmp_path: Path) -> None:
-    """A reopened SQLite store holds its runs, and rows written in schema v0 are migrated on read."""
+    """A database of an earlier release opens, and its runs (schema v0 rows, no hash chain) read migrated."""
     path = tmp_path / "runs.sqlite3"
-    with SQLiteStore(path) as store:
-        store.append("r1", _events("r1", 1))
-    old = '{"event": "tool.call.succeeded", "run_id": "r1", "seq": 1, "timestamp": "2025-01-01T00:00:00Z", "tool": "legacy", "duration_s": 0.5, "output_chars": 3}'
+    old = '{"event": "tool.call.succeeded", "run_id": "r1", "seq": 0, "timestamp": "2025-01-01T00:00:00Z", "tool": "legacy", "duration_s": 0.5, "output_chars": 3}'
     with sqlite3.connect(path) as raw:
+        raw.executescript(
+            "CREATE TABLE runs (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL UNIQUE, session_id TEXT, "
+            "status TEXT NOT NULL DEFAULT 'running', next_seq INTEGER NOT NULL DEFAULT 0, agent TEXT, "
+            "model TEXT, started_at TEXT, updated_at TEXT, steps INTEGER NOT NULL DEFAULT 0, "
+            "usage TEXT NOT NULL DEFAULT '{}', output TEXT, messages TEXT);"
+            "CREATE TABLE events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, "
+            "schema_version INTEGER NOT NULL, at TEXT NOT NULL, data TEXT NOT NULL, "
+            "PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+            "INSERT INTO runs (run_id, next_seq) VALUES ('r1', 1);"
+        )
         raw.execute(
-            "INSERT INTO events VALUES ('r1', 1, 'tool.call.succeeded', 0, '2025', ?)", (old,)
+            "INSERT INTO events VALUES ('r1', 0, 'tool.call.succeeded', 0, '2025', ?)", (old,)
         )
     raw.close()
     with SQLiteStore(path) as store:
         events = store.read("r1")
-    assert [(e.seq, e.schema_version) for e in events] == [(0, 2), (1, 2)]
-    assert getattr(events[1], "tool_name", None) == "legacy"
+        assert store.verify("r1") is False  # readable, but stored without a hash chain
+        store.append("r2", _events("r2", 2))
+        assert store.verify("r2") is True
+    assert [(e.seq, e.schema_version) for e in events] == [(0, 2)]
+    assert getattr(events[0], "tool_name", None) == "legacy"
 
 
 def test_sqlite_rejects_bad_synchronous(tmp_path: Path) -> None:

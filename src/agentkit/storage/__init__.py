@@ -1,7 +1,8 @@
 """Event stores, sessions, replay and a response cache: everything that keeps runs after they end.
 
 An `EventStore` keeps each run's events as an append-only log (`MemoryStore` in memory, `SQLiteStore` in one
-SQLite file, the embedded default). `StoreSink` writes a run's events as they happen; `Session` carries a
+SQLite file, the embedded default), each event chained to the one before by a hash, so an edited stored run
+reads as `TamperedRun`. `StoreSink` writes a run's events as they happen; `Session` carries a
 conversation across runs; `replay` re-runs a stored run against recorded model answers and tool results and
 raises `ReplayDivergence` where the new run differs; `migrate` reads events written by older releases;
 `CachingProvider` answers repeated identical requests from a cache.
@@ -22,6 +23,7 @@ Examples:
 
 from __future__ import annotations
 
+from agentkit.exceptions import TamperedRun
 from agentkit.storage._base import EventStore, RunStatus, RunSummary
 from agentkit.storage._cache import CachingProvider, MemoryResponseCache, ResponseCache, request_key
 from agentkit.storage._errors import (
@@ -62,6 +64,7 @@ __all__ = (
     "Session",
     "StorageError",
     "StoreSink",
+    "TamperedRun",
     "migrate",
     "register_migration",
     "replay",

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import anyio.to_thread
 
+from agentkit.events import SCHEMA_VERSION, parse_event
+from agentkit.exceptions import TamperedRun
 from agentkit.storage._errors import SequenceError
+from agentkit.storage._migrate import migrate
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -108,21 +113,118 @@ def check_batch(run_id: str, next_seq: int, events: Sequence[BaseEvent]) -> None
         expected += 1
 
 
-def event_rows(
-    run_id: str, events: Sequence[BaseEvent]
-) -> list[tuple[str, int, str, int, str, str]]:
-    """The row SQL stores keep per event: run id, seq, type, schema version, ISO time, JSON."""
-    return [
-        (
-            run_id,
-            e.seq,
-            getattr(e, "type", ""),
-            e.schema_version,
-            e.at.isoformat(),
-            e.model_dump_json(),
+GENESIS = ""
+"""The "previous hash" of a run's first event."""
+
+
+def canonical_json(event: BaseEvent) -> str:
+    """The stored form of an event: ASCII-only JSON, so any text the runtime produces round-trips exactly.
+
+    Lone surrogates and NUL characters (which a model or a tool may produce, and which UTF-8 encoders,
+    SQLite, PostgreSQL and Redis refuse or cut) are kept as JSON escapes, read back by `load_event`.
+    """
+    return json.dumps(
+        event.model_dump(mode="json"), ensure_ascii=True, separators=(",", ":"), allow_nan=False
+    )
+
+
+def chain_hash(previous: str, data: str) -> str:
+    """The hash chaining one stored event to the one before it: SHA-256 of the previous hash and the JSON."""
+    digest = hashlib.sha256(previous.encode("ascii"))
+    digest.update(b"\n")
+    digest.update(data.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def chained(previous: str, events: Sequence[BaseEvent]) -> list[tuple[BaseEvent, str, str]]:
+    """Each event with its stored JSON and its chain hash, continuing from ``previous``."""
+    out: list[tuple[BaseEvent, str, str]] = []
+    for event in events:
+        data = canonical_json(event)
+        previous = chain_hash(previous, data)
+        out.append((event, data, previous))
+    return out
+
+
+def load_event(schema_version: int, data: str | bytes) -> Event:
+    """Parse one stored event (escapes of lone surrogates included), migrating older schema versions."""
+    raw = json.loads(data)
+    return parse_event(raw) if schema_version == SCHEMA_VERSION else migrate(raw)
+
+
+def verify_chain(run_id: str, rows: Sequence[tuple[str, str | None]], head: str | None) -> bool:
+    """Check a run's stored ``(json, hash)`` rows against their chain and the run's ``head`` hash.
+
+    Returns:
+        ``True`` when the chain holds; ``False`` when the run has no chain at all (stored before chains).
+
+    Raises:
+        TamperedRun: An event was edited, inserted, removed or reordered, or hashes were stripped from part of
+            the run.
+    """
+    if head is None and all(h is None for _, h in rows):
+        return False
+    previous = GENESIS
+    for seq, (data, stored) in enumerate(rows):
+        if stored is None:
+            raise TamperedRun(
+                run_id=run_id, seq=seq, reason="it has no hash, unlike the run's other events"
+            )
+        if chain_hash(previous, data) != stored:
+            raise TamperedRun(
+                run_id=run_id, seq=seq, reason="its content does not match its stored hash"
+            )
+        previous = stored
+    if head != previous:
+        raise TamperedRun(
+            run_id=run_id,
+            seq=len(rows),
+            reason="the run's last hash does not match its last event (events were removed or added)",
         )
-        for e in events
+    return True
+
+
+def check_order(run_id: str, events: Sequence[BaseEvent]) -> None:
+    """Raise `TamperedRun` unless the events read are the run's, numbered 0, 1, 2... in order."""
+    for index, event in enumerate(events):
+        if event.seq != index or event.run_id != run_id:
+            raise TamperedRun(
+                run_id=run_id,
+                seq=index,
+                reason=f"it is numbered {event.seq} of run {event.run_id!r}",
+            )
+
+
+def safe_text(value: str | None) -> str | None:
+    """A summary column's text with lone surrogates and NUL replaced (the events keep the exact text)."""
+    if value is None or (value.isascii() and "\x00" not in value):
+        return value
+    cleaned = value.replace("\x00", "\ufffd")
+    return (
+        cleaned.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(cleaned) else cleaned
+    )
+
+
+def _has_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def event_rows(
+    run_id: str, previous: str, events: Sequence[BaseEvent]
+) -> tuple[list[tuple[str, int, str, int, str, str, str]], str]:
+    """The rows SQL stores keep per event, and the run's new head hash.
+
+    A row is: run id, seq, type, schema version, ISO time, JSON, chain hash.
+    """
+    rows = [
+        (run_id, e.seq, getattr(e, "type", ""), e.schema_version, e.at.isoformat(), data, digest)
+        for e, data, digest in chained(previous, events)
     ]
+    return rows, rows[-1][-1] if rows else previous
 
 
 class EventStore(ABC):
@@ -158,9 +260,39 @@ class EventStore(ABC):
     def read(self, run_id: str) -> list[Event]:
         """Every stored event of a run, in ``seq`` order, migrated to the current schema.
 
+        Built-in stores check the run's hash chain (see `verify`) on every read.
+
         Raises:
             RunNotFound: No such run.
+            TamperedRun: The stored events were changed since they were stored.
         """
+
+    def verify(self, run_id: str) -> bool:
+        """Check a run's stored events against the hash chain they were stored with.
+
+        Every built-in store keeps beside each event the SHA-256 of its stored JSON and of the previous event's
+        hash, and beside the run the hash of its last event; `read` checks them too. A store that keeps no
+        chain (a subclass that does not override this) returns ``False``.
+
+        Returns:
+            ``True`` when the chain holds; ``False`` when the run has none (stored by an earlier agentkit, or by
+            a store without chains): its events cannot be verified.
+
+        Raises:
+            TamperedRun: An event was edited, inserted, removed or reordered since it was stored.
+            RunNotFound: No such run.
+
+        Examples:
+            >>> from agentkit.runtime import Agent
+            >>> from agentkit.storage import MemoryStore, StoreSink
+            >>> from agentkit.testing import FakeProvider
+            >>> store = MemoryStore()
+            >>> _ = Agent(FakeProvider(["hi"])).run_sync("hello", run_id="r1", sinks=[StoreSink(store)])
+            >>> store.verify("r1")
+            True
+        """
+        self.read(run_id)
+        return False
 
     @abstractmethod
     def runs(self, limit: int | None = 50, *, session_id: str | None = None) -> list[RunSummary]:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from agentkit.storage._base import EventStore, RunSummary, check_batch
+from agentkit.storage._base import (
+    GENESIS,
+    EventStore,
+    RunSummary,
+    canonical_json,
+    chained,
+    check_batch,
+    check_order,
+    load_event,
+    verify_chain,
+)
 from agentkit.storage._errors import RunNotFound
 
 if TYPE_CHECKING:
@@ -34,6 +44,9 @@ class MemoryStore(EventStore):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._events: dict[str, list[Event]] = {}
+        # Per run: each event's stored JSON and chain hash, and the hash of the last one.
+        self._chains: dict[str, list[tuple[str, str]]] = {}
+        self._heads: dict[str, str] = {}
         self._summaries: dict[str, RunSummary] = {}
         self._messages: dict[str, list[Message]] = {}
 
@@ -45,19 +58,42 @@ class MemoryStore(EventStore):
         with self._lock:
             log = self._events.get(run_id)
             check_batch(run_id, len(log) if log is not None else 0, batch)
+            links = chained(self._heads.get(run_id, GENESIS), batch)
             if log is None:
                 log = self._events[run_id] = []
+                self._chains[run_id] = []
                 self._summaries[run_id] = RunSummary(run_id=run_id, session_id=session_id)
-            log.extend(batch)  # type: ignore[arg-type] # every concrete event is a member of the Event union
+            # Keep what a durable store would read back: the events parsed from their stored JSON.
+            log.extend(load_event(e.schema_version, data) for e, data, _ in links)
+            self._chains[run_id].extend((data, digest) for _, data, digest in links)
+            if links:
+                self._heads[run_id] = links[-1][2]
             self._summaries[run_id] = self._summaries[run_id].with_events(batch)
 
     def read(self, run_id: str) -> list[Event]:
         """See `EventStore.read`."""
+        return self._read(run_id)[0]
+
+    def verify(self, run_id: str) -> bool:
+        """See `EventStore.verify`."""
+        return self._read(run_id)[1]
+
+    def _read(self, run_id: str) -> tuple[list[Event], bool]:
         with self._lock:
             log = self._events.get(run_id)
             if log is None:
                 raise RunNotFound(run_id=run_id)
-            return list(log)
+            events = list(log)
+            stored = list(self._chains.get(run_id, ()))
+            head = self._heads.get(run_id)
+        # The events are held as objects: check them as they are now, not only the JSON they were stored as.
+        current: list[tuple[str, str | None]] = [
+            (canonical_json(e), digest) for e, (_, digest) in zip(events, stored, strict=False)
+        ]
+        current.extend((canonical_json(e), None) for e in events[len(stored) :])
+        chained_ok = verify_chain(run_id, current, head)
+        check_order(run_id, events)
+        return events, chained_ok
 
     def runs(self, limit: int | None = 50, *, session_id: str | None = None) -> list[RunSummary]:
         """See `EventStore.runs`."""

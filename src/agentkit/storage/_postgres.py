@@ -9,11 +9,19 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from agentkit.events import SCHEMA_VERSION, parse_event
 from agentkit.exceptions import MissingExtraError
-from agentkit.storage._base import EventStore, RunSummary, check_batch, event_rows
+from agentkit.storage._base import (
+    GENESIS,
+    EventStore,
+    RunSummary,
+    check_batch,
+    check_order,
+    event_rows,
+    load_event,
+    safe_text,
+    verify_chain,
+)
 from agentkit.storage._errors import RunNotFound, StorageError
-from agentkit.storage._migrate import migrate
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -44,6 +52,7 @@ CREATE TABLE IF NOT EXISTS {p}runs (
     output TEXT,
     messages TEXT
 );
+ALTER TABLE {p}runs ADD COLUMN IF NOT EXISTS head TEXT;
 CREATE INDEX IF NOT EXISTS {p}runs_by_session ON {p}runs (session_id, id);
 CREATE TABLE IF NOT EXISTS {p}events (
     run_id TEXT NOT NULL,
@@ -54,6 +63,7 @@ CREATE TABLE IF NOT EXISTS {p}events (
     data TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
 );
+ALTER TABLE {p}events ADD COLUMN IF NOT EXISTS hash TEXT;
 """
 
 _SUMMARY_COLUMNS = "run_id, session_id, status, next_seq, agent, model, started_at, updated_at, steps, usage, output"
@@ -133,15 +143,20 @@ class PostgresStore(EventStore):
         self._closed = False
         p = table_prefix
         self._sql_summary = f"SELECT {_SUMMARY_COLUMNS} FROM {p}runs WHERE run_id = %s"
-        self._sql_lock = self._sql_summary + " FOR UPDATE"
+        self._sql_lock = (
+            f"SELECT {_SUMMARY_COLUMNS}, head FROM {p}runs WHERE run_id = %s FOR UPDATE"
+        )
         self._sql_create = (
             f"INSERT INTO {p}runs (run_id, session_id) VALUES (%s, %s) "
-            f"ON CONFLICT (run_id) DO NOTHING RETURNING {_SUMMARY_COLUMNS}"
+            f"ON CONFLICT (run_id) DO NOTHING RETURNING {_SUMMARY_COLUMNS}, head"
         )
-        self._sql_insert = f"INSERT INTO {p}events VALUES (%s, %s, %s, %s, %s, %s)"
+        self._sql_insert = (
+            f"INSERT INTO {p}events (run_id, seq, type, schema_version, at, data, hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        )
         self._sql_update = (
             f"UPDATE {p}runs SET status = %s, next_seq = %s, agent = %s, model = %s, started_at = %s, "
-            "updated_at = %s, steps = %s, usage = %s, output = %s WHERE run_id = %s"
+            "updated_at = %s, steps = %s, usage = %s, output = %s, head = %s WHERE run_id = %s"
         )
 
     # ------------------------------------------------------------------------------------ connections
@@ -196,7 +211,6 @@ class PostgresStore(EventStore):
     ) -> None:
         """See `EventStore.append`: one transaction per batch, committed when this returns."""
         batch = list(events)
-        rows = event_rows(run_id, batch)
         with self._connection(f"append to run {run_id!r}") as conn, conn.transaction():
             row = conn.execute(self._sql_lock, (run_id,)).fetchone()
             if row is None:
@@ -208,6 +222,9 @@ class PostgresStore(EventStore):
             # Raising here rolls the transaction back: a failed first batch leaves no run behind.
             check_batch(run_id, summary.events, batch)
             summary = summary.with_events(batch)
+            rows, head = event_rows(
+                run_id, (row[-1] if row is not None else None) or GENESIS, batch
+            )
             if rows:
                 with conn.cursor() as cursor:
                     cursor.executemany(self._sql_insert, rows)
@@ -216,28 +233,44 @@ class PostgresStore(EventStore):
                 (
                     summary.status,
                     summary.events,
-                    summary.agent,
-                    summary.model,
+                    safe_text(summary.agent),
+                    safe_text(summary.model),
                     _iso(summary.started_at),
                     _iso(summary.updated_at),
                     summary.steps,
                     json.dumps(summary.usage),
-                    summary.output,
+                    safe_text(summary.output),
+                    head,
                     run_id,
                 ),
             )
 
     def read(self, run_id: str) -> list[Event]:
         """See `EventStore.read`; events written by older releases are migrated."""
+        return self._read(run_id)[0]
+
+    def verify(self, run_id: str) -> bool:
+        """See `EventStore.verify`."""
+        return self._read(run_id)[1]
+
+    def _read(self, run_id: str) -> tuple[list[Event], bool]:
         p = self.table_prefix
-        with self._connection(f"read run {run_id!r}") as conn:
+        with self._connection(f"read run {run_id!r}") as conn, conn.transaction():
+            # One snapshot for the events and the run's head hash.
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             rows = conn.execute(
-                f"SELECT schema_version, data FROM {p}events WHERE run_id = %s ORDER BY seq",
+                f"SELECT schema_version, data, hash FROM {p}events WHERE run_id = %s ORDER BY seq",
                 (run_id,),
             ).fetchall()
-            if not rows and conn.execute(self._sql_summary, (run_id,)).fetchone() is None:
-                raise RunNotFound(run_id=run_id)
-        return [parse_event(data) if v == SCHEMA_VERSION else migrate(data) for v, data in rows]
+            found = conn.execute(
+                f"SELECT head FROM {p}runs WHERE run_id = %s", (run_id,)
+            ).fetchone()
+        if found is None:
+            raise RunNotFound(run_id=run_id)
+        chained = verify_chain(run_id, [(data, digest) for _, data, digest in rows], found[0])
+        events = [load_event(v, data) for v, data, _ in rows]
+        check_order(run_id, events)
+        return events, chained
 
     def runs(self, limit: int | None = 50, *, session_id: str | None = None) -> list[RunSummary]:
         """See `EventStore.runs`."""
@@ -320,7 +353,9 @@ def _iso(value: datetime | None) -> str | None:
 def _summary(row: Sequence[Any] | None) -> RunSummary:
     if row is None:  # pragma: no cover - the row was locked or created in this transaction
         raise StorageError("a run row vanished inside its own transaction")
-    run_id, session_id, status, next_seq, agent, model, started, updated, steps, usage, output = row
+    run_id, session_id, status, next_seq, agent, model, started, updated, steps, usage, output = (
+        row[:11]
+    )
     return RunSummary(
         run_id=run_id,
         session_id=session_id,

@@ -7,11 +7,18 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from agentkit.events import SCHEMA_VERSION, parse_event
 from agentkit.exceptions import MissingExtraError
-from agentkit.storage._base import EventStore, RunSummary, check_batch
+from agentkit.storage._base import (
+    GENESIS,
+    EventStore,
+    RunSummary,
+    chained,
+    check_batch,
+    check_order,
+    load_event,
+    verify_chain,
+)
 from agentkit.storage._errors import RunNotFound, StorageError
-from agentkit.storage._migrate import migrate
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -26,7 +33,7 @@ __all__ = ("RedisStore",)
 
 # Append a batch if, and only if, the run still holds exactly ARGV[1] events; all or nothing, server-side.
 # KEYS: summary hash, events list, runs zset, order counter, session's runs zset, sessions zset.
-# ARGV: expected count, session id ("" for none), run id, new count, summary JSON, encoded events...
+# ARGV: expected count, session id ("" for none), run id, new count, summary JSON, head hash, encoded events...
 # Returns -1 on success, else the count the run holds now (the caller re-checks its batch against it).
 _APPEND = """
 local held = redis.call('HGET', KEYS[1], 'events')
@@ -42,10 +49,10 @@ if held == false then
 elseif tonumber(held) ~= expected then
   return tonumber(held)
 end
-if #ARGV > 5 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 6))
+if #ARGV > 6 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 7))
 end
-redis.call('HSET', KEYS[1], 'events', ARGV[4], 'summary', ARGV[5])
+redis.call('HSET', KEYS[1], 'events', ARGV[4], 'summary', ARGV[5], 'head', ARGV[6])
 return -1
 """
 
@@ -144,7 +151,6 @@ class RedisStore(EventStore):
     ) -> None:
         """See `EventStore.append`: all of the batch or none, checked and written atomically."""
         batch = list(events)
-        encoded = [f"{e.schema_version}|{e.model_dump_json()}" for e in batch]
         keys = [
             self._summary_key(run_id),
             self._events_key(run_id),
@@ -155,7 +161,8 @@ class RedisStore(EventStore):
         ]
         try:
             for _ in range(_MAX_ATTEMPTS):
-                raw = self._redis.hget(keys[0], "summary")
+                # One read: the summary and the head hash it goes with (the script re-checks the count).
+                raw, stored_head = self._redis.hmget(keys[0], ["summary", "head"])
                 summary = (
                     RunSummary(run_id=run_id, session_id=session_id)
                     if raw is None
@@ -163,6 +170,10 @@ class RedisStore(EventStore):
                 )
                 check_batch(run_id, summary.events, batch)
                 after = summary.with_events(batch)
+                links = chained(GENESIS if stored_head is None else _text(stored_head), batch)
+                head = links[-1][2] if links else (_text(stored_head) if stored_head else GENESIS)
+                # Each item: "<schema version>|<chain hash>|<JSON>" (older releases: "<version>|<JSON>").
+                encoded = [f"{e.schema_version}|{digest}|{data}" for e, data, digest in links]
                 held = self._append_script(
                     keys=keys,
                     args=[
@@ -171,6 +182,7 @@ class RedisStore(EventStore):
                         run_id,
                         after.events,
                         _dump_summary(after),
+                        head,
                         *encoded,
                     ],
                 )
@@ -185,20 +197,38 @@ class RedisStore(EventStore):
 
     def read(self, run_id: str) -> list[Event]:
         """See `EventStore.read`; events written by older releases are migrated."""
+        return self._read(run_id)[0]
+
+    def verify(self, run_id: str) -> bool:
+        """See `EventStore.verify`."""
+        return self._read(run_id)[1]
+
+    def _read(self, run_id: str) -> tuple[list[Event], bool]:
         try:
             with self._redis.pipeline(transaction=True) as pipe:
                 pipe.lrange(self._events_key(run_id), 0, -1)
                 pipe.exists(self._summary_key(run_id))
-                items, exists = pipe.execute()
+                pipe.hget(self._summary_key(run_id), "head")
+                items, exists, head = pipe.execute()
         except self._errors as exc:
             raise StorageError(f"cannot read run {run_id!r} in {self!r}: {exc}") from exc
         if not exists:
             raise RunNotFound(run_id=run_id)
-        events: list[Event] = []
+        rows: list[tuple[int, str, str | None]] = []
         for item in items:
-            version, _, data = bytes(item).partition(b"|")
-            events.append(parse_event(data) if int(version) == SCHEMA_VERSION else migrate(data))
-        return events
+            version, _, rest = bytes(item).decode("utf-8").partition("|")
+            digest: str | None = None
+            if not rest.startswith("{"):  # "<hash>|<JSON>"; older releases stored the JSON alone
+                digest, _, rest = rest.partition("|")
+            rows.append((int(version), rest, digest))
+        chained_ok = verify_chain(
+            run_id,
+            [(data, digest) for _, data, digest in rows],
+            None if head is None else _text(head),
+        )
+        events = [load_event(version, data) for version, data, _ in rows]
+        check_order(run_id, events)
+        return events, chained_ok
 
     def runs(self, limit: int | None = 50, *, session_id: str | None = None) -> list[RunSummary]:
         """See `EventStore.runs`."""

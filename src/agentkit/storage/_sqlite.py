@@ -10,10 +10,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from agentkit.events import SCHEMA_VERSION, parse_event
-from agentkit.storage._base import EventStore, RunSummary, check_batch, event_rows
+from agentkit.storage._base import (
+    GENESIS,
+    EventStore,
+    RunSummary,
+    check_batch,
+    check_order,
+    event_rows,
+    load_event,
+    safe_text,
+    verify_chain,
+)
 from agentkit.storage._errors import RunNotFound, StorageError
-from agentkit.storage._migrate import migrate
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -40,7 +48,8 @@ CREATE TABLE IF NOT EXISTS runs (
     steps INTEGER NOT NULL DEFAULT 0,
     usage TEXT NOT NULL DEFAULT '{}',
     output TEXT,
-    messages TEXT
+    messages TEXT,
+    head TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_session ON runs (session_id, id);
 CREATE TABLE IF NOT EXISTS events (
@@ -50,11 +59,15 @@ CREATE TABLE IF NOT EXISTS events (
     schema_version INTEGER NOT NULL,
     at TEXT NOT NULL,
     data TEXT NOT NULL,
+    hash TEXT,
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 """
 
 _SUMMARY_COLUMNS = "run_id, session_id, status, next_seq, agent, model, started_at, updated_at, steps, usage, output"
+
+# Columns added after the first release: a database written by it gains them, empty, when opened.
+_ADDED_COLUMNS = (("runs", "head", "TEXT"), ("events", "hash", "TEXT"))
 
 
 class SQLiteStore(EventStore):
@@ -123,6 +136,10 @@ class SQLiteStore(EventStore):
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             self._db.executescript(_SCHEMA)
+            for table, column, kind in _ADDED_COLUMNS:
+                present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open SQLite event store {self.path!r}: {exc}") from exc
 
@@ -131,14 +148,13 @@ class SQLiteStore(EventStore):
     ) -> None:
         """See `EventStore.append`: one transaction per batch, committed when this returns."""
         batch = list(events)
-        rows = event_rows(run_id, batch)
         with self._lock:
             db = self._db
             try:
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     row = db.execute(
-                        f"SELECT {_SUMMARY_COLUMNS} FROM runs WHERE run_id = ?", (run_id,)
+                        f"SELECT {_SUMMARY_COLUMNS}, head FROM runs WHERE run_id = ?", (run_id,)
                     ).fetchone()
                     summary = (
                         RunSummary(run_id=run_id, session_id=session_id)
@@ -147,25 +163,33 @@ class SQLiteStore(EventStore):
                     )
                     check_batch(run_id, summary.events, batch)
                     summary = summary.with_events(batch)
+                    rows, head = event_rows(
+                        run_id, GENESIS if row is None else row[-1] or GENESIS, batch
+                    )
                     if row is None:
                         db.execute(
                             "INSERT INTO runs (run_id, session_id) VALUES (?, ?)",
                             (run_id, session_id),
                         )
-                    db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", rows)
+                    db.executemany(
+                        "INSERT INTO events (run_id, seq, type, schema_version, at, data, hash) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        rows,
+                    )
                     db.execute(
                         "UPDATE runs SET status = ?, next_seq = ?, agent = ?, model = ?, started_at = ?, "
-                        "updated_at = ?, steps = ?, usage = ?, output = ? WHERE run_id = ?",
+                        "updated_at = ?, steps = ?, usage = ?, output = ?, head = ? WHERE run_id = ?",
                         (
                             summary.status,
                             summary.events,
-                            summary.agent,
-                            summary.model,
+                            safe_text(summary.agent),
+                            safe_text(summary.model),
                             _iso(summary.started_at),
                             _iso(summary.updated_at),
                             summary.steps,
                             json.dumps(summary.usage),
-                            summary.output,
+                            safe_text(summary.output),
+                            head,
                             run_id,
                         ),
                     )
@@ -180,13 +204,32 @@ class SQLiteStore(EventStore):
 
     def read(self, run_id: str) -> list[Event]:
         """See `EventStore.read`; events written by older releases are migrated."""
+        return self._read(run_id)[0]
+
+    def verify(self, run_id: str) -> bool:
+        """See `EventStore.verify`."""
+        return self._read(run_id)[1]
+
+    def _read(self, run_id: str) -> tuple[list[Event], bool]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT schema_version, data FROM events WHERE run_id = ? ORDER BY seq", (run_id,)
-            ).fetchall()
-            if not rows:
-                self._require(run_id)
-        return [parse_event(data) if v == SCHEMA_VERSION else migrate(data) for v, data in rows]
+            # One read transaction: the events and the run's head hash from the same snapshot.
+            self._db.execute("BEGIN")
+            try:
+                rows = self._db.execute(
+                    "SELECT schema_version, data, hash FROM events WHERE run_id = ? ORDER BY seq",
+                    (run_id,),
+                ).fetchall()
+                found = self._db.execute(
+                    "SELECT head FROM runs WHERE run_id = ?", (run_id,)
+                ).fetchone()
+            finally:
+                self._db.execute("COMMIT")
+        if found is None:
+            raise RunNotFound(run_id=run_id)
+        chained = verify_chain(run_id, [(data, digest) for _, data, digest in rows], found[0])
+        events = [load_event(v, data) for v, data, _ in rows]
+        check_order(run_id, events)
+        return events, chained
 
     def runs(self, limit: int | None = 50, *, session_id: str | None = None) -> list[RunSummary]:
         """See `EventStore.runs`."""
@@ -252,10 +295,6 @@ class SQLiteStore(EventStore):
         with self._lock:
             self._db.close()
 
-    def _require(self, run_id: str) -> None:
-        if self._db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is None:
-            raise RunNotFound(run_id=run_id)
-
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
 
@@ -265,7 +304,9 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _summary(row: Sequence[Any]) -> RunSummary:
-    run_id, session_id, status, next_seq, agent, model, started, updated, steps, usage, output = row
+    run_id, session_id, status, next_seq, agent, model, started, updated, steps, usage, output = (
+        row[:11]
+    )
     return RunSummary(
         run_id=run_id,
         session_id=session_id,
