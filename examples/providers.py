@@ -69,9 +69,10 @@ async def main() -> None:
     # --8<-- [start:infer]
     claude = infer_provider("anthropic:claude-sonnet-4-5", api_key="sk-ant-example")
     local = infer_provider("ollama:llama3.2@http://127.0.0.1:11434/v1")  # local servers need no key
-    house = infer_provider("openai-compatible:my-model@2025@https://llm.internal/v1")
+    house = infer_provider("openai-compatible:my-model@2025@https://llm.internal/v1", retry=None)
     for provider in (claude, local, house):
-        print(f"{type(provider).__name__:25} {provider.model:18} {provider.base_url}")
+        adapter = getattr(provider, "inner", provider)  # the default RetryPolicy wraps the adapter
+        print(f"{type(adapter).__name__:25} {adapter.model:18} {adapter.base_url}")
     print("repr          ", claude)  # the key never shows
     try:
         infer_provider("opneai:gpt-4.1")
@@ -152,7 +153,10 @@ async def main() -> None:
         [(200, chat_completion), (429, rate_limited)], headers={"retry-after": "2"}
     )
     async with httpx.AsyncClient(transport=replay.mock()) as client:
-        openai = infer_provider("openai:gpt-4.1", api_key="sk-example", http_client=client)
+        # retry=None: the bare adapter, so the 429 surfaces (by default it would be retried after 2 s)
+        openai = infer_provider(
+            "openai:gpt-4.1", api_key="sk-example", http_client=client, retry=None
+        )
         response = await openai.complete(request)
         print("text          ", response.text)
         print("usage         ", response.usage)

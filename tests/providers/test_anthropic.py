@@ -1539,7 +1539,7 @@ def test_api_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_profile_and_inference() -> None:
     """infer_provider('anthropic:...') builds this adapter with the Anthropic profile."""
-    provider = infer_provider("anthropic:claude-opus-4-1", api_key=API_KEY)
+    provider = infer_provider("anthropic:claude-opus-4-1", api_key=API_KEY, retry=None)
     assert isinstance(provider, AnthropicProvider)
     assert provider.system == "anthropic"
     profile = provider.profile

@@ -1389,7 +1389,7 @@ def adapter_or_skip(prefix: str) -> str:
 def test_infer_provider_url_suffix_sets_base_url(prefix: str) -> None:
     """``prefix:model@URL`` builds that prefix's adapter with the model name and the URL as base URL."""
     adapter_or_skip(prefix)
-    provider = infer_provider(f"{prefix}:some-model@http://127.0.0.1:9/v1", api_key=KEY)
+    provider = infer_provider(f"{prefix}:some-model@http://127.0.0.1:9/v1", api_key=KEY, retry=None)
     _, class_name, _ = PROVIDER_PREFIXES[prefix]
     assert type(provider).__name__ == class_name
     assert provider.model == "some-model"
@@ -1401,14 +1401,17 @@ def test_infer_provider_keeps_at_signs_that_are_not_urls() -> None:
     """Only an ``@`` that starts a URL splits, so model names holding one survive, and ``base_url=`` wins."""
     adapter_or_skip("openai-compatible")
     provider = infer_provider(
-        "openai-compatible:my-model@2025@https://llm.internal/v1", api_key=KEY
+        "openai-compatible:my-model@2025@https://llm.internal/v1", api_key=KEY, retry=None
     )
     assert (provider.model, provider.base_url) == ("my-model@2025", "https://llm.internal/v1")  # type: ignore[attr-defined]
     adapter_or_skip("openai")
-    provider = infer_provider("openai:ft-model@v2", api_key=KEY)
+    provider = infer_provider("openai:ft-model@v2", api_key=KEY, retry=None)
     assert provider.model == "ft-model@v2"
     provider = infer_provider(
-        "openai:gpt-4.1@http://ignored.invalid/v1", api_key=KEY, base_url="http://chosen.invalid/v1"
+        "openai:gpt-4.1@http://ignored.invalid/v1",
+        api_key=KEY,
+        base_url="http://chosen.invalid/v1",
+        retry=None,
     )
     assert provider.base_url == "http://chosen.invalid/v1"  # type: ignore[attr-defined]
 

@@ -978,7 +978,7 @@ def test_api_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_infer_provider() -> None:
     """``gemini:`` and ``google:`` prefixes build a ``GeminiProvider``."""
     for spec in ("gemini:gemini-2.5-flash", "google:gemini-2.5-flash"):
-        provider = infer_provider(spec, api_key=API_KEY)
+        provider = infer_provider(spec, api_key=API_KEY, retry=None)
         assert isinstance(provider, GeminiProvider)
         assert provider.model == "gemini-2.5-flash"
         assert provider.system == "gemini"

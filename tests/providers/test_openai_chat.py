@@ -40,6 +40,7 @@ from agentkit.providers import (
     infer_provider,
 )
 from agentkit.providers.openai import ChatCompletionsProfile, OpenAIChatProvider
+from agentkit.resilience import RetryPolicy
 from agentkit.testing._replay import ReplayTransport, sse_from_chunks
 
 
@@ -887,10 +888,16 @@ def test_key_from_environment_and_missing_key(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_infer_provider() -> None:
-    """``openai:`` resolves to this adapter with the OpenAI base URL."""
+    """``openai:`` resolves to this adapter with the OpenAI base URL, inside the default RetryPolicy."""
     provider = infer_provider("openai:gpt-4.1", api_key=h.API_KEY)
-    assert isinstance(provider, OpenAIChatProvider)
-    assert provider.base_url == "https://api.openai.com/v1"
+    assert isinstance(provider, RetryPolicy)
+    assert isinstance(provider.inner, OpenAIChatProvider)
+    assert provider.inner.base_url == "https://api.openai.com/v1"
+    assert (provider.system, provider.model, provider.secrets()) == (
+        "openai",
+        "gpt-4.1",
+        provider.inner.secrets(),
+    )
 
 
 def test_text_parts_round_trip() -> None:

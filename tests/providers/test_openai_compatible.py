@@ -602,10 +602,10 @@ def test_keys_and_base_urls(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_infer_provider_prefixes() -> None:
     """Named prefixes resolve to this adapter with the server's profile; ``@URL`` sets the base URL."""
     for prefix in ("ollama", "vllm", "groq", "mistral", "openrouter", "deepseek"):
-        provider = infer_provider(f"{prefix}:some-model", api_key=h.API_KEY)
+        provider = infer_provider(f"{prefix}:some-model", api_key=h.API_KEY, retry=None)
         assert isinstance(provider, OpenAICompatibleProvider)
         assert provider.system == prefix
-    custom = infer_provider("openai-compatible:qwen@http://127.0.0.1:8080/v1")
+    custom = infer_provider("openai-compatible:qwen@http://127.0.0.1:8080/v1", retry=None)
     assert custom.base_url == "http://127.0.0.1:8080/v1"
 
 

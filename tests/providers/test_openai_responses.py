@@ -1090,7 +1090,7 @@ async def test_api_key_never_leaks() -> None:
 def test_infer_provider_and_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """The prefix "openai-responses:MODEL" builds this adapter; the key comes from OPENAI_API_KEY; none is a UsageError."""
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-    provider = infer_provider("openai-responses:gpt-5-mini")
+    provider = infer_provider("openai-responses:gpt-5-mini", retry=None)
     assert isinstance(provider, OpenAIResponsesProvider)
     assert provider.profile.reasoning
     assert API_KEY not in repr(provider)

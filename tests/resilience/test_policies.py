@@ -150,14 +150,19 @@ async def test_retry_stops_at_the_total_time_cap() -> None:
 
 
 async def test_retry_wait_is_bounded_by_the_deadline() -> None:
-    """A retry wait longer than the remaining time gives up with reason 'deadline'."""
+    """A retry wait longer than the remaining time fails at once with DeadlineExceeded (retry_wait), unslept."""
     clock = MockClock()
     emitter = EventEmitter(run_id="r")
     fake = FakeProvider([RateLimited("slow", provider="fake", retry_after=8.0), "ok"])
-    with testing_mode(clock), deadline(5.0), pytest.raises(RateLimited):
+    with testing_mode(clock) as sleep, deadline(5.0), pytest.raises(DeadlineExceeded) as info:
         await RetryPolicy(fake, events=emitter).complete(request())
-    assert emitter.events[-1].reason == "deadline"  # type: ignore[attr-defined]
+    assert (info.value.stage, info.value.timeout) == ("retry_wait", 5.0)
+    assert isinstance(info.value.__cause__, RateLimited)
+    assert [e.type for e in emitter.events] == ["retry.gave_up", "deadline.exceeded"]
+    assert emitter.events[0].reason == "deadline"  # type: ignore[attr-defined]
     assert len(fake.requests) == 1
+    assert sleep.calls == []
+    assert clock.monotonic() == 0.0
 
 
 async def test_retry_filter_narrows_what_is_retried() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import importlib
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentkit.exceptions import UsageError
 
 if TYPE_CHECKING:
     from agentkit.providers._base import Provider
+    from agentkit.resilience import RetryPolicy
 
 __all__ = ("PROVIDER_PREFIXES", "infer_provider")
 
@@ -48,18 +49,47 @@ PROVIDER_PREFIXES: dict[str, tuple[str, str, dict[str, Any]]] = {
 _URL_SUFFIX = re.compile(r"@(?=https?://)")
 
 
-def infer_provider(spec: str, **options: Any) -> Provider:
-    """Build a provider from ``"prefix:model"``, importing only the adapter that prefix needs.
+def infer_provider(
+    spec: str, *, retry: RetryPolicy | Literal["default"] | None = "default", **options: Any
+) -> Provider:
+    """Build a provider from ``"prefix:model"``, importing only the adapter it needs, with a default retry policy.
 
     ``openai-compatible:MODEL@URL`` (and the named servers ``ollama:``, ``vllm:``, ``groq:``...) accept an ``@URL``
     suffix for the base URL. Keyword options (``api_key``, ``http_client``, ``timeout``...) go to the adapter;
     API keys otherwise come from the adapter's environment variable.
 
+    Like the vendor SDKs, the provider retries what may succeed a moment later: HTTP 408, 409, 429 (not an
+    exhausted quota), 5xx and 529, timeouts and connection failures; up to 3 attempts in all, honouring
+    ``Retry-After`` (up to 60 s), otherwise backing off exponentially from 0.5 s to at most 8 s with random
+    jitter, within 120 s in all, and never past the deadline of the run it is in (a wait that would pass it
+    fails at once with ``DeadlineExceeded``). Each retry is logged at INFO on the ``agentkit.retry`` logger and
+    is a ``retry.scheduled`` event of the run. The adapter itself is ``provider.inner``.
+
+    Args:
+        spec: ``"prefix:model"`` (``"openai:gpt-4.1"``, ``"anthropic:claude-sonnet-4-5"``...).
+        retry: ``"default"`` for the policy above; ``None`` for the bare adapter (no retries); or a
+            ``RetryPolicy`` built without a provider (``RetryPolicy(max_attempts=5, seed=0)``), which wraps
+            the adapter instead.
+        **options: Keyword arguments for the adapter's constructor.
+
+    Raises:
+        UsageError: An unknown prefix, a spec without a model, or a ``retry`` policy that already wraps a provider.
+
     Examples:
         >>> provider = infer_provider("ollama:llama3.2@http://127.0.0.1:11434/v1")
-        >>> type(provider).__name__, provider.model, provider.base_url
+        >>> provider
+        RetryPolicy(OpenAICompatibleProvider(...))
+        >>> adapter = provider.inner
+        >>> type(adapter).__name__, adapter.model, adapter.base_url
         ('OpenAICompatibleProvider', 'llama3.2', 'http://127.0.0.1:11434/v1')
+        >>> type(infer_provider("ollama:llama3.2", retry=None)).__name__
+        'OpenAICompatibleProvider'
     """
+    if retry is not None and retry != "default" and retry.bound:
+        raise UsageError(
+            f"infer_provider(retry=...) takes a RetryPolicy built without a provider, got {retry!r}; "
+            "write RetryPolicy(max_attempts=...) and infer_provider wraps the adapter in it"
+        )
     prefix, sep, rest = spec.partition(":")
     if not sep or not rest:
         raise UsageError(
@@ -83,7 +113,13 @@ def infer_provider(spec: str, **options: Any) -> Provider:
         options["base_url"] = url[0]
     cls = getattr(importlib.import_module(module_name), class_name)
     provider: Provider = cls(model, **{**extra, **options})
-    return provider
+    if retry is None:
+        return provider
+    from agentkit.resilience import RetryPolicy
+
+    if retry == "default":
+        return RetryPolicy(provider, max_attempts=3, max_delay=8.0)
+    return retry.wrap(provider)
 
 
 def _from_entry_points(prefix: str) -> tuple[str, str, dict[str, Any]] | None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 from agentkit.resilience._base import PolicyProvider
 from agentkit.resilience._breaker import CircuitBreaker, CircuitRegistry, CircuitState
 from agentkit.resilience._context import (
+    POLICY_EVENT_TYPES,
     DeadlineScope,
     InstantSleep,
     Sleep,
@@ -46,9 +47,11 @@ from agentkit.resilience._deadline import Deadline
 from agentkit.resilience._errors import CircuitOpen, DeadlineExceeded, DeadlineStage
 from agentkit.resilience._fallback import Fallback, ResponsePredicate, empty_answer, refusal
 from agentkit.resilience._limiter import RateLimiter, estimate_tokens
-from agentkit.resilience._retry import RetryPolicy
+from agentkit.resilience._retry import DEFAULT_RETRY_STATUSES, RetryPolicy
 
 __all__ = (
+    "DEFAULT_RETRY_STATUSES",
+    "POLICY_EVENT_TYPES",
     "CircuitBreaker",
     "CircuitOpen",
     "CircuitRegistry",

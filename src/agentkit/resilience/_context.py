@@ -1,27 +1,28 @@
 """Ambient state for the resilience layer: the sleeper, the clock, the deadline and the event emitter.
 
-Policies take these explicitly; when they are not given, they come from context variables, so a run (or a test)
-sets them once with `deadline`, `bind_events` or `testing_mode` and every policy beneath sees them.
+Policies take these explicitly; when they are not given, they come from the run scope (``agentkit._scope``) that
+an ``Agent`` run sets: its clock, its deadline (``Limits.timeout``) and its event emitter. Outside a run (or to
+narrow it), `deadline`, `bind_events` and `testing_mode` change one field of that same scope for a block.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 from anyio.lowlevel import checkpoint
 
-from agentkit._clock import Clock, system_clock
-from agentkit.exceptions import UsageError
+from agentkit._scope import POLICY_EVENT_TYPES, DeadlineScope, Sleep, current_scope, scoped
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from agentkit._clock import Clock
     from agentkit.events import BaseEvent, EventEmitter
 
 __all__ = (
+    "POLICY_EVENT_TYPES",
     "DeadlineScope",
     "InstantSleep",
     "Sleep",
@@ -31,40 +32,28 @@ __all__ = (
     "testing_mode",
 )
 
-Sleep = Callable[[float], Awaitable[None]]
-"""An async function that waits ``seconds``; ``anyio.sleep`` by default, `InstantSleep` in tests."""
-
-_sleep_var: ContextVar[Sleep | None] = ContextVar("agentkit_resilience_sleep", default=None)
-_clock_var: ContextVar[Clock | None] = ContextVar("agentkit_resilience_clock", default=None)
-_deadline_var: ContextVar[DeadlineScope | None] = ContextVar(
-    "agentkit_resilience_deadline", default=None
-)
-_events_var: ContextVar[EventEmitter | None] = ContextVar(
-    "agentkit_resilience_events", default=None
-)
-
 
 class _Advanceable(Protocol):
     def advance(self, seconds: float) -> None: ...
 
 
 def resolve_clock(clock: Clock | None) -> Clock:
-    """The clock given, else the one set by `testing_mode`, else the system clock."""
+    """The clock given, else the run scope's (the run's, or the one set by `testing_mode`), else the system's."""
     if clock is not None:
         return clock
-    return _clock_var.get() or system_clock
+    return current_scope().now_clock()
 
 
 def resolve_sleep(sleep: Sleep | None) -> Sleep:
-    """The sleeper given, else the one set by `testing_mode`, else ``anyio.sleep``."""
+    """The sleeper given, else the run scope's (set by `testing_mode`), else ``anyio.sleep``."""
     if sleep is not None:
         return sleep
-    return _sleep_var.get() or anyio.sleep
+    return current_scope().sleep or anyio.sleep
 
 
 def emit(events: EventEmitter | None, event_type: type[BaseEvent], /, **fields: Any) -> None:
-    """Emit on ``events``, else on the emitter bound with `bind_events`; nothing when there is neither."""
-    emitter = events if events is not None else _events_var.get()
+    """Emit on ``events``, else on the run's emitter (or the one bound with `bind_events`); else nowhere."""
+    emitter = events if events is not None else current_scope().emitter
     if emitter is not None:
         emitter.emit(event_type, **fields)
 
@@ -118,62 +107,11 @@ def testing_mode(clock: Clock | None = None) -> Iterator[InstantSleep]:  # noqa:
     """
     advanceable: Any = clock if clock is not None and hasattr(clock, "advance") else None
     sleeper = InstantSleep(advanceable)
-    sleep_token = _sleep_var.set(sleeper)
-    clock_token = _clock_var.set(clock)
-    try:
+    changes: dict[str, Any] = {"sleep": sleeper}
+    if clock is not None:
+        changes["clock"] = clock
+    with scoped(**changes):
         yield sleeper
-    finally:
-        _clock_var.reset(clock_token)
-        _sleep_var.reset(sleep_token)
-
-
-class DeadlineScope:
-    """A deadline: ``timeout`` seconds from when it was made, never later than the deadline around it.
-
-    Examples:
-        >>> from agentkit.testing import MockClock
-        >>> clock = MockClock()
-        >>> scope = DeadlineScope(10.0, clock=clock)
-        >>> clock.advance(4)
-        >>> scope.remaining(), scope.expired
-        (6.0, False)
-    """
-
-    __slots__ = ("clock", "expires_at", "parent", "timeout")
-
-    def __init__(
-        self, timeout: float, *, clock: Clock | None = None, parent: DeadlineScope | None = None
-    ) -> None:
-        if not (math.isfinite(timeout) and timeout >= 0):
-            raise UsageError(f"a deadline needs a finite number of seconds >= 0, got {timeout!r}")
-        self.clock = resolve_clock(clock)
-        self.timeout = float(timeout)
-        self.expires_at = self.clock.monotonic() + self.timeout
-        self.parent = parent
-
-    def remaining(self) -> float:
-        """Seconds left (``0.0`` once expired), the sooner of this deadline and the one around it."""
-        left = max(0.0, self.expires_at - self.clock.monotonic())
-        if self.parent is not None:
-            left = min(left, self.parent.remaining())
-        return left
-
-    @property
-    def expired(self) -> bool:
-        """Whether no time is left."""
-        return self.remaining() <= 0.0
-
-    @property
-    def budget(self) -> float:
-        """The timeout of whichever deadline in the chain is the binding one (for messages and events)."""
-        if self.parent is not None and self.parent.remaining() < max(
-            0.0, self.expires_at - self.clock.monotonic()
-        ):
-            return self.parent.budget
-        return self.timeout
-
-    def __repr__(self) -> str:
-        return f"DeadlineScope(timeout={self.timeout!r}, remaining={self.remaining():.3f})"
 
 
 def current_deadline() -> DeadlineScope | None:
@@ -186,7 +124,7 @@ def current_deadline() -> DeadlineScope | None:
         ...     current_deadline().timeout
         5.0
     """
-    return _deadline_var.get()
+    return current_scope().deadline
 
 
 @contextmanager
@@ -200,12 +138,9 @@ def deadline(seconds: float, *, clock: Clock | None = None) -> Iterator[Deadline
         ...     inner.remaining() <= 30.0
         True
     """
-    scope = DeadlineScope(seconds, clock=clock, parent=_deadline_var.get())
-    token = _deadline_var.set(scope)
-    try:
+    scope = DeadlineScope(seconds, clock=resolve_clock(clock), parent=current_deadline())
+    with scoped(deadline=scope):
         yield scope
-    finally:
-        _deadline_var.reset(token)
 
 
 @contextmanager
@@ -217,25 +152,13 @@ def bind_events(emitter: EventEmitter | None) -> Iterator[None]:
         >>> with bind_events(EventEmitter(run_id="r")):
         ...     pass
     """
-    token = _events_var.set(emitter)
-    try:
+    with scoped(emitter=emitter):
         yield
-    finally:
-        _events_var.reset(token)
-
-
-@contextmanager
-def _scoped(var: ContextVar[Any], value: Any) -> Iterator[None]:
-    token = var.set(value)
-    try:
-        yield
-    finally:
-        var.reset(token)
 
 
 def within_deadline(scope: DeadlineScope | None) -> Any:
     """A context manager that makes ``scope`` the current deadline (for one step of a stream)."""
-    return _scoped(_deadline_var, scope)
+    return scoped(deadline=scope)
 
 
 # pytest collects module-level callables named test*: users import testing_mode into their test modules.

@@ -2,25 +2,59 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 import math
 import random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from agentkit.events import RetryGaveUp, RetryScheduled
+from agentkit.events import DeadlineExceededEvent, RetryGaveUp, RetryScheduled
 from agentkit.exceptions import ProviderError, RateLimited, UsageError
+from agentkit.providers._base import ModelProfile, Provider
 from agentkit.resilience._base import PolicyProvider, bounded_complete, bounded_stream, closing
 from agentkit.resilience._context import current_deadline, emit, resolve_clock, resolve_sleep
 from agentkit.resilience._errors import DeadlineExceeded
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Collection
 
     from agentkit._clock import Clock
     from agentkit.events import EventEmitter
-    from agentkit.providers._base import ModelRequest, ModelResponse, Provider, StreamEvent
+    from agentkit.providers._base import ModelRequest, ModelResponse, StreamEvent
     from agentkit.resilience._context import Sleep
 
-__all__ = ("RetryPolicy",)
+__all__ = ("DEFAULT_RETRY_STATUSES", "RetryPolicy")
+
+_log = logging.getLogger("agentkit.retry")
+
+DEFAULT_RETRY_STATUSES: frozenset[int] = frozenset({408, 409})
+"""HTTP statuses retried even when their error is not marked retryable (timeout, conflict), as the vendor SDKs do."""
+
+
+class _Unbound(Provider):
+    """The ``inner`` of a `RetryPolicy` built without a provider: a template for ``infer_provider(retry=...)``."""
+
+    system = "unbound"
+    model = ""
+    profile = ModelProfile()
+
+    def secrets(self) -> frozenset[str]:
+        return frozenset()
+
+    def _fail(self) -> NoReturn:
+        raise UsageError(
+            "this RetryPolicy wraps no provider; pass it as infer_provider(..., retry=policy) "
+            "or bind it with policy.wrap(provider)"
+        )
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        self._fail()
+
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        self._fail()
+
+    def __repr__(self) -> str:
+        return "<no provider>"
 
 
 def _inner_deadline(error: ProviderError) -> bool:
@@ -34,16 +68,26 @@ def _inner_deadline(error: ProviderError) -> bool:
 class RetryPolicy(PolicyProvider):
     """Retry failed calls of a provider, with exponential backoff and jitter.
 
-    Only errors marked ``retryable`` are retried (429, 529, 5xx, timeouts, connection failures), and ``retry_on``
-    can narrow that further; a `DeadlineExceeded` from a `Deadline` *inside* the policy (a per-attempt timeout)
-    is retried while the outer deadline, if any, still has time. A ``RateLimited`` error's ``retry_after`` is honoured (capped at ``max_wait``);
-    otherwise attempt *n* waits ``min(max_delay, initial_delay * multiplier**(n-1))``, reduced by up to
-    ``jitter`` of itself at random. It gives up at ``max_attempts``, when the next wait would pass
-    ``max_elapsed`` since the first attempt, or when it would pass the current deadline, and then raises the
-    last error. A stream is never re-sent once it delivered an event to the caller.
+    Errors marked ``retryable`` are retried (429 unless the quota is exhausted, 529, 5xx, timeouts, connection
+    failures), and so are errors whose HTTP status is in ``retry_statuses`` (408 and 409 by default); ``retry_on``
+    can narrow that further. A `DeadlineExceeded` from a `Deadline` *inside* the policy (a per-attempt timeout)
+    is retried while the outer deadline, if any, still has time. A ``RateLimited`` error's ``retry_after`` is
+    honoured (capped at ``max_wait``); otherwise attempt *n* waits ``min(max_delay, initial_delay *
+    multiplier**(n-1))``, reduced by up to ``jitter`` of itself at random. It gives up, raising the last error,
+    at ``max_attempts`` or when the next wait would pass ``max_elapsed`` since the first attempt. When the next
+    wait would pass the deadline in force (a `Deadline` around it, or the ``Limits.timeout`` of the agent run it
+    is in), it fails at once with `DeadlineExceeded` (stage ``"retry_wait"``) instead of sleeping. A stream is
+    never re-sent once it delivered an event to the caller.
+
+    Each retry is logged at INFO on the ``agentkit.retry`` logger (provider, model, error type, HTTP status, wait
+    and attempt: never a message or a request body) and emitted as a ``retry.scheduled`` event, on the run's
+    event stream when the policy runs inside an agent run.
+
+    Built without ``inner`` (``RetryPolicy(max_attempts=5)``), the policy is a template: pass it as
+    ``infer_provider(..., retry=policy)`` or bind a copy with `wrap`.
 
     Args:
-        inner: The provider to call.
+        inner: The provider to call (``None``: a template, see `wrap`).
         max_attempts: Attempts in all, the first one included.
         initial_delay: The first backoff, in seconds.
         max_delay: The largest backoff.
@@ -54,9 +98,11 @@ class RetryPolicy(PolicyProvider):
         seed: Seed for the jitter's random generator (deterministic runs).
         rng: A random generator to use instead (``seed`` is then ignored).
         retry_on: Further filter: a retryable error is retried only if this returns ``True``.
+        retry_statuses: HTTP statuses to retry even when the error is not marked retryable.
         clock: Where elapsed time is read (the `testing_mode` clock or the system clock by default).
         sleep: How waits happen (the `testing_mode` sleeper or ``anyio.sleep`` by default).
-        events: Emitter for ``retry.scheduled`` / ``retry.gave_up`` (else the one from `bind_events`).
+        events: Emitter for ``retry.scheduled`` / ``retry.gave_up`` (else the run's, or the one from
+            `bind_events`).
 
     Examples:
         >>> import anyio
@@ -74,7 +120,7 @@ class RetryPolicy(PolicyProvider):
 
     def __init__(
         self,
-        inner: Provider,
+        inner: Provider | None = None,
         *,
         max_attempts: int = 3,
         initial_delay: float = 0.5,
@@ -86,11 +132,12 @@ class RetryPolicy(PolicyProvider):
         seed: int | None = None,
         rng: random.Random | None = None,
         retry_on: Callable[[ProviderError], bool] | None = None,
+        retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
         clock: Clock | None = None,
         sleep: Sleep | None = None,
         events: EventEmitter | None = None,
     ) -> None:
-        super().__init__(inner, events=events)
+        super().__init__(inner if inner is not None else _Unbound(), events=events)
         if max_attempts < 1:
             raise UsageError(f"RetryPolicy needs max_attempts >= 1, got {max_attempts!r}")
         if not 0.0 <= jitter <= 1.0:
@@ -111,9 +158,31 @@ class RetryPolicy(PolicyProvider):
         self.max_elapsed = max_elapsed
         self.max_wait = max_wait
         self.retry_on = retry_on
+        self.retry_statuses = frozenset(retry_statuses)
         self._rng = rng if rng is not None else random.Random(seed)
         self._clock = clock
         self._sleep = sleep
+
+    @property
+    def bound(self) -> bool:
+        """Whether the policy wraps a provider (``False`` for a template built without one)."""
+        return not isinstance(self.inner, _Unbound)
+
+    def wrap(self, provider: Provider) -> RetryPolicy:
+        """A copy of this policy around ``provider`` (its jitter generator copied too, so each copy replays alike).
+
+        Examples:
+            >>> from agentkit.testing import FakeProvider
+            >>> template = RetryPolicy(max_attempts=5)
+            >>> policy = template.wrap(FakeProvider(["hi"]))
+            >>> template.bound, policy.bound, policy.max_attempts
+            (False, True, 5)
+        """
+        bound = copy.copy(self)
+        bound.inner = provider
+        bound._rng = random.Random()
+        bound._rng.setstate(self._rng.getstate())
+        return bound
 
     def backoff(self, attempt: int, error: ProviderError) -> float:
         """The wait after failed attempt ``attempt`` (1-based) with ``error``.
@@ -147,11 +216,19 @@ class RetryPolicy(PolicyProvider):
     def _next_delay(
         self, attempt: int, error: ProviderError, started: float, *, streamed: bool
     ) -> float | None:
-        """The wait before the next attempt, or ``None`` (after a ``retry.gave_up`` event) to give up."""
+        """The wait before the next attempt, or ``None`` (after a ``retry.gave_up`` event) to give up.
+
+        Raises:
+            DeadlineExceeded: The wait would pass the deadline in force.
+        """
         if streamed:
             self._give_up(attempt, error, "stream_started")
             return None
-        retryable = error.retryable or _inner_deadline(error)
+        retryable = (
+            error.retryable
+            or _inner_deadline(error)
+            or (error.status_code is not None and error.status_code in self.retry_statuses)
+        )
         if not retryable or (self.retry_on is not None and not self.retry_on(error)):
             self._give_up(attempt, error, "not_retryable")
             return None
@@ -166,7 +243,30 @@ class RetryPolicy(PolicyProvider):
         scope = current_deadline()
         if scope is not None and delay >= scope.remaining():
             self._give_up(attempt, error, "deadline")
-            return None
+            emit(
+                self.events,
+                DeadlineExceededEvent,
+                provider=self.inner.system,
+                model=self.inner.model,
+                stage="retry_wait",
+                timeout_s=scope.budget,
+            )
+            raise DeadlineExceeded(
+                provider=self.inner.system,
+                model=self.inner.model,
+                timeout=scope.budget,
+                stage="retry_wait",
+            ) from error
+        _log.info(
+            "%s (%s): %s%s, retrying in %.3gs (attempt %d of %d)",
+            self.inner.system,
+            self.inner.model,
+            type(error).__name__,
+            f" (HTTP {error.status_code})" if error.status_code is not None else "",
+            delay,
+            attempt + 1,
+            self.max_attempts,
+        )
         emit(
             self.events,
             RetryScheduled,
