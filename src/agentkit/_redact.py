@@ -21,6 +21,7 @@ __all__ = ("BUILTIN_PATTERNS", "RedactingSink", "Redactor", "SecretRedactor")
 _log = logging.getLogger("agentkit.events")
 
 E = TypeVar("E", bound=BaseEvent)
+S = TypeVar("S", str, SecretStr, "str | SecretStr")
 
 # Each pattern masks its whole match, except a named group ``keep`` (a label such as ``Authorization:``), which
 # stays readable. Inline flags are scoped (``(?i:...)``) so the patterns combine into one alternation.
@@ -36,6 +37,13 @@ BUILTIN_PATTERNS: Mapping[str, str] = {
     ),
     "bearer": r"(?P<keep>(?i:\bbearer)\s+)[A-Za-z0-9\-._~+/]{8,}=*",
     "anthropic": r"\bsk-ant-[A-Za-z0-9_-]{16,}",
+    "groq": r"\bgsk_[A-Za-z0-9]{20,}",
+    "huggingface": r"\b(?:hf_|api_org_)[A-Za-z0-9]{30,}",
+    "cerebras": r"\bcsk-[A-Za-z0-9]{20,}",
+    "xai": r"\bxai-[A-Za-z0-9]{20,}",
+    "perplexity": r"\bpplx-[A-Za-z0-9]{32,}",
+    "replicate": r"\br8_[A-Za-z0-9]{30,}",
+    "gitlab": r"\bglpat-[A-Za-z0-9_-]{20,}",
     "openai": r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}",
     "stripe": r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}",
     "google": r"\bAIza[0-9A-Za-z_-]{35}",
@@ -48,6 +56,9 @@ BUILTIN_PATTERNS: Mapping[str, str] = {
         r"[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&}]{4,}"
     ),
     "url_credentials": r"(?P<keep>://[^/\s:@]{1,100}:)[^/\s@]{1,200}(?=@)",
+    # 13 to 19 digits, in groups split by single spaces or dashes, starting like a card network's numbers (2-6);
+    # masked only when the Luhn checksum holds, so an order id or a timestamp stays readable.
+    "payment_card": r"(?<![\w.])(?P<card>[2-6](?:[ -]?[0-9]){12,18})(?!\w|\.[0-9])",
 }
 """The secret shapes `SecretRedactor` masks by default, by name."""
 
@@ -58,6 +69,79 @@ _SENSITIVE_KEY = re.compile(
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 _SKIPPED_FIELDS = frozenset({"type", "schema_version", "seq", "at"})
 _MIN_SECRET_LENGTH = 4
+# Characters a redacted text is scanned beyond the cut, so a secret straddling the cut is masked, not half-kept.
+_CUT_OVERLAP = 4096
+
+MAX_TEXT_CHARS = 1_000_000
+"""The longest text `SecretRedactor` keeps by default; the rest is cut, with a notice, before redaction."""
+
+
+def secret_values(values: Iterable[S] | None, *, owner: str) -> list[S]:
+    """``values`` as a list, refusing a bare string (which would iterate as single characters).
+
+    Args:
+        values: The secrets, as an iterable of strings or ``SecretStr``.
+        owner: Who takes them, for the error message (``"SecretRedactor(secrets=...)"``).
+
+    Raises:
+        UsageError: ``values`` is a ``str``, ``bytes`` or ``SecretStr`` rather than a collection of them.
+
+    Examples:
+        >>> secret_values(["sk-key-1"], owner="f(secrets=...)")
+        ['sk-key-1']
+        >>> secret_values("sk-key-1", owner="f(secrets=...)")
+        Traceback (most recent call last):
+        ...
+        agentkit.exceptions.UsageError: f(secrets=...) takes a collection of secrets, not one string: wrap it in a list (secrets=[key]); a bare string would register each of its characters
+    """
+    if values is None:
+        return []
+    if isinstance(values, str | bytes | SecretStr):
+        raise UsageError(
+            f"{owner} takes a collection of secrets, not one string: wrap it in a list (secrets=[key]); "
+            "a bare string would register each of its characters"
+        )
+    return list(values)
+
+
+def _single_branch(source: str) -> bool:
+    """Whether a regular expression has no top-level ``|`` (so a prefix before it applies to all of it)."""
+    depth, index, in_class = 0, 0, False
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if source[index + 1 : index + 2] == "]":
+                index += 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return False
+        index += 1
+    return True
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a card number (digits, optionally split by spaces or dashes) passes the Luhn checksum.
+
+    Examples:
+        >>> luhn_valid("4111 1111 1111 1111"), luhn_valid("4111 1111 1111 1112")
+        (True, False)
+    """
+    total = 0
+    for index, char in enumerate(reversed([c for c in digits if c.isdigit()])):
+        value = ord(char) - 48
+        if index % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
 
 
 @runtime_checkable
@@ -85,13 +169,17 @@ class SecretRedactor:
     - values of dict keys that name a secret (``api_key``, ``password``, ``authorization``, ``token``...),
       ``SecretStr`` / ``SecretBytes`` values, and tool arguments under the contract's ``sensitive`` pointers of
       the tools given in ``tools``;
-    - secret-shaped strings: OpenAI, Anthropic, Google, AWS, GitHub, Slack and Stripe keys, bearer tokens,
-      ``Authorization``-like headers, JWTs, private key blocks, ``password=...`` assignments and URL credentials
-      (see `BUILTIN_PATTERNS`);
+    - secret-shaped strings: OpenAI, Anthropic, Groq, Hugging Face, Cerebras, xAI, Perplexity, Replicate,
+      Google, AWS, GitHub, GitLab, Slack and Stripe keys, bearer tokens, ``Authorization``-like headers, JWTs,
+      private key blocks, ``password=...`` assignments, URL credentials and payment card numbers (13 to 19
+      digits that pass the Luhn check; see `BUILTIN_PATTERNS`);
     - your own ``patterns`` and the exact ``secrets`` you register (a provider's API key, a database password).
 
     Patterns compile once, into one alternation, so an event without secrets costs one regex scan per string and
-    is returned as is; a changed event is a copy made with ``model_copy(update=...)``.
+    is returned as is; a changed event is a copy made with ``model_copy(update=...)``. The work is bounded: a
+    text longer than ``max_text_chars`` is cut to that length, with a notice saying how much was dropped, before
+    it is scanned (the agent also redacts events carrying long texts in a worker thread, off the event loop).
+    Learning secrets (`add_secret`) while another thread redacts is safe.
 
     Args:
         patterns: Extra regular expressions to mask (a named group ``keep`` stays readable).
@@ -99,9 +187,11 @@ class SecretRedactor:
         tools: Tools or contracts whose ``sensitive`` pointers mask ``tool.call.started`` arguments.
         builtin_patterns: Whether to mask the `BUILTIN_PATTERNS` too.
         mask: The replacement text.
+        max_text_chars: The longest text kept (``None``: no limit, and no bound on the work).
 
     Raises:
-        UsageError: A pattern does not compile, or a secret is shorter than 4 characters.
+        UsageError: A pattern does not compile, a secret is shorter than 4 characters, or ``secrets`` is a
+            single string rather than a collection of them.
 
     Examples:
         >>> from agentkit.events import EventEmitter, ModelFailed
@@ -118,7 +208,7 @@ class SecretRedactor:
         True
     """
 
-    __slots__ = ("_combined", "_compiled", "_mask", "_pointers", "_secrets")
+    __slots__ = ("_combined", "_compiled", "_mask", "_max_chars", "_pointers", "_secrets")
 
     def __init__(
         self,
@@ -128,8 +218,13 @@ class SecretRedactor:
         tools: Iterable[Any] = (),
         builtin_patterns: bool = True,
         mask: str = MASK,
+        max_text_chars: int | None = MAX_TEXT_CHARS,
     ) -> None:
+        if max_text_chars is not None and max_text_chars < 1:
+            raise UsageError(f"max_text_chars must be >= 1 or None, got {max_text_chars!r}")
         self._mask = mask
+        self._max_chars = max_text_chars
+        secrets = secret_values(secrets, owner="SecretRedactor(secrets=...)")
         compiled: list[re.Pattern[str]] = []
         sources = [*BUILTIN_PATTERNS.values()] if builtin_patterns else []
         for pattern in [*sources, *patterns]:
@@ -204,8 +299,13 @@ class SecretRedactor:
                 f"(got {len(text)}); mask short values with a pattern instead"
             )
         if text not in self._secrets:
-            self._secrets.append(text)
-            self._secrets.sort(key=len, reverse=True)
+            # A new list, never an in-place change: a worker thread may be iterating the old one.
+            self._secrets = sorted([*self._secrets, text], key=len, reverse=True)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The exact values registered so far (given, or learned with `add_secret`), longest first."""
+        return tuple(self._secrets)
 
     def _build(self) -> None:
         if any(p.flags & ~re.UNICODE for p in self._compiled):
@@ -214,7 +314,17 @@ class SecretRedactor:
             self._combined = None
             return
         parts = [re.escape(s) for s in self._secrets]
-        parts.extend(_NAMED_GROUP.sub("(?:", p.pattern) for p in self._compiled)
+        # Patterns that start at a word boundary share one ``\b`` check: the regex engine tries every
+        # alternative at every position, so fewer top-level alternatives scan much faster.
+        bounded: list[str] = []
+        for pattern in self._compiled:
+            source = _NAMED_GROUP.sub("(?:", pattern.pattern)
+            if source.startswith("\\b") and _single_branch(source):
+                bounded.append(source[2:])
+            else:
+                parts.append(source)
+        if bounded:
+            parts.append("\\b(?:" + "|".join(f"(?:{b})" for b in bounded) + ")")
         try:
             self._combined = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
         except (
@@ -232,22 +342,36 @@ class SecretRedactor:
             >>> SecretRedactor().redact_text("key AKIAABCDEFGHIJKLMNOP leaked")
             'key *** leaked'
         """
-        combined = self._combined
+        limit = self._max_chars
+        if limit is not None and len(text) > limit:
+            # Bounded work: scan a little past the cut, so a secret straddling it is masked whole, then cut.
+            head = self._scan(text[: limit + _CUT_OVERLAP])
+            return f"{head[:limit]}\n[agentkit: cut to {limit} of {len(text)} characters before redaction]"
+        return self._scan(text)
+
+    def _scan(self, text: str) -> str:
+        # One snapshot of the configuration: another thread may add a secret meanwhile.
+        combined, secrets = self._combined, self._secrets
         if combined is not None:
             if combined.search(text) is None:
                 return text
         elif not any(p.search(text) for p in self._compiled) and not any(
-            s in text for s in self._secrets
+            s in text for s in secrets
         ):
             return text
-        for secret in self._secrets:
+        original = text
+        for secret in secrets:
             text = text.replace(secret, self._mask)
         for pattern in self._compiled:
             text = pattern.sub(self._replace, text)
-        return text
+        return original if text == original else text
 
     def _replace(self, match: re.Match[str]) -> str:
-        keep = match.groupdict().get("keep")
+        groups = match.groupdict()
+        card = groups.get("card")
+        if card is not None and not luhn_valid(card):
+            return match.group(0)  # a long number that is not a card number (an order id...)
+        keep = groups.get("keep")
         return f"{keep}{self._mask}" if keep else self._mask
 
     def redact_value(self, value: Any) -> Any:

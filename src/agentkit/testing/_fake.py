@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from anyio.lowlevel import checkpoint
 
+from agentkit._redact import secret_values
 from agentkit.exceptions import UsageError
 from agentkit.messages import (
     Part,
@@ -62,7 +63,9 @@ class _AnsweringProvider(Provider):
         secrets: Iterable[str] = (),
     ) -> None:
         self._model = model
-        self._secrets = frozenset(secrets)
+        self._secrets = frozenset(
+            secret_values(secrets, owner=f"{type(self).__name__}(secrets=...)")
+        )
         self._profile = profile if profile is not None else ModelProfile()
         self.usage = usage if usage is not None else Usage()
         self.requests: list[ModelRequest] = []
