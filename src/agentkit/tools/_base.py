@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
 from typing_extensions import TypeVar
 
 from agentkit.events import (
@@ -65,12 +66,18 @@ DEFAULT_MAX_ARGUMENT_BYTES = 1_000_000
 GENERIC_FAILURE = "The tool failed with an internal error. Do not retry with the same arguments."
 """What the model is told when a tool crashes: never the exception itself."""
 
+_UNREADABLE_HINT = (
+    '{{"error":"invalid_arguments","tool":"{name}","hint":"The arguments could not be read. '
+    'Send a JSON object that matches the schema of {name}."}}'
+)
+
 OutcomeStatus = Literal[
     "success", "invalid_arguments", "retry", "failed", "error", "timeout", "retries_exhausted"
 ]
 """How a tool call ended; see `ToolOutcome`."""
 
 # Call conventions of ``_ToolSpec.call``.
+_OFFLOAD_CHARS = 64 * 1024  # a tool output longer than this is redacted in a worker thread
 _CALL_MODEL = 0  # Tool subclass: run(self, args_model, ctx)
 _CALL_KWARGS = 1  # function tool without context: fn(**fields)
 _CALL_KWARGS_CTX = 2  # function tool with a RunContext parameter: fn(ctx_param=ctx, **fields)
@@ -217,29 +224,82 @@ class _ToolSpec:
 
 
 def _make_dumper(result_type: Any) -> tuple[Callable[[Any], str], JSONSchema | None]:
-    """A serializer for results of ``result_type`` and the output schema it implies."""
-    if result_type is None or result_type is type(None):
-        return (lambda value: "null" if value is None else _dump_any(value)), None
+    """A serializer for results of ``result_type`` and the output schema it implies.
+
+    The serializer also checks the value against ``result_type``: a tool that returns something else than it
+    declares (a ``str`` from a ``-> int`` tool) raises, which the caller turns into a `ToolOutputError`.
+    """
     if result_type is Any or result_type is object or result_type is inspect.Parameter.empty:
         return _dump_any, None
+    if result_type is None or result_type is type(None):
+
+        def dump_none(value: Any) -> str:
+            if value is None:
+                return "null"
+            raise _ReturnTypeMismatch(value, result_type, "the tool declares it returns None")
+
+        return dump_none, None
     adapter = TypeAdapter(result_type)
     serializer = adapter.serializer
+    validate = adapter.validator.validate_python
     schema = adapter.json_schema(mode="serialization", schema_generator=CanonicalJsonSchema)
     schema.pop("title", None)
 
-    exact = result_type if isinstance(result_type, type) else None
+    # Values of these declared classes need no check beyond ``type(value) is exact``: a scalar has no parts,
+    # and a pydantic model validated itself when it was made. Everything else is validated (strictly).
+    exact = (
+        result_type
+        if result_type in (str, int, float, bool, bytes) or is_model_class(result_type)
+        else None
+    )
 
     def dump(value: Any) -> str:
         cls = type(value)
-        if cls is str:
-            return value  # type: ignore[no-any-return]  # checked just above
         if cls is exact:
-            # The declared class itself: nothing to check, and the check is what costs (~1 µs).
+            if cls is str:
+                return value  # type: ignore[no-any-return]  # checked just above
             return serializer.to_json(value, warnings=False).decode()
-        # Anything else must match the declared type: a mismatch raises and becomes a ToolOutputError.
-        return serializer.to_json(value, warnings="error").decode()
+        try:
+            checked = validate(value, strict=True)
+        except ValidationError as exc:
+            raise _ReturnTypeMismatch(value, result_type, _first_problem(exc)) from None
+        if result_type is str:
+            return str.__str__(checked)  # a str subclass (an enum member): its text, as for a str
+        # Validation trusts instances (a dataclass's fields are never checked when it is made): the serializer
+        # refuses what still does not match.
+        try:
+            return serializer.to_json(checked, warnings="error").decode()
+        except PydanticSerializationError as exc:
+            text = str(exc)
+            if "serializer warnings" not in text:
+                raise  # not a mismatch: a value no serializer can write
+            raise _ReturnTypeMismatch(value, result_type, text.split("\n", 1)[-1].strip()) from None
 
     return dump, schema
+
+
+class _ReturnTypeMismatch(TypeError):
+    """A tool returned a value of another type than its declared return type."""
+
+    def __init__(self, value: Any, declared: Any, problem: str) -> None:
+        super().__init__(
+            f"it returned {type(value).__name__}, which does not match the declared return type "
+            f"{_type_text(declared)}: {problem}"
+        )
+
+
+def _type_text(tp: Any) -> str:
+    if tp is None or tp is type(None):
+        return "None"
+    return tp.__qualname__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
+
+
+def _first_problem(exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    where = ".".join(str(p) for p in first["loc"])
+    text = f"{where}: {first['msg']}" if where else first["msg"]
+    return text if len(errors) == 1 else f"{text} (and {len(errors) - 1} more problems)"
 
 
 _ANY_ADAPTER: TypeAdapter[Any] | None = None
@@ -609,14 +669,18 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         if ctx is not None and ctx.retries:
             ctx.retries.pop(spec.name, None)
         if events is not None:
-            events.emit(
-                ToolCallSucceeded,
-                tool_name=spec.name,
-                tool_call_id=call_id,
-                duration_s=max(0.0, events.clock.monotonic() - started),
-                output_chars=len(content),
-                content=content,
-            )
+            fields: dict[str, Any] = {
+                "tool_name": spec.name,
+                "tool_call_id": call_id,
+                "duration_s": max(0.0, events.clock.monotonic() - started),
+                "output_chars": len(content),
+                "content": content,
+            }
+            if len(content) > _OFFLOAD_CHARS:
+                # Redacting a long output takes a while: off the event loop (the redactor bounds it too).
+                await events.emit_offloaded(ToolCallSucceeded, **fields)
+            else:
+                events.emit(ToolCallSucceeded, **fields)
         return ToolOutcome(spec.name, "success", content, result, None, call_id)
 
     @staticmethod
@@ -718,7 +782,11 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         exhausted = self._count_retry(spec, ctx, error)  # its message is only built if needed
         if exhausted is not None:
             return exhausted
-        return ToolOutcome(spec.name, "invalid_arguments", error.repair_hint, None, error, call_id)
+        try:
+            hint = error.repair_hint
+        except Exception:  # pragma: no cover - defensive: the issues are made encodable when built
+            hint = _UNREADABLE_HINT.format(name=spec.name)
+        return ToolOutcome(spec.name, "invalid_arguments", hint, None, error, call_id)
 
     def _failed(
         self,
@@ -775,7 +843,13 @@ def _sensitive_values(args: Any, pointers: tuple[str, ...]) -> list[str]:
         if path and any(pointer_matches(p, path) for p in pointers):
             for leaf in _leaves(value):
                 text = leaf.get_secret_value() if hasattr(leaf, "get_secret_value") else leaf
-                text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+                if isinstance(text, bytes):
+                    text = text.decode(errors="replace")
+                else:
+                    try:
+                        text = str(text)
+                    except ValueError:  # an integer past 4,300 digits: no message quotes it either
+                        continue
                 if text:
                     found.append(text)
             return

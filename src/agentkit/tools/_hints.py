@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from agentkit.exceptions import ArgumentIssue
@@ -17,10 +18,15 @@ from agentkit.tools._sensitive import pointer_matches
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails, ValidationError
 
-__all__ = ("MAX_ISSUES", "HintBuilder")
+__all__ = ("MAX_HINT_CHARS", "MAX_ISSUES", "HintBuilder", "safe_text")
 
 MAX_ISSUES = 10
+MAX_HINT_CHARS = 4_000
+"""Rough size cap of the issues of one repair hint: issues past it are summed up in one ``more_issues`` entry."""
 _MAX_GOT_CHARS = 120
+# A message, path or expected text: pydantic and jsonschema messages may quote the input.
+_MAX_FIELD_CHARS = 300
+_MAX_INT_BITS = 400  # about 120 digits: longer integers are described, not echoed
 
 _PROBLEMS = {
     "missing": "missing",
@@ -56,20 +62,46 @@ _CONSTRAINT_CTX = {
 
 
 def _path_text(loc: tuple[str | int, ...]) -> str:
-    return ".".join(str(p) for p in loc)
+    # A path names fields the model sent, so it may be anything the model wrote (an unknown key of any length).
+    return safe_text(".".join(str(p) for p in loc), _MAX_FIELD_CHARS)
+
+
+def safe_text(text: str, limit: int | None = None) -> str:
+    r"""``text`` made safe to encode and to echo: lone surrogates escaped (``\ud800``), cut to ``limit`` characters.
+
+    A model (or a tool) can produce a string holding half of a UTF-16 surrogate pair, which no UTF-8 encoder
+    accepts: echoing it in a repair hint would make building the hint raise.
+    """
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _compact(value: Any) -> Any:
-    """Echo a value back to the model, but keep it short."""
+    """Echo a value back to the model, but keep it short and encodable."""
     if isinstance(value, str):
-        return value if len(value) <= _MAX_GOT_CHARS else value[:_MAX_GOT_CHARS] + "…"
-    if value is None or isinstance(value, bool | int | float):
+        return safe_text(value, _MAX_GOT_CHARS)
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int):
+        if value.bit_length() <= _MAX_INT_BITS:
+            return value
+        digits = int(value.bit_length() * 0.30103) + 1  # str() of a huge int may raise or take long
+        return f"{'-' if value < 0 else ''}an integer of about {digits} digits"
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)  # JSON has no Infinity or NaN
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    except (TypeError, ValueError):  # pragma: no cover - inputs from JSON are always serializable
-        return None
-    return value if len(text) <= _MAX_GOT_CHARS else text[:_MAX_GOT_CHARS] + "…"
+    except (TypeError, ValueError, RecursionError):
+        return f"a {type(value).__name__} that cannot be shown"
+    if len(text) <= _MAX_GOT_CHARS and safe_text(text) is text:
+        return value
+    return safe_text(text, _MAX_GOT_CHARS)
 
 
 class HintBuilder:
@@ -122,11 +154,21 @@ class HintBuilder:
         loc = tuple(err["loc"])
         if kind == "json_invalid":
             ctx = err.get("ctx") or {}
+            detail = safe_text(str(ctx.get("error", err["msg"])), _MAX_FIELD_CHARS)
             return ArgumentIssue(
                 path="",
                 problem="invalid_json",
-                message=f"arguments are not valid JSON: {ctx.get('error', err['msg'])}",
+                message=f"arguments are not valid JSON: {detail}",
                 expected="a JSON object",
+            )
+        if kind == "string_unicode" and not loc:
+            # The raw text itself cannot be encoded: it holds a lone UTF-16 surrogate. Never echo it.
+            return ArgumentIssue(
+                path="",
+                problem="invalid_json",
+                message="arguments are not valid Unicode text: they contain a lone UTF-16 surrogate "
+                "(half of an escaped pair such as \\ud83d without its \\ude00)",
+                expected="a JSON object in valid UTF-8",
             )
         # Everything but the input itself depends only on the error kind and where it happened: build it once.
         key = (kind, loc)
@@ -146,6 +188,8 @@ class HintBuilder:
         message = err["msg"]
         if sensitive and isinstance(value, str) and value and value in message:
             message = f"the value is not valid ({problem}); it is sensitive and not shown"
+        else:
+            message = safe_text(message, _MAX_FIELD_CHARS)
         return ArgumentIssue(path, problem, message, expected, got, did_you_mean)
 
     def _static(
@@ -178,6 +222,8 @@ class HintBuilder:
             expected = f"a string matching {ctx['pattern']}"
         else:
             expected = self._expected(loc) if loc or kind != "missing" else None
+        if expected is not None:
+            expected = safe_text(expected, _MAX_FIELD_CHARS)
         return _path_text(loc), problem, expected, did_you_mean, sensitive, allowed
 
     def from_jsonschema(self, errors: list[Any]) -> tuple[ArgumentIssue, ...]:
@@ -213,7 +259,11 @@ class HintBuilder:
                             problem="unknown_field",
                             message="Extra inputs are not permitted",
                             did_you_mean=close[0] if close else None,
-                            expected=None if close else "one of the fields " + ", ".join(allowed),
+                            expected=None
+                            if close
+                            else safe_text(
+                                "one of the fields " + ", ".join(allowed), _MAX_FIELD_CHARS
+                            ),
                         )
                     )
                 continue
@@ -236,7 +286,11 @@ class HintBuilder:
                     err.instance, [str(v) for v in err.validator_value], n=1, cutoff=0.6
                 )
                 did_you_mean = close[0] if close else None
-            message = err.message if not sensitive else f"value does not satisfy {validator!r}"
+            message = (
+                safe_text(err.message, _MAX_FIELD_CHARS)
+                if not sensitive
+                else f"value does not satisfy {validator!r}"
+            )
             issues.append(
                 ArgumentIssue(
                     path=_path_text(loc),
@@ -251,15 +305,40 @@ class HintBuilder:
 
     @staticmethod
     def _finish(issues: list[ArgumentIssue], total: int) -> tuple[ArgumentIssue, ...]:
-        if total > len(issues) and len(issues) >= MAX_ISSUES:
+        hidden = max(total - len(issues), 0)
+        if len(issues) > MAX_ISSUES:  # one jsonschema error may list many unknown fields
+            hidden += len(issues) - MAX_ISSUES
+            del issues[MAX_ISSUES:]
+        # Keep the hint small whatever the model sent: stop adding issues once their text passes the cap.
+        size = 0
+        for index, issue in enumerate(issues):
+            size += _issue_size(issue)
+            if size > MAX_HINT_CHARS and index > 0:
+                hidden += len(issues) - index
+                del issues[index:]
+                break
+        if hidden:
             issues.append(
                 ArgumentIssue(
                     path="",
                     problem="more_issues",
-                    message=f"{total - MAX_ISSUES} more problems not shown; fix these first",
+                    message=f"{hidden} more problems not shown; fix these first",
                 )
             )
         return tuple(issues)
+
+
+def _issue_size(issue: ArgumentIssue) -> int:
+    got = issue.got
+    got_size = len(got) if isinstance(got, str) else _MAX_GOT_CHARS if got is not None else 0
+    return (
+        len(issue.path)
+        + len(issue.message)
+        + len(issue.expected or "")
+        + len(issue.did_you_mean or "")
+        + got_size
+        + 60  # the keys and punctuation around them
+    )
 
 
 def _scrub(message: str, value: Any) -> str:

@@ -19,6 +19,7 @@ from agentkit.tools._base import (
     _ToolSpec,
     string_tuple,
 )
+from agentkit.tools._hints import safe_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -167,8 +168,20 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
                     ArgumentIssue(
                         path="",
                         problem="invalid_json",
-                        message=f"arguments are not valid JSON: {exc}",
+                        message=f"arguments are not valid JSON: {safe_text(str(exc), 300)}",
                         expected="a JSON object",
+                    ),
+                )
+            ) from None
+        except TypeError:
+            # pydantic-core refuses a str it cannot encode to UTF-8: one holding a lone surrogate.
+            raise _SchemaInvalid(
+                (
+                    ArgumentIssue(
+                        path="",
+                        problem="invalid_json",
+                        message="arguments are not valid Unicode text: they contain a lone UTF-16 surrogate",
+                        expected="a JSON object in valid UTF-8",
                     ),
                 )
             ) from None
