@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError, create_model
@@ -13,7 +14,7 @@ from agentkit.tools import ToolContract
 from agentkit.tools._hints import HintBuilder
 from agentkit.tools._schema import CanonicalJsonSchema, is_model_class
 
-__all__ = ("DEFAULT_OUTPUT_TOOL", "OutputMode", "OutputSpec")
+__all__ = ("DEFAULT_OUTPUT_TOOL", "OutputMode", "OutputSpec", "native_feedback")
 
 DEFAULT_OUTPUT_TOOL = "final_result"
 """Name of the tool a model calls to give a structured answer when the provider has no native JSON mode."""
@@ -83,6 +84,44 @@ class OutputSpec:
         if self.wrapped:
             value = value.result
         return value, None, ()
+
+
+_NATIVE_NOT_JSON = (
+    "Your answer is not valid JSON ({problem}). Answer with only a JSON value that matches the required "
+    "output schema, with no other text."
+)
+_NATIVE_WRONG_SHAPE = (
+    "Your answer is valid JSON, but it does not match the required output schema. Problems: {issues} "
+    "Answer again with only a JSON value that matches the schema."
+)
+
+
+def native_feedback(issues: tuple[ArgumentIssue, ...]) -> str:
+    """What the model is told when its answer in native JSON Schema mode does not validate.
+
+    It names the real problem (text that is not JSON, or JSON of the wrong shape) and asks for a corrected
+    answer: in native mode there is no output tool to call.
+
+    Examples:
+        >>> from agentkit.runtime._output import OutputSpec, native_feedback
+        >>> spec = OutputSpec(int)
+        >>> print(native_feedback(spec.validate('{"result": "many"}')[2]))  # doctest: +NORMALIZE_WHITESPACE
+        Your answer is valid JSON, but it does not match the required output schema.
+        Problems: [{"path":"result","problem":"wrong_type","message":"Input should be a valid integer, unable to
+        parse string as an integer","expected":"integer","got":"many"}] Answer again with only a JSON value that
+        matches the schema.
+        >>> print(native_feedback(spec.validate("about 3")[2]))
+        Your answer is not valid JSON (expected value at line 1 column 1). Answer with only a JSON value that matches the required output schema, with no other text.
+    """
+    for issue in issues:
+        if issue.problem == "invalid_json":
+            problem = issue.message.removeprefix("arguments are not valid JSON: ")
+            problem = problem.replace("arguments are not", "it is not")
+            return _NATIVE_NOT_JSON.format(problem=problem)
+    listed = [issue.to_dict() for issue in issues]
+    return _NATIVE_WRONG_SHAPE.format(
+        issues=json.dumps(listed, ensure_ascii=False, separators=(",", ":"))
+    )
 
 
 def _is_object_type(tp: Any) -> bool:
