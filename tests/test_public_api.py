@@ -190,6 +190,8 @@ PUBLIC = {
     ),
     "agentkit.cli": ("main",),
     "agentkit.resilience": (
+        "DEFAULT_RETRY_STATUSES",
+        "POLICY_EVENT_TYPES",
         "CircuitBreaker",
         "CircuitOpen",
         "CircuitRegistry",
@@ -243,6 +245,7 @@ PUBLIC = {
     ),
     "agentkit.observability": (
         "BUILTIN_PATTERNS",
+        "CONTENT_FIELDS",
         "DEFAULT_LATENCY_BUCKETS",
         "DEFAULT_LEVELS",
         "HistogramValue",

@@ -15,7 +15,7 @@ import pytest
 class OTelHarness:
     """An OTelSink wired to an in-memory span exporter and metric reader."""
 
-    def __init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import InMemoryMetricReader
         from opentelemetry.sdk.trace import TracerProvider
@@ -30,7 +30,7 @@ class OTelHarness:
         self.reader = InMemoryMetricReader()
         self.meter_provider = MeterProvider(metric_readers=[self.reader])
         self.sink = OTelSink(
-            tracer_provider=self.tracer_provider, meter_provider=self.meter_provider
+            tracer_provider=self.tracer_provider, meter_provider=self.meter_provider, **options
         )
 
     def spans(self) -> list[Any]:
@@ -55,3 +55,15 @@ class OTelHarness:
 def otel() -> OTelHarness:
     """A fresh in-memory OpenTelemetry setup with its sink."""
     return OTelHarness()
+
+
+@pytest.fixture
+def otel_content() -> OTelHarness:
+    """An in-memory OpenTelemetry setup whose sink captures message and tool content."""
+    return OTelHarness(capture_content=True)
+
+
+@pytest.fixture
+def make_otel() -> type[OTelHarness]:
+    """The harness class, to build one with other sink options."""
+    return OTelHarness

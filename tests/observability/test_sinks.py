@@ -57,7 +57,7 @@ def test_logging_sink_levels_and_structured_fields(caplog: pytest.LogCaptureFixt
     assert by_kind["tool.call.failed"].levelno == logging.WARNING
     assert by_kind["model.responded"].levelno == logging.DEBUG
     assert by_kind["run.finished"].levelno == logging.INFO
-    assert by_kind["tool.call.failed"].event["error_message"] == "not today"  # type: ignore[attr-defined]
+    assert by_kind["tool.call.failed"].agentkit_event["error_message"] == "not today"  # type: ignore[attr-defined]
     assert all(r.run_id == records[0].run_id for r in records)  # type: ignore[attr-defined]
     assert [r.seq for r in records] == sorted(r.seq for r in records)  # type: ignore[attr-defined]
 

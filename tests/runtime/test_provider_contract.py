@@ -107,10 +107,10 @@ class _OTel:
 
 @pytest.fixture
 def log_text() -> Iterator[io.StringIO]:
-    """Everything LoggingSink writes at DEBUG, message and structured ``event`` alike."""
+    """Everything LoggingSink writes at DEBUG, message and structured ``agentkit_event`` alike."""
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
-    handler.setFormatter(logging.Formatter("%(message)s %(event)s"))
+    handler.setFormatter(logging.Formatter("%(message)s %(agentkit_event)s"))
     logger = logging.getLogger("agentkit.test.contract")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
@@ -144,7 +144,7 @@ async def test_the_key_is_masked_everywhere_and_telemetry_names_the_real_provide
             sinks=[
                 StoreSink(memory),
                 StoreSink(sqlite),
-                LoggingSink("agentkit.test.contract"),
+                LoggingSink("agentkit.test.contract", capture_content=True),  # content, redacted
                 otel.sink,
             ],
             redactor=shared if shared is not None else True,

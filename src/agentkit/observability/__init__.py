@@ -33,6 +33,7 @@ from agentkit._redact import (
     Redactor,
     SecretRedactor,
 )
+from agentkit.observability._content import CONTENT_FIELDS
 from agentkit.observability._logging import DEFAULT_LEVELS, LoggingSink
 from agentkit.observability._metrics import (
     DEFAULT_LATENCY_BUCKETS,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = (
     "BUILTIN_PATTERNS",
+    "CONTENT_FIELDS",
     "DEFAULT_LATENCY_BUCKETS",
     "DEFAULT_LEVELS",
     "HistogramValue",

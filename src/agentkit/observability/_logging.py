@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from agentkit.observability._content import without_content
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -69,16 +71,22 @@ class LoggingSink:
     """Writes each event as one log record on the ``agentkit.events`` logger, with its fields in ``extra``.
 
     The message is a short line (``tool.call.failed tool_name=search reason=timeout ...``); the record also
-    carries ``event_type``, ``run_id``, ``seq`` and ``event`` (the whole event as a JSON-ready dict), for
-    structured handlers and formatters. Levels follow `DEFAULT_LEVELS`, except that a failed or cancelled run and
-    a crashed tool log at ERROR, and a cancelled run at WARNING. agentkit only adds a ``NullHandler``, so nothing
-    is printed until the application configures logging.
+    carries ``event_type``, ``run_id``, ``seq`` and ``agentkit_event`` (the whole event as a JSON-ready dict),
+    for structured handlers and formatters (not ``event``, which structlog and others use for the message).
+    Levels follow `DEFAULT_LEVELS`, except that a failed or cancelled run and a crashed tool log at ERROR, and a
+    cancelled run at WARNING. agentkit only adds a ``NullHandler``, so nothing is printed until the application
+    configures logging.
 
-    Wrap it in a `RedactingSink`: the sink logs what it receives.
+    Logs leave the process, so by default they carry no message or tool content: the fields listed in
+    `CONTENT_FIELDS` (messages, tool arguments and results, the output summary, rejected argument values) are
+    left out of ``agentkit_event``. ``capture_content=True`` keeps them. Error messages and tracebacks are kept
+    either way (redacted, like every field). Wrap the sink in a `RedactingSink` or give it to an agent, whose
+    events are redacted: the sink logs what it receives.
 
     Args:
-        logger: The logger, or its name.
+        logger: The logger (or a ``LoggerAdapter``), or its name.
         levels: Overrides of `DEFAULT_LEVELS`, by event type.
+        capture_content: Log message and tool content too (it may be personal or confidential).
 
     Examples:
         >>> import logging
@@ -95,22 +103,26 @@ class LoggingSink:
         ...     ToolCallFailed, tool_name="search", reason="timeout", duration_s=2.0,
         ...     error_type="ToolTimeout", error_message="too slow")
         >>> record = records[0]
-        >>> record.levelname, record.event_type, record.event["tool_name"]
+        >>> record.levelname, record.event_type, record.agentkit_event["tool_name"]
         ('WARNING', 'tool.call.failed', 'search')
         >>> record.getMessage()
         'tool.call.failed tool_name=search reason=timeout duration_s=2.0 error_type=ToolTimeout error_message=too slow'
     """
 
-    __slots__ = ("levels", "logger")
+    __slots__ = ("capture_content", "levels", "logger")
 
     def __init__(
         self,
-        logger: logging.Logger | str = "agentkit.events",
+        logger: logging.Logger | logging.LoggerAdapter[Any] | str = "agentkit.events",
         *,
         levels: Mapping[str, int] | None = None,
+        capture_content: bool = False,
     ) -> None:
-        self.logger = logging.getLogger(logger) if isinstance(logger, str) else logger
+        self.logger: logging.Logger | logging.LoggerAdapter[Any] = (
+            logging.getLogger(logger) if isinstance(logger, str) else logger
+        )
         self.levels: dict[str, int] = {**DEFAULT_LEVELS, **(levels or {})}
+        self.capture_content = capture_content
 
     def level_for(self, event: BaseEvent) -> int:
         """The level ``event`` is logged at.
@@ -144,6 +156,8 @@ class LoggingSink:
             return  # nothing listens at this level: skip the dump
         kind: str = getattr(event, "type", type(event).__name__)
         data: dict[str, Any] = event.model_dump(mode="json")
+        if not self.capture_content:
+            without_content(data)
         headline = " ".join(
             f"{name}={data[name]}" for name in _HEADLINE_FIELDS if data.get(name) not in (None, "")
         )
@@ -152,7 +166,12 @@ class LoggingSink:
             "%s %s" if headline else "%s%s",
             kind,
             headline,
-            extra={"event_type": kind, "run_id": event.run_id, "seq": event.seq, "event": data},
+            extra={
+                "event_type": kind,
+                "run_id": event.run_id,
+                "seq": event.seq,
+                "agentkit_event": data,
+            },
         )
 
     def __repr__(self) -> str:

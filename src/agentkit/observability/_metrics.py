@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import importlib
 import math
 import threading
 from dataclasses import dataclass, field
@@ -149,10 +150,17 @@ class Metrics:
     (``input`` and ``output`` include the others, as in `agentkit.messages.Usage`). Every metric and its labels
     are listed by `definitions`.
 
-    Thread-safe; times come from the events, so metrics of a replayed run equal the original's.
+    The ``model`` label is the model the agent asked for, on success and failure alike (a provider's dated
+    answer, such as ``gpt-4.1-2025-04-14``, does not split the series). The metrics can also be collected by
+    ``prometheus_client``: ``registry.register(metrics)`` (or `register`) exposes them on its registry.
+
+    Thread-safe; times come from the events, so metrics of a replayed run equal the original's. What it keeps
+    per run in flight (labels) is dropped when the run ends, and at most ``max_runs_in_flight`` runs are kept
+    (the oldest is forgotten first), so a process that runs forever uses bounded memory.
 
     Args:
         latency_buckets: Upper bounds (seconds) of the latency histograms' buckets.
+        max_runs_in_flight: How many unfinished (or paused) runs' labels to keep.
 
     Examples:
         >>> from agentkit import tool
@@ -184,13 +192,21 @@ class Metrics:
     )
     """Every metric: its type, help text and label names."""
 
-    def __init__(self, *, latency_buckets: Iterable[float] = DEFAULT_LATENCY_BUCKETS) -> None:
+    def __init__(
+        self,
+        *,
+        latency_buckets: Iterable[float] = DEFAULT_LATENCY_BUCKETS,
+        max_runs_in_flight: int = 10_000,
+    ) -> None:
         bounds = tuple(sorted(float(b) for b in latency_buckets if not math.isinf(b)))
         if not bounds or len(set(bounds)) != len(bounds):
             raise UsageError(
                 f"latency_buckets must be distinct finite numbers, got {tuple(latency_buckets)!r}"
             )
+        if max_runs_in_flight < 1:
+            raise UsageError(f"max_runs_in_flight must be at least 1, got {max_runs_in_flight!r}")
         self.latency_buckets = bounds
+        self.max_runs_in_flight = max_runs_in_flight
         self._lock = threading.Lock()
         self._counters: dict[str, dict[tuple[str, ...], float]] = {}
         self._histograms: dict[str, dict[tuple[str, ...], _Histogram]] = {}
@@ -218,7 +234,14 @@ class Metrics:
         with self._lock:
             run = self._runs.get(event.run_id)
             if run is None:
-                run = self._runs[event.run_id] = _Run()
+                run = _Run()
+                if kind == "run.started":
+                    # Only a run's start opens its state, so stray events cannot grow it.
+                    self._runs[event.run_id] = run
+                    while len(self._runs) > self.max_runs_in_flight:
+                        del self._runs[next(iter(self._runs))]
+                elif kind == "model.responded":
+                    run.model = e.model or ""  # a run that started before this sink was attached
             model_labels = (run.provider, run.model, run.prompt, run.prompt_version)
             if kind == "run.started":
                 run.agent, run.provider, run.model = e.agent, e.provider, e.model or ""
@@ -227,7 +250,7 @@ class Metrics:
             elif kind == "model.requested":
                 run.provider, run.model = e.provider, e.model or run.model
             elif kind == "model.responded":
-                labels = (run.provider, e.model or run.model, run.prompt, run.prompt_version)
+                labels = model_labels  # the requested model, as for failures
                 self._inc("agentkit_model_calls_total", (*labels, "success"))
                 self._observe("agentkit_model_call_duration_seconds", labels, e.duration_s)
                 for key, token_type in _TOKEN_TYPES.items():
@@ -247,9 +270,11 @@ class Metrics:
             elif kind == "tool.arguments.rejected":
                 self._inc("agentkit_tool_argument_rejections_total", (e.tool_name,))
             elif kind == "retry.scheduled":
-                self._inc("agentkit_retries_total", (e.provider, e.model or "", e.error_type))
+                model = e.model or run.model
+                self._inc("agentkit_retries_total", (e.provider, model, e.error_type))
             elif kind == "retry.gave_up":
-                self._inc("agentkit_retry_give_ups_total", (e.provider, e.model or "", e.reason))
+                model = e.model or run.model
+                self._inc("agentkit_retry_give_ups_total", (e.provider, model, e.reason))
             elif kind == "fallback.triggered":
                 self._inc(
                     "agentkit_fallbacks_total", (e.from_provider, e.to_provider or "", e.reason)
@@ -258,8 +283,8 @@ class Metrics:
                 self._inc("agentkit_budget_exceeded_total", (e.limit,))
             elif kind == "run.finished":
                 self._inc("agentkit_runs_total", (run.agent, run.provider, run.model, e.status))
-                if e.status != "paused":
-                    del self._runs[event.run_id]
+                if e.status != "paused":  # a resumed run keeps its prompt labels
+                    self._runs.pop(event.run_id, None)
 
     # ------------------------------------------------------------------------------------------ reading
 
@@ -382,8 +407,74 @@ class Metrics:
                     lines.append(f"{name}_count{_labels(label_names, key)} {hist.count}")
         return "\n".join(lines) + "\n" if lines else ""
 
+    # ------------------------------------------------------------------------------------------ prometheus_client
+
+    def describe(self) -> list[Any]:
+        """Every metric, without samples: how ``prometheus_client``'s registry learns the names it collects.
+
+        Raises:
+            ImportError: ``prometheus_client`` is not installed.
+        """
+        return self._families(samples=False)
+
+    def collect(self) -> list[Any]:
+        """The metrics as ``prometheus_client`` metric families, for a registry to expose (a custom collector).
+
+        Raises:
+            ImportError: ``prometheus_client`` is not installed.
+        """
+        return self._families(samples=True)
+
+    def register(self, registry: Any = None) -> None:
+        """Register the metrics with a ``prometheus_client`` registry (its default ``REGISTRY`` when omitted).
+
+        Args:
+            registry: A ``prometheus_client.CollectorRegistry``.
+
+        Raises:
+            ImportError: ``prometheus_client`` is not installed.
+            ValueError: The registry already has a metric of the same name (``prometheus_client``'s check).
+        """
+        if registry is None:
+            registry = _prometheus_core().REGISTRY
+        registry.register(self)
+
+    def _families(self, *, samples: bool) -> list[Any]:
+        core = _prometheus_core()
+        families: list[Any] = []
+        with self._lock:
+            for name, (kind, help_text, label_names) in sorted(_DEFINITIONS.items()):
+                if kind == "counter":
+                    counter = core.CounterMetricFamily(name, help_text, labels=label_names)
+                    for key, value in (
+                        sorted(self._counters.get(name, {}).items()) if samples else ()
+                    ):
+                        counter.add_metric(list(key), value)
+                    families.append(counter)
+                    continue
+                histogram = core.HistogramMetricFamily(name, help_text, labels=label_names)
+                for key, hist in sorted(self._histograms.get(name, {}).items()) if samples else ():
+                    buckets, running = [], 0
+                    for bound, count in zip((*hist.bounds, math.inf), hist.counts, strict=True):
+                        running += count
+                        buckets.append((_bound(bound), running))
+                    histogram.add_metric(list(key), buckets, hist.total)
+                families.append(histogram)
+        return families
+
     def __repr__(self) -> str:
         return f"Metrics(series={sum(map(len, self._counters.values())) + sum(map(len, self._histograms.values()))})"
+
+
+def _prometheus_core() -> Any:
+    try:
+        core = importlib.import_module("prometheus_client.core")
+    except ImportError as exc:
+        # Not an agentkit extra: Metrics serves its own text without it; this is only for its registry.
+        raise ImportError(
+            "registering agentkit metrics with prometheus_client needs it installed: pip install prometheus-client"
+        ) from exc
+    return core
 
 
 def _escape_help(text: str) -> str:

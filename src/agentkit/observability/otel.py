@@ -1,23 +1,33 @@
 """OpenTelemetry sink: spans and metrics following the GenAI semantic conventions (``agentkit-contracts[otel]``).
 
 This module imports without OpenTelemetry; `OTelSink` raises `MissingExtraError` when it is created without
-the ``opentelemetry-api`` package. Spans are built from events after the fact, with the events' own timestamps,
-so a replayed run yields the same spans as the original:
+the ``opentelemetry-api`` package. Spans are built from events, with the events' own timestamps, so a replayed
+run yields the same spans as the original:
 
-- ``invoke_agent {agent}`` (INTERNAL) from ``run.started`` to ``run.finished``, parent of the others;
+- ``invoke_agent {agent}`` (INTERNAL) from ``run.started`` to ``run.finished``, parent of the others (and a
+  child of the span current when the run started);
 - ``chat {model}`` (CLIENT) from ``model.requested`` to ``model.responded`` / ``model.failed``, with
-  ``gen_ai.usage.*`` tokens and ``gen_ai.response.finish_reasons``;
+  ``gen_ai.usage.*`` tokens (reasoning included), ``gen_ai.response.finish_reasons``, ``gen_ai.response.id``,
+  ``gen_ai.request.stream``, ``gen_ai.output.type`` and ``server.address`` / ``server.port``;
 - ``execute_tool {tool}`` (INTERNAL) from ``tool.call.started`` to ``tool.call.succeeded`` / ``failed`` /
   ``cancelled``.
+
+Each span is made current while it is open, in the task that opened it: a span a tool opens, or the span an
+instrumented HTTP client opens for the provider's request, nests under ``execute_tool`` / ``chat``. Every span
+has ``gen_ai.conversation.id`` (the `agentkit.storage.Session` id, or the run id outside a session) and, when the
+run rendered a `Prompt`, ``gen_ai.prompt.name`` and ``agentkit.prompt.version``.
 
 Failures set ``error.type`` and an ERROR status. Metrics: ``gen_ai.client.operation.duration`` (seconds) and
 ``gen_ai.client.token.usage`` (``gen_ai.token.type`` = ``input`` / ``output``), with the bucket boundaries the
 conventions advise. Both ``gen_ai.provider.name`` (current conventions) and ``gen_ai.system`` (before 1.37) are
-set. Message contents are never recorded: events carry none.
+set. Message and tool content (``gen_ai.input.messages``, ``gen_ai.output.messages``,
+``gen_ai.system_instructions``, ``gen_ai.tool.call.arguments``, ``gen_ai.tool.call.result``) is recorded only
+with ``capture_content=True``, as the conventions require.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -59,12 +69,12 @@ _PROVIDER_NAMES = {
 _INSTRUMENTATION = "agentkit"
 
 
-def _require() -> tuple[Any, Any]:
+def _require() -> tuple[Any, Any, Any]:
     try:
-        from opentelemetry import metrics, trace
+        from opentelemetry import context, metrics, trace
     except ImportError as exc:
         raise MissingExtraError(extra="otel", package="opentelemetry") from exc
-    return trace, metrics
+    return trace, metrics, context
 
 
 def provider_name(provider: str) -> str:
@@ -91,23 +101,75 @@ def _ns(event: BaseEvent) -> int:
     return int(event.at.timestamp() * 1_000_000_000)
 
 
+def _output_type(mode_or_type: str) -> str:
+    """``gen_ai.output.type``: ``text`` for plain text, ``json`` for structured output."""
+    return "text" if mode_or_type in ("text", "str") else "json"
+
+
+def _part(part: Any) -> dict[str, Any]:
+    kind = getattr(part, "kind", "")
+    if kind in ("text", "refusal", "reasoning"):
+        return {"type": "reasoning" if kind == "reasoning" else "text", "content": part.text}
+    if kind == "tool-call":
+        try:
+            arguments: Any = json.loads(part.arguments or "{}")
+        except ValueError:
+            arguments = part.arguments
+        return {"type": "tool_call", "id": part.id, "name": part.name, "arguments": arguments}
+    if kind == "tool-result":
+        return {"type": "tool_call_response", "id": part.tool_call_id, "response": part.content}
+    return {"type": kind or type(part).__name__}
+
+
+def _message(message: Any) -> dict[str, Any]:
+    return {"role": message.role, "parts": [_part(p) for p in message.parts]}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class _Open:
+    """An open span, made current in the context that opened it (``context``, restored with ``token``)."""
+
+    span: Span
+    context: Any
+    token: Any
+    model: str | None = None
+    started: int = 0
+    server: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class _RunSpans:
-    agent: Span
+    agent: _Open
     provider: str
     model: str | None
-    chats: dict[int, tuple[Span, str | None, int]] = field(default_factory=dict)
-    tools: dict[str, Span] = field(default_factory=dict)
+    conversation: str
+    output_type: str
+    prompt: dict[str, str] = field(default_factory=dict)
+    chats: dict[int, _Open] = field(default_factory=dict)
+    tools: dict[str, _Open] = field(default_factory=dict)
+    history: list[Any] = field(
+        default_factory=list
+    )  # the conversation, kept only to capture content
 
 
 class OTelSink:
     """Turns events into OpenTelemetry spans and GenAI metrics.
+
+    Give it to the agent (``Agent(sinks=[...])``), which calls it in the task where each event happens; that is
+    what lets it make each span current while it is open.
 
     Args:
         tracer_provider: Where spans go; the global tracer provider when omitted.
         meter_provider: Where metrics go; the global meter provider when omitted.
         provider_name: The ``gen_ai.provider.name`` to report; derived from the provider's ``system``
             otherwise, through any wrappers (``openai``, ``anthropic``, ``gcp.gemini``...).
+        capture_content: Record message and tool content on the spans (``gen_ai.input.messages`` and the
+            rest). Off by default: spans leave the process, and content may be personal or confidential.
+        max_runs_in_flight: How many unfinished runs to track; past it, the oldest run's spans are ended.
 
     Raises:
         MissingExtraError: OpenTelemetry is not installed (``pip install "agentkit-contracts[otel]"``).
@@ -137,10 +199,15 @@ class OTelSink:
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         provider_name: str | None = None,
+        capture_content: bool = False,
+        max_runs_in_flight: int = 10_000,
     ) -> None:
-        trace, metrics = _require()
+        trace, metrics, context = _require()
         self._trace = trace
+        self._context = context
         self._provider_name = provider_name
+        self.capture_content = capture_content
+        self.max_runs_in_flight = max(1, max_runs_in_flight)
         self._tracer = trace.get_tracer(_INSTRUMENTATION, tracer_provider=tracer_provider)
         meter = (meter_provider or metrics.get_meter_provider()).get_meter(_INSTRUMENTATION)
         self._duration = meter.create_histogram(
@@ -161,18 +228,32 @@ class OTelSink:
     def _provider(self, provider: str) -> str:
         return self._provider_name or provider_name(provider)
 
-    def _start(
+    def _open(
         self,
         name: str,
         kind: Any,
         event: BaseEvent,
         attributes: dict[str, Any],
-        parent: Span | None,
-    ) -> Span:
-        context = self._trace.set_span_in_context(parent) if parent is not None else None
-        return self._tracer.start_span(  # type: ignore[no-any-return]
-            name, context=context, kind=kind, start_time=_ns(event), attributes=attributes
+        parent: _Open | None,
+    ) -> _Open:
+        """Start a span and make it current in the caller's context until `_close`."""
+        trace = self._trace
+        span = self._tracer.start_span(
+            name,
+            context=trace.set_span_in_context(parent.span) if parent is not None else None,
+            kind=kind,
+            start_time=_ns(event),
+            attributes=attributes,
         )
+        current = trace.set_span_in_context(span)
+        return _Open(span, current, self._context.attach(current), started=_ns(event))
+
+    def _close(self, opened: _Open, end: int) -> None:
+        # Restore the context only where this span is still the current one: a cancelled tool's task is gone,
+        # and resetting another task's context would corrupt it.
+        if self._context.get_current() is opened.context:
+            self._context.detach(opened.token)
+        opened.span.end(end_time=end)
 
     def _fail(self, span: Span, error_type: str) -> None:
         span.set_attribute("error.type", error_type)
@@ -183,122 +264,188 @@ class OTelSink:
         with self._lock:
             self._handle(event)
 
+    def _common(self, run: _RunSpans) -> dict[str, Any]:
+        return {
+            "gen_ai.provider.name": run.provider,
+            "gen_ai.system": run.provider,
+            "gen_ai.conversation.id": run.conversation,
+            **run.prompt,
+        }
+
     def _handle(self, event: BaseEvent) -> None:
         kind: str = getattr(event, "type", "")
         e: Any = event
         run = self._runs.get(event.run_id)
         SpanKind = self._trace.SpanKind
         if kind == "run.started":
+            if run is not None:  # started twice without finishing: close the first
+                self._finish(event.run_id, run, _ns(event))
             provider = self._provider(e.provider)
+            run = _RunSpans(
+                agent=None,  # type: ignore[arg-type]  # set just below, once the attributes are known
+                provider=provider,
+                model=e.model,
+                # Events written before these optional fields existed lack them: getattr.
+                conversation=getattr(e, "session_id", None) or event.run_id,
+                output_type=_output_type(e.output_type),
+            )
             attributes = {
                 "gen_ai.operation.name": "invoke_agent",
                 "gen_ai.agent.name": e.agent,
-                "gen_ai.provider.name": provider,
-                "gen_ai.system": provider,
-                "gen_ai.conversation.id": event.run_id,
+                "gen_ai.output.type": run.output_type,
+                "agentkit.run.id": event.run_id,
+                **self._common(run),
             }
             if e.model:
                 attributes["gen_ai.request.model"] = e.model
-            span = self._start(
+            run.agent = self._open(
                 f"invoke_agent {e.agent}", SpanKind.INTERNAL, event, attributes, None
             )
-            self._runs[event.run_id] = _RunSpans(agent=span, provider=provider, model=e.model)
+            self._runs[event.run_id] = run
+            while len(self._runs) > self.max_runs_in_flight:
+                oldest = next(iter(self._runs))
+                self._finish(oldest, self._runs[oldest], _ns(event))
             return
         if run is None:
             return  # a run that started before this sink was attached
-        if kind == "model.requested":
-            model = e.model or run.model
-            attributes = {
-                "gen_ai.operation.name": "chat",
-                "gen_ai.provider.name": run.provider,
-                "gen_ai.system": run.provider,
+        if kind == "prompt.rendered":
+            run.prompt = {
+                "gen_ai.prompt.name": e.prompt_name,
+                "agentkit.prompt.version": e.prompt_version,
             }
-            if model:
-                attributes["gen_ai.request.model"] = model
-            name = f"chat {model}" if model else "chat"
-            run.chats[e.step] = (
-                self._start(name, SpanKind.CLIENT, event, attributes, run.agent),
-                model,
-                _ns(event),
-            )
+            for key, value in run.prompt.items():
+                run.agent.span.set_attribute(key, value)
+        elif kind == "model.requested":
+            self._chat_started(run, e, event)
         elif kind in ("model.responded", "model.failed"):
-            chat = run.chats.pop(e.step, None)
-            if chat is None:
-                return
-            span, model, started = chat
-            metric_attributes = {
-                "gen_ai.operation.name": "chat",
-                "gen_ai.provider.name": run.provider,
-                "gen_ai.system": run.provider,
-            }
-            if model:
-                metric_attributes["gen_ai.request.model"] = model
-            if kind == "model.responded":
-                usage: dict[str, int] = e.usage
-                span.set_attribute("gen_ai.response.finish_reasons", [e.finish_reason])
-                if e.model:
-                    span.set_attribute("gen_ai.response.model", e.model)
-                    metric_attributes["gen_ai.response.model"] = e.model
-                for key, attribute in (
-                    ("input_tokens", "gen_ai.usage.input_tokens"),
-                    ("output_tokens", "gen_ai.usage.output_tokens"),
-                    ("cache_read_tokens", "gen_ai.usage.cache_read.input_tokens"),
-                    ("cache_write_tokens", "gen_ai.usage.cache_creation.input_tokens"),
-                ):
-                    if key in usage:
-                        span.set_attribute(attribute, usage[key])
-                for key, token_type in (("input_tokens", "input"), ("output_tokens", "output")):
-                    if key in usage:
-                        self._tokens.record(
-                            usage[key], {**metric_attributes, "gen_ai.token.type": token_type}
-                        )
-                duration = float(e.duration_s)
-            else:
-                self._fail(span, e.error_type)
-                metric_attributes["error.type"] = e.error_type
-                duration = max(0.0, (_ns(event) - started) / 1e9)
-            self._duration.record(duration, metric_attributes)
-            span.end(end_time=_ns(event))
+            self._chat_ended(run, e, event, kind)
         elif kind == "tool.call.started":
             attributes = {
                 "gen_ai.operation.name": "execute_tool",
                 "gen_ai.tool.name": e.tool_name,
                 "gen_ai.tool.type": "function",
+                "gen_ai.conversation.id": run.conversation,
             }
             if e.tool_call_id:
                 attributes["gen_ai.tool.call.id"] = e.tool_call_id
-            span = self._start(
+            if self.capture_content and e.arguments is not None:
+                attributes["gen_ai.tool.call.arguments"] = _json(e.arguments)
+            run.tools[e.tool_call_id or f"name:{e.tool_name}"] = self._open(
                 f"execute_tool {e.tool_name}", SpanKind.INTERNAL, event, attributes, run.agent
             )
-            run.tools[e.tool_call_id or f"name:{e.tool_name}"] = span
         elif kind in ("tool.call.succeeded", "tool.call.failed", "tool.call.cancelled"):
-            tool_span = run.tools.pop(e.tool_call_id or f"name:{e.tool_name}", None)
-            if tool_span is None:
+            tool = run.tools.pop(e.tool_call_id or f"name:{e.tool_name}", None)
+            if tool is None:
                 return
             if kind == "tool.call.failed":
-                self._fail(tool_span, e.error_type)
+                self._fail(tool.span, e.error_type)
             elif kind == "tool.call.cancelled":
-                self._fail(tool_span, "cancelled")
-            tool_span.end(end_time=_ns(event))
+                self._fail(tool.span, "cancelled")
+            content = getattr(e, "content", None)
+            if self.capture_content and content is not None:
+                tool.span.set_attribute("gen_ai.tool.call.result", content)
+            self._close(tool, _ns(event))
         elif kind == "run.finished":
             usage = e.usage
             for key, attribute in (
                 ("input_tokens", "gen_ai.usage.input_tokens"),
                 ("output_tokens", "gen_ai.usage.output_tokens"),
+                ("reasoning_tokens", "gen_ai.usage.reasoning.output_tokens"),
             ):
                 if key in usage:
-                    run.agent.set_attribute(attribute, usage[key])
+                    run.agent.span.set_attribute(attribute, usage[key])
             if e.status in ("failed", "cancelled"):
-                self._fail(run.agent, e.error_type or e.status)
+                self._fail(run.agent.span, e.error_type or e.status)
             if e.status == "paused":
-                run.agent.set_attribute("agentkit.run.status", "paused")
-            end = _ns(event)
-            for span, _, _ in run.chats.values():
-                span.end(end_time=end)
-            for span in run.tools.values():
-                span.end(end_time=end)
-            run.agent.end(end_time=end)
-            del self._runs[event.run_id]
+                run.agent.span.set_attribute("agentkit.run.status", "paused")
+            self._finish(event.run_id, run, _ns(event))
+
+    def _finish(self, run_id: str, run: _RunSpans, end: int) -> None:
+        """End the run's open spans, innermost first, and forget the run."""
+        for tool in reversed(list(run.tools.values())):
+            self._close(tool, end)
+        for chat in reversed(list(run.chats.values())):
+            self._close(chat, end)
+        self._close(run.agent, end)
+        del self._runs[run_id]
+
+    def _chat_started(self, run: _RunSpans, e: Any, event: BaseEvent) -> None:
+        model = e.model or run.model
+        attributes: dict[str, Any] = {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.stream": bool(e.stream),
+            "gen_ai.output.type": _output_type(e.output_mode),
+            **self._common(run),
+        }
+        if model:
+            attributes["gen_ai.request.model"] = model
+        server: dict[str, Any] = {}
+        address, port = getattr(e, "server_address", None), getattr(e, "server_port", None)
+        if address:
+            server["server.address"] = address
+            if port is not None:
+                server["server.port"] = port
+        attributes.update(server)
+        if self.capture_content:
+            run.history.extend(e.new_messages or ())
+            system = [p for m in run.history if m.role == "system" for p in map(_part, m.parts)]
+            if system:
+                attributes["gen_ai.system_instructions"] = _json(system)
+            attributes["gen_ai.input.messages"] = _json(
+                [_message(m) for m in run.history if m.role != "system"]
+            )
+        name = f"chat {model}" if model else "chat"
+        chat = self._open(name, self._trace.SpanKind.CLIENT, event, attributes, run.agent)
+        chat.model, chat.server = model, server
+        run.chats[e.step] = chat
+
+    def _chat_ended(self, run: _RunSpans, e: Any, event: BaseEvent, kind: str) -> None:
+        chat = run.chats.pop(e.step, None)
+        if chat is None:
+            return
+        span, model = chat.span, chat.model
+        metric_attributes: dict[str, Any] = {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": run.provider,
+            "gen_ai.system": run.provider,
+        }
+        if model:
+            metric_attributes["gen_ai.request.model"] = model
+        metric_attributes.update(chat.server)
+        if kind == "model.responded":
+            usage: dict[str, int] = e.usage
+            span.set_attribute("gen_ai.response.finish_reasons", [e.finish_reason])
+            if e.model:
+                span.set_attribute("gen_ai.response.model", e.model)
+                metric_attributes["gen_ai.response.model"] = e.model
+            response_id = getattr(e, "response_id", None)
+            if response_id:
+                span.set_attribute("gen_ai.response.id", response_id)
+            for key, attribute in (
+                ("input_tokens", "gen_ai.usage.input_tokens"),
+                ("output_tokens", "gen_ai.usage.output_tokens"),
+                ("cache_read_tokens", "gen_ai.usage.cache_read.input_tokens"),
+                ("cache_write_tokens", "gen_ai.usage.cache_creation.input_tokens"),
+                ("reasoning_tokens", "gen_ai.usage.reasoning.output_tokens"),
+            ):
+                if key in usage:
+                    span.set_attribute(attribute, usage[key])
+            for key, token_type in (("input_tokens", "input"), ("output_tokens", "output")):
+                if key in usage:
+                    self._tokens.record(
+                        usage[key], {**metric_attributes, "gen_ai.token.type": token_type}
+                    )
+            if self.capture_content and e.message is not None:
+                run.history.append(e.message)
+                output = {**_message(e.message), "finish_reason": e.finish_reason}
+                span.set_attribute("gen_ai.output.messages", _json([output]))
+            duration = float(e.duration_s)
+        else:
+            self._fail(span, e.error_type)
+            metric_attributes["error.type"] = e.error_type
+            duration = max(0.0, (_ns(event) - chat.started) / 1e9)
+        self._duration.record(duration, metric_attributes)
+        self._close(chat, _ns(event))
 
     def __repr__(self) -> str:
         return f"OTelSink(runs_in_flight={len(self._runs)})"
