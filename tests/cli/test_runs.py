@@ -184,3 +184,26 @@ def test_runs_without_a_subcommand_prints_its_help_and_exits_2() -> None:
     code, out = run("runs")
     assert code == 2
     assert "replay" in out
+
+
+def test_replay_live_and_a_tampered_run(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--live`` replays with the agent's own tools; an edited stored event exits 1 naming TamperedRun's event."""
+    import sqlite3
+
+    (tmp_path / "cli_live_agents.py").write_text(AGENTS)
+    monkeypatch.chdir(tmp_path)
+    try:
+        agent = ("--agent", "cli_live_agents:same")
+        assert run("runs", "replay", "r1", "--db", str(db), *agent, "--live")[0] == 0
+        with sqlite3.connect(db) as raw:
+            raw.execute(
+                "UPDATE events SET data = replace(data, 'Hello.', 'Bye.') WHERE run_id = 'r1'"
+            )
+        raw.close()
+        code, text = run("runs", "replay", "r1", "--db", str(db), *agent, "--live")
+        assert code == 1
+        assert "run 'r1' was changed after it was stored" in text
+    finally:
+        sys.modules.pop("cli_live_agents", None)

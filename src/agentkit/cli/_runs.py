@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +106,16 @@ def add_runs_commands(commands: Any) -> None:
         metavar="MODULE:NAME",
         help="the agent to replay with (imported from the current directory or sys.path); "
         "without it, the recorded steps are printed",
+    )
+    again.add_argument(
+        "--live",
+        action="store_true",
+        help="run the agent's real tools (side effects!) instead of answering from the recorded results",
+    )
+    again.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="replay a run stored without a hash chain (by an earlier agentkit), unverified",
     )
 
 
@@ -236,10 +247,15 @@ def _replay(store: SQLiteStore, args: argparse.Namespace, out: Output) -> ExitCo
     import anyio
 
     from agentkit.cli._load import import_attribute
+    from agentkit.exceptions import TamperedRun
     from agentkit.storage import ReplayDivergence
     from agentkit.storage._replay import Recording, render_messages, replay
 
-    recording = Recording.load(store, args.run_id)
+    try:
+        recording = Recording.load(store, args.run_id, verify=not args.no_verify)
+    except TamperedRun as exc:
+        out.text(str(exc))
+        return ExitCode.CHECK_FAILED
     if args.agent is None:
         for step in recording.steps:
             out.text(f"step {step.step}: {len(step.request_messages)} message(s) sent; answer:")
@@ -257,7 +273,9 @@ def _replay(store: SQLiteStore, args: argparse.Namespace, out: Output) -> ExitCo
             ExitCode.LOAD_ERROR,
         )
     try:
-        result = anyio.run(replay, agent, recording)
+        result = anyio.run(
+            functools.partial(replay, agent, recording, tools="live" if args.live else "recorded")
+        )
     except ReplayDivergence as exc:
         out.text(str(exc))
         return ExitCode.CHECK_FAILED

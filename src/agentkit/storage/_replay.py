@@ -16,13 +16,22 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from agentkit._redact import secret_values
+from agentkit._scope import POLICY_EVENT_TYPES
 from agentkit.events import (
     ModelRequested,
     ModelResponded,
     RunFinished,
+    ToolArgumentsRejected,
     ToolCallSucceeded,
 )
-from agentkit.exceptions import ToolFailed, UsageError
+from agentkit.exceptions import (
+    InvalidToolArguments,
+    TamperedRun,
+    ToolFailed,
+    ToolRetriesExhausted,
+    UsageError,
+)
 from agentkit.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
 from agentkit.providers._base import ModelProfile, ModelResponse, Provider, StreamDone, TextDelta
 from agentkit.storage._errors import ReplayDivergence
@@ -53,6 +62,11 @@ _VOLATILE = frozenset(
         "stream",
         "tool_fingerprints",
         "new_messages",
+        # Where the run happened, not what it did: a replay runs outside the session, with no server.
+        "session_id",
+        "server_address",
+        "server_port",
+        "response_id",
     }
 )
 _CONTENT_FIELDS = ("message", "content", "messages")
@@ -207,11 +221,19 @@ class Recording:
         )
 
     @classmethod
-    def load(cls, store: EventStore, run_id: str) -> Recording:
+    def load(cls, store: EventStore, run_id: str, *, verify: bool = True) -> Recording:
         """Read a stored run: from its events alone, or with its saved conversation for older logs.
+
+        Args:
+            store: Where the run is.
+            run_id: The run.
+            verify: Refuse a run without a hash chain (stored by an earlier agentkit, or by a store that keeps
+                none), whose events cannot be checked. A run whose chain is broken is refused whatever this says.
 
         Raises:
             RunNotFound: No such run.
+            TamperedRun: The stored events were changed since they were stored, or (with ``verify=True``) the run
+                has no hash chain to check them against.
             UsageError: The events predate event schema version 2 and no conversation was saved with the run.
 
         Examples:
@@ -224,6 +246,13 @@ class Recording:
             'hi'
         """
         events = store.read(run_id)
+        if verify and not store.verify(run_id):
+            raise TamperedRun(
+                run_id=run_id,
+                seq=0,
+                reason="it was stored without a hash chain, so it cannot be verified; "
+                "pass verify=False (agentkit runs replay --no-verify) to replay it unverified",
+            )
         if _replay_content(run_id, events) is not None:
             return cls.build(run_id, events)
         messages = store.load_messages(run_id)
@@ -396,7 +425,7 @@ class ReplayProvider(Provider):
         secrets: Iterable[str] = (),
     ) -> None:
         self.recording = recording
-        self._secrets = frozenset(secrets)
+        self._secrets = frozenset(secret_values(secrets, owner="ReplayProvider(secrets=...)"))
         recorded_model = next((s.response.model for s in recording.steps if s.response.model), None)
         self._model = model if model is not None else (recorded_model or "replay")
         self._profile = profile if profile is not None else ModelProfile()
@@ -486,9 +515,47 @@ def _recorded_tool(
     tool: Tool[Any, Any],
     results: Mapping[str, ToolResultPart],
     outputs: Mapping[str, str],
+    rejections: Mapping[str, ToolArgumentsRejected] | None = None,
 ) -> Tool[Any, Any]:
-    """A stand-in with ``tool``'s contract that answers each call with the recorded result."""
+    """A stand-in with ``tool``'s contract that answers each call with the recorded result.
+
+    A call whose arguments the recorded run rejected is rejected again from the record (the same issues and
+    repair hint), not re-validated: the stand-in validates with JSON Schema, whose wording differs from the tool's.
+    """
     from agentkit.tools import JsonSchemaTool
+    from agentkit.tools._base import ToolOutcome
+
+    rejected = rejections or {}
+
+    class _Recorded(JsonSchemaTool):
+        async def invoke_json(
+            self, raw_arguments: str | bytes, ctx: RunContext[Any] | None = None
+        ) -> ToolOutcome[Any]:
+            call_id = ctx.tool_call_id if ctx is not None else None
+            record = rejected.get(call_id or "")
+            answer = results.get(call_id or "")
+            if ctx is None or record is None or answer is None:
+                outcome: ToolOutcome[Any] = await super().invoke_json(raw_arguments, ctx)
+                return outcome
+            if ctx.events is not None:
+                ctx.events.emit(
+                    ToolArgumentsRejected,
+                    tool_name=record.tool_name,
+                    tool_call_id=call_id,
+                    issues=record.issues,
+                    attempt=record.attempt,
+                    max_retries=record.max_retries,
+                )
+            ctx.retries[name] = ctx.retries.get(name, 0) + 1
+            error = InvalidToolArguments(tool_name=name, issues=())
+            if record.attempt > record.max_retries:
+                exhausted = ToolRetriesExhausted(
+                    tool_name=name, max_retries=record.max_retries, last_error=str(error)
+                )
+                return ToolOutcome(
+                    name, "retries_exhausted", answer.content, None, exhausted, call_id
+                )
+            return ToolOutcome(name, "invalid_arguments", answer.content, None, error, call_id)
 
     contract = tool.contract
     name = contract.name
@@ -504,7 +571,7 @@ def _recorded_tool(
         output = outputs.get(ctx.tool_call_id or "")
         return output if output is not None else _unframe(name, recorded.content)
 
-    return JsonSchemaTool(
+    return _Recorded(
         name=name,
         namespace=contract.namespace,
         input_schema=dict(contract.input_schema),
@@ -525,9 +592,54 @@ def _projection(event: BaseEvent) -> dict[str, Any]:
     return data
 
 
+# Events of one step's tool calls: the runtime runs the calls concurrently, so their events interleave in any order.
+_CALL_EVENTS = frozenset(
+    {
+        "tool.call.started",
+        "tool.call.succeeded",
+        "tool.call.failed",
+        "tool.call.cancelled",
+        "tool.arguments.rejected",
+        "approval.requested",
+    }
+)
+
+
+def _calls_as_sets(events: Sequence[BaseEvent]) -> list[BaseEvent]:
+    """The events with each run of tool-call events grouped by call id (each call's own events keep their order).
+
+    Steps are then compared as sets of calls keyed by call id: a replay whose stand-ins finish in another order
+    than the recorded tools did is the same run. Repeated ids keep their relative order.
+    """
+    out: list[BaseEvent] = []
+    segment: list[BaseEvent] = []
+
+    def flush() -> None:
+        segment.sort(key=lambda e: getattr(e, "tool_call_id", None) or "")
+        out.extend(segment)
+        segment.clear()
+
+    for event in events:
+        if getattr(event, "type", None) in _CALL_EVENTS:
+            segment.append(event)
+            continue
+        flush()
+        out.append(event)
+    flush()
+    return out
+
+
+def _kind(event: BaseEvent) -> str | None:
+    kind: str | None = getattr(event, "type", None)
+    return kind
+
+
 def _first_event_divergence(
     run_id: str, recorded: Sequence[BaseEvent], replayed: Sequence[BaseEvent]
 ) -> tuple[int, BaseEvent | None, ReplayDivergence] | None:
+    # How a call got through (retries, breakers, fallbacks) is not what the run did: a replay makes no calls.
+    recorded = _calls_as_sets([e for e in recorded if _kind(e) not in POLICY_EVENT_TYPES])
+    replayed = _calls_as_sets([e for e in replayed if _kind(e) not in POLICY_EVENT_TYPES])
     step = 0
     for index in range(max(len(recorded), len(replayed))):
         old = recorded[index] if index < len(recorded) else None
@@ -569,6 +681,7 @@ async def replay(
     tools: Literal["recorded", "live"] = "recorded",
     deps: Any = None,
     strict: bool = True,
+    prompt_vars: Any = None,
 ) -> RunResult[Any]:
     """Run ``agent`` again on a recorded run's input, answering from the recording, and check it did the same.
 
@@ -583,12 +696,16 @@ async def replay(
         tools: ``"recorded"`` (stand-ins) or ``"live"`` (the agent's real tools, whose results are then checked).
         deps: Dependencies for live tools.
         strict: Raise on the first difference (``False``: only on requests the recording cannot answer).
+        prompt_vars: The variables the recorded run rendered its prompt with, when the agent's instructions are a
+            `Prompt` with variables (secrets among them as the store holds them: masked).
 
     Returns:
         The replayed run's result, when it matches the recording.
 
     Raises:
         ReplayDivergence: The new run differs; ``step``, ``where`` and ``diff`` say how.
+        PromptRenderError: The agent's prompt does not render with ``prompt_vars`` (any error the replayed run
+            raises before its first model call is raised as it is, not as a divergence).
 
     Examples:
         >>> import anyio
@@ -613,6 +730,11 @@ async def replay(
     """
     from agentkit.runtime import Agent
 
+    rejections = {
+        e.tool_call_id: e
+        for e in recording.events
+        if isinstance(e, ToolArgumentsRejected) and e.tool_call_id
+    }
     provider = ReplayProvider(
         recording,
         model=agent.provider.model,
@@ -624,7 +746,7 @@ async def replay(
         agent.toolset
         if tools == "live"
         else [
-            _recorded_tool(t, recording.tool_results, recording.tool_outputs)
+            _recorded_tool(t, recording.tool_results, recording.tool_outputs, rejections)
             for t in agent.toolset.tools()
         ]
     )
@@ -653,9 +775,13 @@ async def replay(
             deps=deps,
             run_id=f"{recording.run_id}-replay-{uuid.uuid4().hex[:8]}",
             sinks=[seen.append],
+            prompt_vars=prompt_vars,
         )
     except Exception as exc:
         failure = exc
+    if failure is not None and not any(isinstance(e, ModelRequested) for e in seen):
+        # It failed before asking the model anything (a prompt that does not render...): that is the news.
+        raise failure
     found = _first_event_divergence(recording.run_id, recording.events, seen)
     if found is not None:
         _, new, error = found
