@@ -3,18 +3,31 @@
 Handles LF, CRLF and CR line endings (Gemini uses CRLF), comment lines (OpenRouter's ``: PROCESSING``),
 ``event:`` / ``data:`` / ``id:`` fields, multi-line data, and trailing spaces after JSON (Anthropic pads lines).
 An event still open when the stream ends is yielded with ``complete=False`` so the adapter can report a cut stream
-instead of silently dropping it.
+instead of silently dropping it. A line (or one event's data) longer than ``max_line_chars`` raises `LineTooLong`
+while it is being read, so a server that never sends a line ending cannot make the parser hold the whole stream.
+
+`iter_json_array` reads a streamed JSON array (``[{...},{...}]``, Gemini without ``alt=sse``) object by object.
 """
 
 from __future__ import annotations
 
+import codecs
+import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterable
 
-__all__ = ("SSEEvent", "iter_sse")
+__all__ = ("LineTooLong", "SSEEvent", "iter_json_array", "iter_sse")
+
+
+class LineTooLong(ValueError):
+    """A single SSE line, one event's data or one streamed JSON element exceeds the size cap."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a single stream line or event exceeds {limit} characters")
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +47,13 @@ class SSEEvent:
     complete: bool = True
 
 
-async def iter_sse(chunks: AsyncIterable[bytes]) -> AsyncGenerator[SSEEvent, None]:
+async def iter_sse(
+    chunks: AsyncIterable[bytes], *, max_line_chars: int | None = None
+) -> AsyncGenerator[SSEEvent, None]:
     r"""Parse an async stream of byte chunks into events.
+
+    Raises:
+        LineTooLong: A line, or the data of one event, grew past ``max_line_chars``.
 
     Examples:
         >>> import anyio
@@ -53,6 +71,10 @@ async def iter_sse(chunks: AsyncIterable[bytes]) -> AsyncGenerator[SSEEvent, Non
     async for chunk in chunks:
         buffer += decoder.decode(chunk)
         events, buffer = parser.feed_lines(buffer)
+        if max_line_chars is not None and (
+            len(buffer) > max_line_chars or parser.size > max_line_chars
+        ):
+            raise LineTooLong(max_line_chars)
         for event in events:
             yield event
     buffer += decoder.flush()
@@ -70,13 +92,14 @@ async def iter_sse(chunks: AsyncIterable[bytes]) -> AsyncGenerator[SSEEvent, Non
 class _Parser:
     """Field state of the event being read; ``feed`` takes one line and returns an event on a blank line."""
 
-    __slots__ = ("data", "event", "last_id", "pending")
+    __slots__ = ("data", "event", "last_id", "pending", "size")
 
     def __init__(self) -> None:
         self.event = ""
         self.data: list[str] = []
         self.last_id: str | None = None
         self.pending = False
+        self.size = 0  # characters of data held for the event being read
 
     def feed_lines(self, buffer: str) -> tuple[list[SSEEvent], str]:
         """Feed every complete line of ``buffer``; return the events and what is left of ``buffer``.
@@ -114,6 +137,7 @@ class _Parser:
         value = value.removeprefix(" ")
         if name == "data":
             self.data.append(value.rstrip(" ") if not self.data else value)
+            self.size += len(value)
             self.pending = True
         elif name == "event":
             self.event = value.strip()
@@ -124,7 +148,7 @@ class _Parser:
 
     def dispatch(self, *, complete: bool = True) -> SSEEvent:
         event = SSEEvent(self.event or "message", "\n".join(self.data), self.last_id, complete)
-        self.event, self.data, self.pending = "", [], False
+        self.event, self.data, self.pending, self.size = "", [], False, 0
         return event
 
 
@@ -132,8 +156,6 @@ class _Utf8:
     """Incremental UTF-8 decoding: a multi-byte character split across chunks is not corrupted."""
 
     def __init__(self) -> None:
-        import codecs
-
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
     def decode(self, chunk: bytes) -> str:
@@ -141,3 +163,71 @@ class _Utf8:
 
     def flush(self) -> str:
         return self._decoder.decode(b"", final=True)
+
+
+class NotAnArray(ValueError):
+    """A streamed JSON body that is a single value, not an array; ``value`` holds it (``None`` if unreadable)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("the streamed JSON body is not an array")
+        self.text = text
+
+
+class CutArray(ValueError):
+    """A streamed JSON array ended before its closing bracket."""
+
+
+async def iter_json_array(
+    chunks: AsyncIterable[bytes], *, max_line_chars: int | None = None
+) -> AsyncGenerator[Any, None]:
+    r"""The elements of a streamed JSON array, each as soon as it is complete.
+
+    Raises:
+        NotAnArray: The body is one JSON value (an error object, a non-streamed answer), given whole in ``text``.
+        CutArray: The array never closed.
+        LineTooLong: One element grew past ``max_line_chars`` before it was complete.
+        ValueError: Data follows the closing bracket.
+
+    Examples:
+        >>> import anyio
+        >>> async def chunks():
+        ...     yield b'[{"a": 1},'
+        ...     yield b' {"a": 2}]'
+        >>> async def main():
+        ...     return [item async for item in iter_json_array(chunks())]
+        >>> anyio.run(main)
+        [{'a': 1}, {'a': 2}]
+    """
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    buffer = ""
+    opened = closed = False
+    async for raw in chunks:
+        buffer += utf8.decode(raw)
+        while not closed:
+            buffer = buffer.lstrip(" \t\r\n,")
+            if not buffer:
+                break
+            if not opened:
+                if buffer[0] != "[":
+                    break  # a single value: returned whole at the end
+                opened, buffer = True, buffer[1:]
+                continue
+            if buffer[0] == "]":
+                closed, buffer = True, buffer[1:]
+                break
+            try:
+                item, end = decoder.raw_decode(buffer)
+            except ValueError:
+                break  # incomplete: wait for more bytes
+            buffer = buffer[end:]
+            yield item
+        if max_line_chars is not None and len(buffer) > max_line_chars:
+            raise LineTooLong(max_line_chars)
+    buffer = (buffer + utf8.decode(b"", final=True)).strip()
+    if opened and not closed:
+        raise CutArray("the streamed JSON array ended before its closing bracket")
+    if not opened and buffer:
+        raise NotAnArray(buffer)
+    if closed and buffer:
+        raise ValueError(f"unexpected data after the streamed array: {buffer[:200]!r}")

@@ -56,6 +56,7 @@ import hashlib
 import json
 import re
 from collections import deque
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -79,19 +80,16 @@ from agentkit.providers._base import (
     NamedToolChoice,
     ReasoningDelta,
     ResponseBuilder,
-    StreamDone,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
 )
-from agentkit.providers._http import HttpProvider
+from agentkit.providers._http import HttpProvider, StreamState
 from agentkit.tools._contract import ToolContract
 from agentkit.tools.dialects import get_dialect
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping, Sequence
-
-    import httpx
+    from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 
     from agentkit.tools.dialects import CompiledTool
 
@@ -658,10 +656,13 @@ class AnthropicProvider(HttpProvider):
         kind = error.get("type") if isinstance(error, dict) else None
         status = _ERROR_STATUS.get(kind if isinstance(kind, str) else "", 500)
         body = payload if isinstance(payload, dict) else {"error": {"message": str(payload)}}
-        return self._error(status, {}, json.dumps(body).encode())
+        return self.inline_error_of(status, body)
 
-    def _error(self, status: int, headers: Mapping[str, str], content: bytes) -> ProviderError:
-        error = super()._error(status, headers, content)
+    def classify_error(
+        self, status: int, headers: Mapping[str, str], body: Any, text: str
+    ) -> ProviderError:
+        """The typed error; a rate limit without ``retry-after`` waits for the exhausted limit's reset."""
+        error = super().classify_error(status, headers, body, text)
         if isinstance(error, RateLimited) and error.retry_after is None:
             error.retry_after = self._reset_after(headers)
         return error
@@ -720,61 +721,18 @@ class AnthropicProvider(HttpProvider):
             (TextDelta(text='Hi'), 'Hi', 3)
         """
         body, tools = self._build(request, stream=True)
-        async with self.open_stream(
-            self.path, body, request=request, headers={"anthropic-version": ANTHROPIC_VERSION}
-        ) as response:
-            if "json" in response.headers.get("content-type", ""):
-                # a gateway (or the API itself) answered with one JSON body instead of a stream
-                async for event in self._replay_json(response, tools):
-                    yield event
-                return
-            state = _StreamState(self, tools)
-            async for sse in self.sse_events(response):
-                data = sse.data.strip()
-                if not data:
-                    if sse.event == "error":
-                        raise self._inline_error({"error": {"type": "api_error"}})
-                    continue
-                try:
-                    payload = json.loads(data)
-                except ValueError:
-                    if not sse.complete:
-                        raise self.malformed(_CUT) from None
-                    raise self.malformed(f"unreadable stream event: {data[:200]!r}") from None
-                if not isinstance(payload, dict):
-                    raise self.malformed(f"unexpected stream event: {data[:200]!r}")
-                kind = payload.get("type") or sse.event
-                if kind == "error" or sse.event == "error":
-                    raise self._inline_error(payload)
-                for event in state.feed(str(kind), payload):
-                    yield event
-                if state.stopped:
-                    break
-            if not state.stopped:
-                raise self.malformed(_CUT)
-            yield StreamDone(self._parse(state.message(), tools))
-
-    async def _replay_json(
-        self, response: httpx.Response, tools: _Tools
-    ) -> AsyncIterator[StreamEvent]:
-        content = await response.aread()
-        try:
-            data = json.loads(content)
-        except ValueError:
-            raise self.malformed("the stream is a truncated or invalid JSON body") from None
-        result = self._parse(data, tools)
-        calls = 0
-        for part in result.parts:
-            if isinstance(part, TextPart):
-                yield TextDelta(part.text)
-            elif isinstance(part, ReasoningPart) and part.text:
-                yield ReasoningDelta(part.text)
-            elif isinstance(part, ToolCallPart):
-                yield ToolCallDelta(
-                    index=calls, id=part.id, name=part.name, arguments=part.arguments
-                )
-                calls += 1
-        yield StreamDone(result)
+        state = _StreamState(self, tools)
+        async with aclosing(
+            self.stream_events(
+                self.path,
+                body,
+                state,
+                request=request,
+                headers={"anthropic-version": ANTHROPIC_VERSION},
+            )
+        ) as events:
+            async for event in events:
+                yield event
 
 
 def _output_text(tool: CompiledTool, arguments: str) -> str:
@@ -791,10 +749,13 @@ def _output_text(tool: CompiledTool, arguments: str) -> str:
         return _compact(value)
 
 
-class _StreamState:
+class _StreamState(StreamState):
     """Assembles a streamed message block by block (keyed by ``index``) into the body ``complete`` would get."""
 
+    cut = _CUT
+
     def __init__(self, provider: AnthropicProvider, tools: _Tools) -> None:
+        super().__init__()
         self.provider = provider
         self.tools = tools
         self.head: dict[str, Any] = {}
@@ -804,7 +765,28 @@ class _StreamState:
         self.call_index: dict[int, int] = {}
         self.stopped = False
 
-    def feed(self, kind: str, payload: dict[str, Any]) -> list[StreamEvent]:
+    def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
+        """The deltas of one event; an ``error`` event raises its typed error (``overloaded_error``...)."""
+        if payload is None:  # an error event without data
+            raise self.provider._inline_error({"error": {"type": "api_error"}})
+        kind = payload.get("type") or event
+        if kind == "error" or event == "error":
+            raise self.provider._inline_error(payload)
+        events = self._feed(str(kind), payload)
+        self.done = self.stopped
+        return events
+
+    def whole(self, data: Any) -> ModelResponse:
+        """A Messages body sent instead of a stream (a gateway, or the API itself)."""
+        return self.provider._parse(data, self.tools)
+
+    def finish(self) -> ModelResponse:
+        """The message ``complete`` would have got; a stream without ``message_stop`` was cut."""
+        if not self.stopped:
+            raise self.provider.malformed(_CUT)
+        return self.provider._parse(self.message(), self.tools)
+
+    def _feed(self, kind: str, payload: dict[str, Any]) -> list[StreamEvent]:
         if kind == "message_start":
             message = payload.get("message")
             if isinstance(message, dict):

@@ -43,7 +43,6 @@ Examples:
 
 from __future__ import annotations
 
-import codecs
 import json
 import os
 import re
@@ -69,16 +68,20 @@ from agentkit.providers._base import (
     ModelResponse,
     ReasoningDelta,
     ResponseBuilder,
-    StreamDone,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
     resolve_tool_choice,
 )
-from agentkit.providers._http import HttpProvider
+from agentkit.providers._http import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_LINE_BYTES,
+    HttpProvider,
+    StreamState,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+    from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 
     import httpx
     from pydantic import SecretStr
@@ -231,9 +234,12 @@ class GeminiProvider(HttpProvider):
         model: The model name (``gemini-2.5-flash``; ``models/...`` and ``tunedModels/...`` are accepted).
         api_key: The key; read from the environment when omitted. Held as a secret.
         base_url: API root (default ``https://generativelanguage.googleapis.com/v1beta``).
-        http_client: An ``httpx.AsyncClient`` to use (the caller keeps owning it).
+        http_client: An ``httpx.AsyncClient`` or ``httpx2.AsyncClient`` to use (the caller keeps owning it).
         profile: Overrides the model's capability profile (`gemini_profile`).
-        timeout: Default timeout for every call (a ``ModelSettings.timeout`` wins per request).
+        timeout: Bounds each whole call, seconds (a ``ModelSettings.timeout`` wins per request).
+        idle_timeout: The longest silence between two chunks, seconds.
+        max_body_bytes: The largest response body read.
+        max_line_bytes: The largest single stream line or streamed array element.
         clock: Where ``Retry-After`` dates are compared to.
 
     Examples:
@@ -260,9 +266,12 @@ class GeminiProvider(HttpProvider):
         *,
         api_key: str | SecretStr | None = None,
         base_url: str | None = None,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: Any = None,
         profile: ModelProfile | None = None,
         timeout: float | httpx.Timeout | None = None,
+        idle_timeout: float | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         clock: Clock = system_clock,
     ) -> None:
         if api_key is None:
@@ -278,6 +287,9 @@ class GeminiProvider(HttpProvider):
             http_client=http_client,
             profile=profile,
             timeout=timeout,
+            idle_timeout=idle_timeout,
+            max_body_bytes=max_body_bytes,
+            max_line_bytes=max_line_bytes,
             clock=clock,
         )
 
@@ -548,7 +560,7 @@ class GeminiProvider(HttpProvider):
         if not isinstance(data, dict):
             raise self.malformed(f"expected a JSON object, got {type(data).__name__}")
         state = _Assembler(self, tools or {})
-        state.feed(data)
+        state.chunk(data)
         return state.build(raw=data, streamed=False)
 
     # ---------------------------------------------------------------------------------- errors
@@ -567,7 +579,7 @@ class GeminiProvider(HttpProvider):
             status = code
         else:
             status = _RPC_STATUS.get(str(err.get("status", "")).upper(), 500)
-        return self._error(status, {}, json.dumps({"error": err}).encode())
+        return self.inline_error_of(status, {"error": err})
 
     # ---------------------------------------------------------------------------------- stream
 
@@ -595,94 +607,30 @@ class GeminiProvider(HttpProvider):
         """
         body, by_wire = self.build_body(request)
         path = f"{self.model_path}:streamGenerateContent"
-        async with self.open_stream(path, body, request=request, params={"alt": "sse"}) as response:
-            content_type = response.headers.get("content-type", "")
-            chunks = (
-                self._json_chunks(response)
-                if "json" in content_type and "event-stream" not in content_type
-                else self._sse_chunks(response)
-            )
-            state = _Assembler(self, by_wire)
-            # Close the chunk reader at once when a chunk raises, rather than leaving it to the GC.
-            async with aclosing(chunks):
-                async for chunk in chunks:
-                    for event in state.feed(chunk):
-                        yield event
-            yield StreamDone(state.build(raw=None, streamed=True))
-
-    async def _sse_chunks(self, response: httpx.Response) -> AsyncGenerator[dict[str, Any], None]:
-        # sse_events is an async generator: close it at once if this one is closed early.
-        events = self.sse_events(response)
-        async with aclosing(events):
-            async for sse in events:
-                data = sse.data.strip()
-                if not data or data == "[DONE]":
-                    continue
-                try:
-                    chunk = json.loads(data)
-                except ValueError:
-                    if not sse.complete:
-                        raise self.malformed(_CUT) from None
-                    raise self.malformed(f"unreadable stream event: {data[:200]!r}") from None
-                if not isinstance(chunk, dict):
-                    raise self.malformed(f"unexpected stream event: {data[:200]!r}")
-                yield chunk
-
-    async def _json_chunks(self, response: httpx.Response) -> AsyncGenerator[dict[str, Any], None]:
-        """The objects of a streamed JSON array (``[{...}, {...}]``), each as soon as it is complete."""
-        decoder = json.JSONDecoder()
-        utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        buffer = ""
-        opened = closed = False
-        async for raw in response.aiter_bytes():
-            buffer += utf8.decode(raw)
-            while not closed:
-                buffer = buffer.lstrip(" \t\r\n,")
-                if not buffer:
-                    break
-                if not opened:
-                    if buffer[0] != "[":
-                        break  # a single object (an error, or a non-streamed answer): parse it at the end
-                    opened, buffer = True, buffer[1:]
-                    continue
-                if buffer[0] == "]":
-                    closed, buffer = True, buffer[1:]
-                    break
-                try:
-                    item, end = decoder.raw_decode(buffer)
-                except ValueError:
-                    break  # incomplete: wait for more bytes
-                buffer = buffer[end:]
-                if not isinstance(item, dict):
-                    raise self.malformed(f"unexpected stream element: {json.dumps(item)[:200]}")
-                yield item
-        buffer = (buffer + utf8.decode(b"", final=True)).strip()
-        if opened and not closed:
-            raise self.malformed(_CUT)
-        if not opened and buffer:
-            try:
-                item = json.loads(buffer)
-            except ValueError:
-                raise self.malformed(f"the streamed answer is not JSON: {buffer[:200]!r}") from None
-            if not isinstance(item, dict):
-                raise self.malformed(f"unexpected streamed answer: {buffer[:200]!r}")
-            yield item
-        elif closed and buffer:
-            raise self.malformed(f"unexpected data after the streamed array: {buffer[:200]!r}")
+        state = _Assembler(self, by_wire)
+        async with aclosing(
+            self.stream_events(path, body, state, request=request, params={"alt": "sse"})
+        ) as events:
+            async for event in events:
+                yield event
 
 
-class _Assembler:
+class _Assembler(StreamState):
     """Turns Gemini response chunks (one for ``complete``, many for a stream) into deltas and one response.
 
     ``complete`` and ``stream`` share it, so a stream ends with exactly the response ``complete`` returns for the
-    same content.
+    same content. A JSON answer to a stream request is a streamed array of the same chunks.
     """
 
+    cut = _CUT
+    json_array = True
+
     def __init__(self, provider: GeminiProvider, tools: Mapping[str, CompiledTool]) -> None:
+        super().__init__()
         self.provider = provider
         self.tools = tools
         self.builder = ResponseBuilder(provider=provider.system)
-        self.finish: str | None = None
+        self.finish_reason: str | None = None
         self.block_reason: str | None = None
         self.candidates = False
         self.calls = 0
@@ -695,7 +643,20 @@ class _Assembler:
 
     # -------------------------------------------------------------------------------- chunks
 
-    def feed(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
+    def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
+        """The deltas of one streamed chunk."""
+        if payload is None:  # an error event without data
+            raise self.provider.inline_error({})
+        return self.chunk(payload)
+
+    def end_marker(self) -> None:
+        """``[DONE]`` is no part of Gemini's stream: a finish reason ends it."""
+
+    def finish(self) -> ModelResponse:
+        """The streamed response; a stream without a finish reason was cut."""
+        return self.build(raw=None, streamed=True)
+
+    def chunk(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
         """The deltas in one chunk (also records usage, model, ids and the finish reason)."""
         if chunk.get("error") is not None and not chunk.get("candidates"):
             raise self.provider.inline_error(chunk["error"])
@@ -723,7 +684,7 @@ class _Assembler:
                     events.extend(self._part(part))
         finish = candidate.get("finishReason")
         if isinstance(finish, str) and finish:
-            self.finish = finish
+            self.finish_reason = finish
         return events
 
     def _part(self, part: Mapping[str, Any]) -> list[StreamEvent]:
@@ -875,7 +836,7 @@ class _Assembler:
     def build(self, *, raw: Any, streamed: bool) -> ModelResponse:
         """The final response; a missing candidate (or, streaming, a missing finish reason) is malformed."""
         self._close_partial()
-        raw_finish = self.finish
+        raw_finish = self.finish_reason
         if raw_finish is None and self.block_reason is not None:
             finish: FinishReason = "content_filter"
             raw_finish = self.block_reason

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -39,17 +40,21 @@ from agentkit.providers._base import (
     ModelResponse,
     ReasoningDelta,
     ResponseBuilder,
-    StreamDone,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
     resolve_tool_choice,
 )
-from agentkit.providers._http import HttpProvider
+from agentkit.providers._http import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_LINE_BYTES,
+    HttpProvider,
+    StreamState,
+)
 from agentkit.tools.dialects import get_dialect
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping, Sequence
+    from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 
     import httpx
     from pydantic import SecretStr
@@ -374,9 +379,10 @@ class OpenAIChatProvider(HttpProvider):
         model: The model name (``"gpt-4.1"``).
         api_key: The key; ``OPENAI_API_KEY`` when omitted.
         base_url: API root (default ``https://api.openai.com/v1``).
-        http_client: An ``httpx.AsyncClient`` to use (the caller keeps owning it).
+        http_client: An ``httpx.AsyncClient`` or ``httpx2.AsyncClient`` to use (the caller keeps owning it).
         profile: Overrides the capability profile.
-        timeout: Default timeout for every call.
+        timeout: Bounds each whole call, seconds; ``idle_timeout``, ``max_body_bytes`` and ``max_line_bytes``
+            are taken too (see `HttpProvider`).
         clock: Where ``Retry-After`` dates are compared to.
 
     Examples:
@@ -711,23 +717,22 @@ class OpenAIChatProvider(HttpProvider):
                 status = 400
             else:
                 status = default_status
-        return self._error(status, {}, json.dumps({"error": err}).encode())
+        return self.inline_error_of(status, {"error": err})
 
-    def _error(self, status: int, headers: Mapping[str, str], content: bytes) -> ProviderError:
-        # OpenRouter wraps the upstream's own words in error.metadata.raw; keep them in the message.
-        try:
-            body = json.loads(content)
-        except ValueError:
-            body = None
+    def classify_error(
+        self, status: int, headers: Mapping[str, str], body: Any, text: str
+    ) -> ProviderError:
+        """The typed error, with OpenRouter's upstream words (``error.metadata.raw``) kept in the message."""
         error = body.get("error") if isinstance(body, dict) else None
         metadata = error.get("metadata") if isinstance(error, dict) else None
         if isinstance(metadata, dict) and isinstance(metadata.get("raw"), str):
             assert isinstance(error, dict)  # narrowed with metadata
+            assert isinstance(body, dict)  # narrowed with error
             upstream = metadata.get("provider_name")
             prefix = f"{upstream}: " if isinstance(upstream, str) else ""
             error = {**error, "message": f"{error.get('message')} ({prefix}{metadata['raw']})"}
-            content = json.dumps({**body, "error": error}).encode()
-        return super()._error(status, headers, content)
+            body = {**body, "error": error}
+        return super().classify_error(status, headers, body, text)
 
     # ---------------------------------------------------------------------------------- stream
 
@@ -754,78 +759,21 @@ class OpenAIChatProvider(HttpProvider):
             (TextDelta(text='Hi'), 'Hi')
         """
         body, by_wire = self.build_body(request, stream=True)
-        async with self.open_stream(self.path, body, request=request) as response:
-            if "json" in response.headers.get("content-type", ""):
-                # The server ignored stream=true (or answered with a JSON error and a 200).
-                async for event in self._replay_json(response, by_wire):
-                    yield event
-                return
-            state = _StreamState(self, by_wire)
-            done = False
-            async for sse in self.sse_events(response):
-                data = sse.data.strip()
-                if sse.event == "error":
-                    raise self._stream_error(data)
-                if not data:
-                    continue
-                if data == "[DONE]":
-                    done = True
-                    break
-                try:
-                    chunk = json.loads(data)
-                except ValueError:
-                    if not sse.complete:
-                        raise self.malformed(_CUT) from None
-                    raise self.malformed(f"unreadable stream chunk: {data[:200]!r}") from None
-                if not isinstance(chunk, dict):
-                    raise self.malformed(f"unexpected stream chunk: {data[:200]!r}")
-                for event in state.feed(chunk):
-                    yield event
-                if chunk.get("error"):
-                    raise self._inline_error(chunk["error"])
-            if not done and state.finish is None:
-                raise self.malformed(_CUT)
-            yield StreamDone(state.build())
-
-    def _stream_error(self, data: str) -> ProviderError:
-        try:
-            payload = json.loads(data) if data else {}
-        except ValueError:
-            payload = {"message": data}
-        error = payload.get("error", payload) if isinstance(payload, dict) else payload
-        return self._inline_error(error)
-
-    async def _replay_json(
-        self, response: httpx.Response, by_wire: Mapping[str, CompiledTool]
-    ) -> AsyncIterator[StreamEvent]:
-        content = await response.aread()
-        try:
-            data = json.loads(content)
-        except ValueError:
-            raise self.malformed("the stream is a truncated or invalid JSON body") from None
-        result = self.parse_completion(data, by_wire)
-        calls = 0
-        for part in result.parts:
-            if isinstance(part, TextPart):
-                yield TextDelta(part.text)
-            elif isinstance(part, ReasoningPart):
-                yield ReasoningDelta(part.text)
-            elif isinstance(part, ToolCallPart):
-                yield ToolCallDelta(
-                    index=calls, id=part.id, name=part.name, arguments=part.arguments
-                )
-                calls += 1
-        yield StreamDone(result)
+        state = _StreamState(self, by_wire)
+        async with aclosing(self.stream_events(self.path, body, state, request=request)) as events:
+            async for event in events:
+                yield event
 
 
-class _StreamState:
+class _StreamState(StreamState):
     """Assembles Chat-Completions chunks: deltas out, one `ModelResponse` at the end."""
 
     def __init__(self, provider: OpenAIChatProvider, tools: Mapping[str, CompiledTool]) -> None:
+        super().__init__()
         self.provider = provider
         self.tools = tools
         self.builder = ResponseBuilder(provider=provider.system)
-        self.finish: str | None = None
+        self.finish_reason: str | None = None
         self.refused = False
         self.by_id: dict[str, int] = {}
         self.by_index: dict[int, int] = {}
@@ -835,7 +783,26 @@ class _StreamState:
         self.last: int | None = None
         self.details: dict[str, Any] | None = None
 
-    def feed(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
+    def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
+        """The deltas of one chunk; an ``error`` event or an ``error`` object in a chunk raises its typed error."""
+        if event == "error":
+            error = payload.get("error", payload) if isinstance(payload, dict) else {}
+            raise self.provider._inline_error(error)
+        yield from self._chunk(payload)
+        if payload.get("error"):
+            raise self.provider._inline_error(payload["error"])
+
+    def whole(self, data: Any) -> ModelResponse:
+        """A ``chat.completion`` body sent instead of a stream."""
+        return self.provider.parse_completion(data, self.tools)
+
+    def finish(self) -> ModelResponse:
+        """The final response; a stream without ``[DONE]`` or a finish reason was cut."""
+        if not self.done and self.finish_reason is None:
+            raise self.provider.malformed(_CUT)
+        return self.build()
+
+    def _chunk(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
         """The deltas in one chunk (also records usage, ids, finish reason)."""
         b = self.builder
         if b.model is None and isinstance(chunk.get("model"), str):
@@ -875,7 +842,7 @@ class _StreamState:
                         events.append(self._call(call))
             finish = choice.get("finish_reason")
             if isinstance(finish, str) and finish:
-                self.finish = finish
+                self.finish_reason = finish
         return events
 
     def _slot(self, call: Mapping[str, Any]) -> tuple[int, bool]:
@@ -936,7 +903,7 @@ class _StreamState:
                 self.builder.tool_call(slot, provider_details=self.details)
         return self.provider._finish(
             self.builder,
-            self.finish,
+            self.finish_reason,
             has_calls=bool(self.ids),
             refused=self.refused,
             raw=None,
@@ -957,9 +924,12 @@ class OpenAICompatibleProvider(OpenAIChatProvider):
         server: One of `SERVER_PROFILES`.
         api_key: The key; the server's environment variable when omitted.
         base_url: API root; the server's default when omitted.
-        http_client: An ``httpx.AsyncClient`` to use (the caller keeps owning it).
+        http_client: An ``httpx.AsyncClient`` or ``httpx2.AsyncClient`` to use (the caller keeps owning it).
         profile: Overrides the server's profile.
-        timeout: Default timeout for every call.
+        timeout: Bounds each whole call, seconds (see `HttpProvider`).
+        idle_timeout: The longest silence between two chunks, seconds.
+        max_body_bytes: The largest response body read.
+        max_line_bytes: The largest single stream line.
         clock: Where ``Retry-After`` dates are compared to.
 
     Examples:
@@ -995,9 +965,12 @@ class OpenAICompatibleProvider(OpenAIChatProvider):
         | str = "generic",
         api_key: str | SecretStr | None = None,
         base_url: str | None = None,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: Any = None,
         profile: ModelProfile | None = None,
         timeout: float | httpx.Timeout | None = None,
+        idle_timeout: float | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         clock: Clock | None = None,
     ) -> None:
         info = SERVER_PROFILES.get(server)
@@ -1036,6 +1009,9 @@ class OpenAICompatibleProvider(OpenAIChatProvider):
             http_client=http_client,
             profile=profile,
             timeout=timeout,
+            idle_timeout=idle_timeout,
+            max_body_bytes=max_body_bytes,
+            max_line_bytes=max_line_bytes,
             **options,
         )
 

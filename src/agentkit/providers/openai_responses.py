@@ -39,6 +39,7 @@ Examples:
 from __future__ import annotations
 
 import json
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -59,19 +60,16 @@ from agentkit.providers._base import (
     ModelResponse,
     ReasoningDelta,
     ResponseBuilder,
-    StreamDone,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
     resolve_tool_choice,
 )
-from agentkit.providers._http import HttpProvider
+from agentkit.providers._http import HttpProvider, StreamState
 from agentkit.tools.dialects import get_dialect
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping, Sequence
-
-    import httpx
+    from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 
     from agentkit.tools.dialects import CompiledTool
 
@@ -597,18 +595,18 @@ class OpenAIResponsesProvider(HttpProvider):
                 "code": err.get("code"),
             }
         }
-        return self._error(status, {}, json.dumps(payload).encode())
+        return self.inline_error_of(status, payload)
 
-    def _error(self, status: int, headers: Mapping[str, str], content: bytes) -> ProviderError:
-        # OpenAI files model_not_found, context_length_exceeded... under type invalid_request_error: classify by code.
-        try:
-            body = json.loads(content)
-        except ValueError:
-            body = None
+    def classify_error(
+        self, status: int, headers: Mapping[str, str], body: Any, text: str
+    ) -> ProviderError:
+        """The typed error; ``model_not_found``, ``context_length_exceeded``... are classified by their code."""
+        # OpenAI files them under type invalid_request_error.
         error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict) and error.get("code") in _PROMOTED_CODES:
-            content = json.dumps({**body, "error": {**error, "type": error["code"]}}).encode()
-        return super()._error(status, headers, content)
+            assert isinstance(body, dict)  # narrowed with error
+            body = {**body, "error": {**error, "type": error["code"]}}
+        return super().classify_error(status, headers, body, text)
 
     # ---------------------------------------------------------------------------------- stream
 
@@ -639,64 +637,23 @@ class OpenAIResponsesProvider(HttpProvider):
             (TextDelta(text='Hi'), 'Hi', 4)
         """
         body, by_wire = self.build_body(request, stream=True)
-        async with self.open_stream(self.path, body, request=request) as response:
-            if "json" in response.headers.get("content-type", ""):
-                # The server ignored stream=true and answered with one response object.
-                async for event in self._replay_json(response, by_wire):
-                    yield event
-                return
-            state = _StreamState(self)
-            async for sse in self.sse_events(response):
-                data = sse.data.strip()
-                if not data:
-                    continue
-                try:
-                    payload = json.loads(data)
-                except ValueError:
-                    if not sse.complete:
-                        raise self.malformed(_CUT + " (cut mid-event)") from None
-                    raise self.malformed(f"unreadable stream event: {data[:200]!r}") from None
-                if not isinstance(payload, dict):
-                    raise self.malformed(f"unexpected stream event: {data[:200]!r}")
-                kind = payload["type"] if isinstance(payload.get("type"), str) else sse.event
-                for event in state.feed(kind, payload):
-                    yield event
-                if state.final is not None:
-                    break
-            if state.final is None:
-                raise self.malformed(_CUT)
-            result = self.parse_response(state.final_response(), by_wire)
-            state.check()
-            yield StreamDone(result)
-
-    async def _replay_json(
-        self, response: httpx.Response, by_wire: Mapping[str, CompiledTool]
-    ) -> AsyncIterator[StreamEvent]:
-        content = await response.aread()
-        try:
-            data = json.loads(content)
-        except ValueError:
-            raise self.malformed("the stream is a truncated or invalid JSON body") from None
-        result = self.parse_response(data, by_wire)
-        calls = 0
-        for part in result.parts:
-            if isinstance(part, TextPart):
-                yield TextDelta(part.text)
-            elif isinstance(part, ReasoningPart) and part.text:
-                yield ReasoningDelta(part.text)
-            elif isinstance(part, ToolCallPart):
-                yield ToolCallDelta(
-                    index=calls, id=part.id, name=part.name, arguments=part.arguments
-                )
-                calls += 1
-        yield StreamDone(result)
+        state = _StreamState(self, by_wire)
+        async with aclosing(self.stream_events(self.path, body, state, request=request)) as events:
+            async for event in events:
+                yield event
 
 
-class _StreamState:
+class _StreamState(StreamState):
     """Follows a Responses event stream: deltas out, the final response object kept."""
 
-    def __init__(self, provider: OpenAIResponsesProvider) -> None:
+    cut = _CUT
+
+    def __init__(
+        self, provider: OpenAIResponsesProvider, tools: Mapping[str, CompiledTool] | None = None
+    ) -> None:
+        super().__init__()
         self.provider = provider
+        self.tools = tools or {}
         self.final: dict[str, Any] | None = None
         self.model: str | None = None
         self.response_id: str | None = None
@@ -708,7 +665,28 @@ class _StreamState:
         self.summary_index: dict[Any, int] = {}
         self.done_items: dict[int, dict[str, Any]] = {}
 
-    def feed(self, kind: str, payload: Mapping[str, Any]) -> list[StreamEvent]:
+    def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
+        """The deltas of one event; the stream is done at ``response.completed`` (or ``.incomplete``)."""
+        if payload is None:
+            raise self.provider._payload_error(None)
+        kind = payload["type"] if isinstance(payload.get("type"), str) else event
+        events = self._feed(kind, payload)
+        self.done = self.final is not None
+        return events
+
+    def whole(self, data: Any) -> ModelResponse:
+        """A response object sent instead of a stream (the server ignored ``stream``)."""
+        return self.provider.parse_response(data, self.tools)
+
+    def finish(self) -> ModelResponse:
+        """The final response, parsed as `complete` would and checked against the deltas already yielded."""
+        if self.final is None:
+            raise self.provider.malformed(_CUT)
+        result = self.provider.parse_response(self.final_response(), self.tools)
+        self.check()
+        return result
+
+    def _feed(self, kind: str, payload: Mapping[str, Any]) -> list[StreamEvent]:
         """The deltas in one event (also records the final response); raises the typed error of a failure."""
         events: list[StreamEvent] = []
         if kind == "error":
