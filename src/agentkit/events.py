@@ -183,6 +183,8 @@ class ToolArgumentsRejected(BaseEvent):
 class RunStarted(BaseEvent):
     """An agent run started (or resumed after an approval pause).
 
+    ``session_id`` names the `agentkit.storage.Session` the run belongs to, when it runs in one.
+
     Examples:
         >>> from agentkit.events import RunStarted
         >>> RunStarted.model_fields["type"].default
@@ -196,6 +198,7 @@ class RunStarted(BaseEvent):
     output_type: str
     resumed: bool = False
     tool_names: list[str] = Field(default_factory=list)
+    session_id: str | None = None
 
 
 class RunFinished(BaseEvent):
@@ -232,7 +235,8 @@ class ModelRequested(BaseEvent):
     since the previous answer). The request's messages are therefore the run's conversation up to message
     ``messages - len(new_messages)``, followed by ``new_messages``. ``tool_fingerprints`` maps each offered tool
     to its contract fingerprint, so a replay can tell a changed tool. Both are empty in events written before
-    schema version 2.
+    schema version 2. ``server_address`` and ``server_port`` are the host and port of the provider's API root,
+    when the provider has one (an HTTP adapter, directly or through resilience wrappers).
 
     Examples:
         >>> from agentkit.events import ModelRequested
@@ -251,6 +255,8 @@ class ModelRequested(BaseEvent):
     stream: bool = False
     tool_fingerprints: dict[str, str] = Field(default_factory=dict)
     new_messages: list[Message] | None = None
+    server_address: str | None = None
+    server_port: int | None = None
 
 
 class ModelResponded(BaseEvent):
@@ -258,6 +264,7 @@ class ModelResponded(BaseEvent):
 
     ``message`` is the assistant message as the model sent it (text, tool calls with their raw arguments,
     reasoning with its opaque provider state), redacted like every event; ``None`` before schema version 2.
+    ``response_id`` is the provider's id for the response, when it sent one.
 
     Examples:
         >>> from agentkit.events import ModelResponded
@@ -274,6 +281,7 @@ class ModelResponded(BaseEvent):
     text_chars: int = Field(ge=0, default=0)
     duration_s: float = Field(ge=0, default=0.0)
     message: Message | None = None
+    response_id: str | None = None
 
 
 class ModelFailed(BaseEvent):
@@ -700,6 +708,37 @@ class EventEmitter:
         event = event_type(run_id=self.run_id, seq=self._seq, at=self.clock.now(), **fields)
         if self.redactor is not None:
             event = self.redactor(event)  # type: ignore[assignment]  # a redactor returns a copy of the same type
+        return self._deliver(event)
+
+    async def emit_offloaded(self, event_type: type[E], /, **fields: Any) -> E:
+        """`emit`, with the redaction done in a worker thread: for an event that carries a long text.
+
+        Redacting megabytes of tool output takes a while; done here it does not block the event loop. The
+        event takes its ``seq`` and time once redacted, so the sequence stays in order whatever was emitted
+        meanwhile; a cancellation waits for the redaction, and the event is still delivered.
+
+        Examples:
+            >>> import anyio
+            >>> from agentkit.events import EventEmitter, ToolCallSucceeded
+            >>> emitter = EventEmitter(run_id="r", redactor=lambda e: e)
+            >>> event = anyio.run(lambda: emitter.emit_offloaded(
+            ...     ToolCallSucceeded, tool_name="t", duration_s=0.1, output_chars=2, content="ok"))
+            >>> event.seq, event.content
+            (0, 'ok')
+        """
+        redactor = self.redactor
+        if redactor is None:
+            return self.emit(event_type, **fields)
+        import anyio
+        import anyio.to_thread
+
+        draft = event_type(run_id=self.run_id, seq=self._seq, at=self.clock.now(), **fields)
+        with anyio.CancelScope(shield=True):
+            redacted = await anyio.to_thread.run_sync(redactor, draft)
+        event: E = redacted.model_copy(update={"seq": self._seq, "at": self.clock.now()})  # type: ignore[assignment]  # a redactor returns a copy of the same type
+        return self._deliver(event)
+
+    def _deliver(self, event: E) -> E:
         self._seq += 1
         self._events.append(event)
         for sink in self.sinks:
@@ -708,7 +747,7 @@ class EventEmitter:
             except Exception:  # noqa: PERF203 - one sink's failure must not stop the others
                 # Name the event by type and number only: its content may be what made the sink fail.
                 _log.exception(
-                    "event sink %r failed on %s #%d", sink, event_type.__name__, event.seq
+                    "event sink %r failed on %s #%d", sink, type(event).__name__, event.seq
                 )
         return event
 
