@@ -1,0 +1,183 @@
+"""What a run knows to be secret: the run's redactor, the values a session remembers, and held event delivery."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+
+    from agentkit._redact import SecretRedactor
+    from agentkit.events import BaseEvent, EventEmitter, EventSink
+
+__all__ = ("HeldSinks", "RunRedactor", "SecretMemory", "remembering")
+
+_log = logging.getLogger("agentkit.events")
+
+# Shorter values would mask unrelated text everywhere (and SecretRedactor refuses them).
+MIN_SECRET_LENGTH = 4
+
+
+class SecretMemory:
+    """Values a conversation learned are secret (sensitive arguments, provider keys), kept in memory only.
+
+    A `agentkit.storage.Session` holds one, so what one run learned is masked in its later runs. The values
+    are never written anywhere: a session reopened in another process starts with an empty memory.
+    """
+
+    __slots__ = ("_lock", "_values")
+
+    def __init__(self) -> None:
+        self._values: list[str] = []
+        self._lock = threading.Lock()
+
+    def add(self, value: str) -> None:
+        """Remember ``value`` (ignored when shorter than 4 characters)."""
+        if len(value) >= MIN_SECRET_LENGTH:
+            with self._lock:
+                if value not in self._values:
+                    self._values = [*self._values, value]
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """Everything remembered so far."""
+        return tuple(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        # Never the values themselves.
+        return f"SecretMemory({len(self._values)} values)"
+
+
+_MEMORY: ContextVar[SecretMemory | None] = ContextVar("agentkit_secret_memory", default=None)
+
+
+@contextlib.contextmanager
+def remembering(memory: SecretMemory) -> Iterator[None]:
+    """Runs started inside the block mask what ``memory`` holds, and add what they learn to it."""
+    token = _MEMORY.set(memory)
+    try:
+        yield
+    finally:
+        _MEMORY.reset(token)
+
+
+def json_forms(value: str) -> list[str]:
+    """``value``, and its JSON-escaped form when it differs (how it appears inside raw tool arguments)."""
+    escaped = json.dumps(value)[1:-1]
+    ascii_free = json.dumps(value, ensure_ascii=False)[1:-1]
+    return list(
+        dict.fromkeys(v for v in (value, ascii_free, escaped) if len(v) >= MIN_SECRET_LENGTH)
+    )
+
+
+class RunRedactor:
+    """The redactor of one run: a run-local `SecretRedactor`, then the user's redactor if one was given.
+
+    The run-local part starts with the provider stack's ``secrets()`` and what the session remembers, and
+    learns sensitive argument values as the run meets them (`add_secret`); so a redactor the user passed,
+    possibly shared by several agents, is never changed.
+    """
+
+    __slots__ = ("memory", "own", "user")
+
+    def __init__(
+        self,
+        own: SecretRedactor,
+        user: Callable[[BaseEvent], BaseEvent] | None = None,
+        memory: SecretMemory | None = None,
+    ) -> None:
+        self.own = own
+        self.user = user
+        self.memory = memory
+
+    @classmethod
+    def for_run(
+        cls, secrets: Iterable[str], user: Callable[[BaseEvent], BaseEvent] | None
+    ) -> RunRedactor:
+        """The redactor for a run starting now (reading the session's memory, when there is one)."""
+        from agentkit._redact import SecretRedactor
+
+        memory = _MEMORY.get()
+        known = [s for s in secrets if len(s) >= MIN_SECRET_LENGTH]
+        if memory is not None:
+            for value in known:
+                memory.add(value)
+            known.extend(memory.values)
+        own = SecretRedactor(secrets=sorted(set(known)), builtin_patterns=user is None)
+        return cls(own, user, memory)
+
+    def add_secret(self, value: str) -> None:
+        """Mask ``value`` (and its JSON-escaped forms) for the rest of the run, and in the session's later runs."""
+        for form in json_forms(value):
+            self.own.add_secret(form)
+            if self.memory is not None:
+                self.memory.add(form)
+
+    def __call__(self, event: BaseEvent, /) -> BaseEvent:
+        redacted = self.own(event)
+        return redacted if self.user is None else self.user(redacted)
+
+    def __repr__(self) -> str:
+        return f"RunRedactor({self.own!r}, user={self.user!r})"
+
+
+class HeldSinks:
+    """The run's sinks, with delivery held back while the run may still learn a secret the held events carry.
+
+    While a model call is in flight, a value the user typed can turn out to be sensitive (the answer calls a
+    tool with it as a ``Sensitive()`` argument). Events emitted meanwhile (``model.requested`` holds the user's
+    message) wait; once the answer's sensitive values are learned, they are redacted again and delivered in
+    order, and the emitter's own record of them is updated. No sink or store ever sees the value.
+    """
+
+    __slots__ = ("_held", "_holding", "emitter", "sinks")
+
+    def __init__(self, sinks: Sequence[EventSink]) -> None:
+        self.sinks = list(sinks)
+        self.emitter: EventEmitter | None = None
+        self._held: list[BaseEvent] = []
+        self._holding = False
+
+    def hold(self) -> None:
+        """Hold events back until `release`."""
+        self._holding = True
+
+    def release(self) -> None:
+        """Redact the held events again (with what the run knows now) and deliver them, in order."""
+        self._holding = False
+        held, self._held = self._held, []
+        emitter = self.emitter
+        redactor = emitter.redactor if emitter is not None else None
+        for event in held:
+            final = redactor(event) if redactor is not None else event
+            if final is not event and emitter is not None:
+                recorded: list[Any] = emitter._events
+                for index in range(len(recorded) - 1, -1, -1):
+                    if recorded[index] is event:
+                        recorded[index] = final
+                        break
+            self._deliver(final)
+
+    def __call__(self, event: BaseEvent, /) -> None:
+        if self._holding:
+            self._held.append(event)
+        else:
+            self._deliver(event)
+
+    def _deliver(self, event: BaseEvent) -> None:
+        for sink in self.sinks:
+            try:
+                sink(event)
+            except Exception:  # noqa: PERF203 - one sink's failure must not stop the others
+                # Name the event by type and number only: its content may be what made the sink fail.
+                _log.exception(
+                    "event sink %r failed on %s #%d", sink, type(event).__name__, event.seq
+                )
