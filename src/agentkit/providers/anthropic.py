@@ -84,6 +84,7 @@ from agentkit.providers._base import (
     TextDelta,
     ToolCallDelta,
 )
+from agentkit.providers._coerce import as_count
 from agentkit.providers._http import HttpProvider, StreamState
 from agentkit.tools._contract import ToolContract
 from agentkit.tools.dialects import get_dialect
@@ -179,19 +180,15 @@ class _RawJSON(str):
     __slots__ = ()
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
 def _usage(raw: Any) -> Usage:
     """Anthropic usage to agentkit usage: ``input_tokens`` there excludes cache reads and writes; here it counts them."""
     if not isinstance(raw, dict):
         return Usage()
-    read = _int(raw.get("cache_read_input_tokens"))
-    write = _int(raw.get("cache_creation_input_tokens"))
+    read = as_count(raw.get("cache_read_input_tokens"))
+    write = as_count(raw.get("cache_creation_input_tokens"))
     return Usage(
-        input_tokens=_int(raw.get("input_tokens")) + read + write,
-        output_tokens=_int(raw.get("output_tokens")),
+        input_tokens=as_count(raw.get("input_tokens")) + read + write,
+        output_tokens=as_count(raw.get("output_tokens")),
         cache_read_tokens=read,
         cache_write_tokens=write,
     )

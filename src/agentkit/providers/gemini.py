@@ -73,6 +73,7 @@ from agentkit.providers._base import (
     ToolCallDelta,
     resolve_tool_choice,
 )
+from agentkit.providers._coerce import as_count, as_dict
 from agentkit.providers._http import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_LINE_BYTES,
@@ -158,22 +159,15 @@ def gemini_profile(model: str) -> ModelProfile:
 # ------------------------------------------------------------------------------------------ small helpers
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _usage(meta: Any) -> Usage:
     """``usageMetadata`` in neutral terms: input includes cached and tool-use prompt tokens, output thoughts."""
-    meta = _dict(meta)
-    thoughts = _int(meta.get("thoughtsTokenCount"))
+    meta = as_dict(meta)
+    thoughts = as_count(meta.get("thoughtsTokenCount"))
     return Usage(
-        input_tokens=_int(meta.get("promptTokenCount")) + _int(meta.get("toolUsePromptTokenCount")),
-        output_tokens=_int(meta.get("candidatesTokenCount")) + thoughts,
-        cache_read_tokens=_int(meta.get("cachedContentTokenCount")),
+        input_tokens=as_count(meta.get("promptTokenCount"))
+        + as_count(meta.get("toolUsePromptTokenCount")),
+        output_tokens=as_count(meta.get("candidatesTokenCount")) + thoughts,
+        cache_read_tokens=as_count(meta.get("cachedContentTokenCount")),
         reasoning_tokens=thoughts,
     )
 
@@ -668,7 +662,7 @@ class _Assembler(StreamState):
             b.response_id = response_id
         if isinstance(chunk.get("usageMetadata"), dict):
             b.usage = _usage(chunk["usageMetadata"])  # cumulative in every chunk: the last one wins
-        block = _dict(chunk.get("promptFeedback")).get("blockReason")
+        block = as_dict(chunk.get("promptFeedback")).get("blockReason")
         if isinstance(block, str) and block:
             self.block_reason = block
         candidates = chunk.get("candidates")
@@ -676,8 +670,8 @@ class _Assembler(StreamState):
         if not isinstance(candidates, list) or not candidates:
             return events
         self.candidates = True
-        candidate = _dict(candidates[0])
-        parts = _dict(candidate.get("content")).get("parts")
+        candidate = as_dict(candidates[0])
+        parts = as_dict(candidate.get("content")).get("parts")
         if isinstance(parts, list):
             for part in parts:
                 if isinstance(part, dict):

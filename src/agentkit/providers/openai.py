@@ -45,6 +45,7 @@ from agentkit.providers._base import (
     ToolCallDelta,
     resolve_tool_choice,
 )
+from agentkit.providers._coerce import as_count, as_dict
 from agentkit.providers._http import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_LINE_BYTES,
@@ -308,29 +309,21 @@ _FINISH: dict[str, FinishReason] = {
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _usage(raw: Any) -> Usage:
     """Normalise Chat-Completions usage (and its dialects) to `Usage`, never counting a token twice."""
-    u = _dict(raw)
-    prompt = _int(u.get("prompt_tokens"))
-    completion = _int(u.get("completion_tokens"))
-    ptd = _dict(u.get("prompt_tokens_details"))
-    ctd = _dict(u.get("completion_tokens_details"))
+    u = as_dict(raw)
+    prompt = as_count(u.get("prompt_tokens"))
+    completion = as_count(u.get("completion_tokens"))
+    ptd = as_dict(u.get("prompt_tokens_details"))
+    ctd = as_dict(u.get("completion_tokens_details"))
     cached = (
-        _int(ptd.get("cached_tokens"))
-        or _int(u.get("prompt_cache_hit_tokens"))  # DeepSeek
-        or _int(u.get("num_cached_tokens"))  # Mistral
+        as_count(ptd.get("cached_tokens"))
+        or as_count(u.get("prompt_cache_hit_tokens"))  # DeepSeek
+        or as_count(u.get("num_cached_tokens"))  # Mistral
     )
-    cache_write = _int(ptd.get("cache_write_tokens"))
-    reasoning = _int(ctd.get("reasoning_tokens"))
-    total = _int(u.get("total_tokens"))
+    cache_write = as_count(ptd.get("cache_write_tokens"))
+    reasoning = as_count(ctd.get("reasoning_tokens"))
+    total = as_count(u.get("total_tokens"))
     if "reasoning_tokens" not in ctd and total > prompt + completion and completion:
         # Gemini's endpoint leaves hidden thinking out of completion_tokens but counts it in total_tokens.
         reasoning = total - prompt - completion
@@ -607,7 +600,7 @@ class OpenAIChatProvider(HttpProvider):
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise self.malformed("the answer has no choices")
         choice = choices[0]
-        message = _dict(choice.get("message"))
+        message = as_dict(choice.get("message"))
         builder = self._builder(data)
         reasoning = self._reasoning_of(message)
         if reasoning:
@@ -623,7 +616,7 @@ class OpenAIChatProvider(HttpProvider):
             for i, call in enumerate(tool_calls):
                 if not isinstance(call, dict):
                     continue
-                function = _dict(call.get("function"))
+                function = as_dict(call.get("function"))
                 call_id = call.get("id")
                 name = function.get("name")
                 builder.tool_call(
@@ -809,7 +802,7 @@ class _StreamState(StreamState):
             b.model = chunk["model"]
         if b.response_id is None and isinstance(chunk.get("id"), str) and chunk["id"]:
             b.response_id = chunk["id"]
-        usage = chunk.get("usage") or _dict(chunk.get("x_groq")).get("usage")
+        usage = chunk.get("usage") or as_dict(chunk.get("x_groq")).get("usage")
         if isinstance(usage, dict):
             b.usage = _usage(usage)
         events: list[StreamEvent] = []
@@ -819,7 +812,7 @@ class _StreamState(StreamState):
         for choice in choices:
             if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
                 continue
-            delta = _dict(choice.get("delta"))
+            delta = as_dict(choice.get("delta"))
             reasoning = self.provider._reasoning_of(delta)
             if reasoning:
                 b.add_reasoning(reasoning)
@@ -875,7 +868,7 @@ class _StreamState(StreamState):
 
     def _call(self, call: Mapping[str, Any]) -> ToolCallDelta:
         slot, _ = self._slot(call)
-        function = _dict(call.get("function"))
+        function = as_dict(call.get("function"))
         raw_name = function.get("name")
         name = raw_name if isinstance(raw_name, str) and raw_name else None
         self.builder.tool_call(slot, id=self.ids[slot], name=name)

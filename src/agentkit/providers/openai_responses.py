@@ -65,6 +65,7 @@ from agentkit.providers._base import (
     ToolCallDelta,
     resolve_tool_choice,
 )
+from agentkit.providers._coerce import as_count, as_dict, as_list, as_str
 from agentkit.providers._http import HttpProvider, StreamState
 from agentkit.tools.dialects import get_dialect
 
@@ -133,35 +134,19 @@ def _responses_profile(model: str) -> OpenAIResponsesProfile:
     return _DEFAULT
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _usage(raw: Any) -> Usage:
     """Normalise Responses usage: input includes cached tokens, output includes reasoning tokens."""
-    u = _dict(raw)
-    inp = _int(u.get("input_tokens"))
-    out = _int(u.get("output_tokens"))
-    itd = _dict(u.get("input_tokens_details"))
-    otd = _dict(u.get("output_tokens_details"))
+    u = as_dict(raw)
+    inp = as_count(u.get("input_tokens"))
+    out = as_count(u.get("output_tokens"))
+    itd = as_dict(u.get("input_tokens_details"))
+    otd = as_dict(u.get("output_tokens_details"))
     return Usage(
         input_tokens=inp,
         output_tokens=out,
-        cache_read_tokens=min(_int(itd.get("cached_tokens")), inp),
-        cache_write_tokens=min(_int(itd.get("cache_write_tokens")), inp),
-        reasoning_tokens=min(_int(otd.get("reasoning_tokens")), out),
+        cache_read_tokens=min(as_count(itd.get("cached_tokens")), inp),
+        cache_write_tokens=min(as_count(itd.get("cache_write_tokens")), inp),
+        reasoning_tokens=min(as_count(otd.get("reasoning_tokens")), out),
     )
 
 
@@ -169,14 +154,14 @@ def _reasoning_text(item: Mapping[str, Any]) -> str:
     """A reasoning item's text: its summaries joined by blank lines, else its raw ``reasoning_text`` content."""
     summaries = [
         s["text"]
-        for s in _list(item.get("summary"))
+        for s in as_list(item.get("summary"))
         if isinstance(s, dict) and isinstance(s.get("text"), str)
     ]
     if summaries:
         return "\n\n".join(summaries)
     return "".join(
         c["text"]
-        for c in _list(item.get("content"))
+        for c in as_list(item.get("content"))
         if isinstance(c, dict) and isinstance(c.get("text"), str)
     )
 
@@ -184,7 +169,7 @@ def _reasoning_text(item: Mapping[str, Any]) -> str:
 def _message_text(item: Mapping[str, Any]) -> str:
     return "".join(
         c["text"]
-        for c in _list(item.get("content"))
+        for c in as_list(item.get("content"))
         if isinstance(c, dict) and c.get("type") == "output_text" and isinstance(c.get("text"), str)
     )
 
@@ -332,7 +317,7 @@ class OpenAIResponsesProvider(HttpProvider):
     @staticmethod
     def _tool_definition(tool: CompiledTool) -> dict[str, Any]:
         """The flat Responses function tool, built from the dialect's (Chat-shaped) definition."""
-        nested = _dict(tool.definition.get("function"))
+        nested = as_dict(tool.definition.get("function"))
         description = nested.get("description", tool.definition.get("description"))
         definition: dict[str, Any] = {"type": "function", "name": tool.wire_name}
         if isinstance(description, str) and description:
@@ -506,7 +491,7 @@ class OpenAIResponsesProvider(HttpProvider):
         """
         if not isinstance(data, dict):
             raise self.malformed(f"expected a JSON object, got {type(data).__name__}")
-        status = _str(data.get("status"))
+        status = as_str(data.get("status"))
         error = data.get("error")
         if status == "failed" or (error and not isinstance(data.get("output"), list)):
             raise self._payload_error(error)
@@ -514,8 +499,8 @@ class OpenAIResponsesProvider(HttpProvider):
         if not isinstance(output, list):
             raise self.malformed("the response has no output list")
         builder = ResponseBuilder(provider=self.system)
-        builder.model = _str(data.get("model"))
-        builder.response_id = _str(data.get("id"))
+        builder.model = as_str(data.get("model"))
+        builder.response_id = as_str(data.get("id"))
         has_calls = refused = has_text = False
         for index, item in enumerate(output):
             if not isinstance(item, dict):
@@ -526,11 +511,11 @@ class OpenAIResponsesProvider(HttpProvider):
                 builder.add_reasoning(
                     _reasoning_text(item),
                     encrypted=encrypted if isinstance(encrypted, str) else None,
-                    id=_str(item.get("id")),
+                    id=as_str(item.get("id")),
                     new_block=True,
                 )
             elif kind == "message":
-                for content in _list(item.get("content")):
+                for content in as_list(item.get("content")):
                     if not isinstance(content, dict):
                         continue
                     if content.get("type") == "output_text" and isinstance(
@@ -544,12 +529,12 @@ class OpenAIResponsesProvider(HttpProvider):
                         builder.add_refusal(content["refusal"])
                         refused = True
             elif kind == "function_call":
-                item_id = _str(item.get("id"))
+                item_id = as_str(item.get("id"))
                 arguments = item.get("arguments")
                 builder.tool_call(
                     ("call", index),
-                    id=_str(item.get("call_id")) or item_id,
-                    name=_str(item.get("name")),
+                    id=as_str(item.get("call_id")) or item_id,
+                    name=as_str(item.get("name")),
                     arguments=arguments if isinstance(arguments, str) else "",
                     provider_details={_ITEM_ID: item_id} if item_id else None,
                 )
@@ -559,7 +544,7 @@ class OpenAIResponsesProvider(HttpProvider):
         finish: FinishReason
         raw_finish: str | None
         if status == "incomplete":
-            reason = _str(_dict(data.get("incomplete_details")).get("reason"))
+            reason = as_str(as_dict(data.get("incomplete_details")).get("reason"))
             finish = _INCOMPLETE.get(reason or "", "other")
             raw_finish = reason or status
         elif status in (None, "completed"):
@@ -692,29 +677,29 @@ class _StreamState(StreamState):
         if kind == "error":
             raise self.provider._payload_error(payload.get("error", payload))
         if kind == "response.failed":
-            raise self.provider._payload_error(_dict(payload.get("response")).get("error"))
+            raise self.provider._payload_error(as_dict(payload.get("response")).get("error"))
         if kind in ("response.created", "response.in_progress"):
-            response = _dict(payload.get("response"))
-            self.model = _str(response.get("model")) or self.model
-            self.response_id = _str(response.get("id")) or self.response_id
+            response = as_dict(payload.get("response"))
+            self.model = as_str(response.get("model")) or self.model
+            self.response_id = as_str(response.get("id")) or self.response_id
         elif kind in ("response.completed", "response.incomplete"):
             final = payload.get("response")
             if not isinstance(final, dict):
                 raise self.provider.malformed(f"{kind} carries no response object")
             self.final = final
         elif kind == "response.output_item.added":
-            item = _dict(payload.get("item"))
+            item = as_dict(payload.get("item"))
             if item.get("type") == "function_call":
                 events.append(self._start_call(payload, item))
         elif kind == "response.output_item.done":
-            item = _dict(payload.get("item"))
+            item = as_dict(payload.get("item"))
             index = payload.get("output_index")
             if isinstance(index, int):
                 self.done_items[index] = item
             if item.get("type") == "function_call":
                 events.extend(self._finish_call(payload, item.get("arguments"), item))
             elif item.get("type") == "message":
-                for n, content in enumerate(_list(item.get("content"))):
+                for n, content in enumerate(as_list(item.get("content"))):
                     if isinstance(content, dict) and content.get("type") == "output_text":
                         events.extend(
                             self._finish_text((self._key(payload), n), content.get("text"))
@@ -776,13 +761,13 @@ class _StreamState(StreamState):
 
     def _start_call(self, payload: Mapping[str, Any], item: Mapping[str, Any]) -> ToolCallDelta:
         n = self._call_number(payload, item)
-        call_id = _str(item.get("call_id")) or _str(item.get("id"))
+        call_id = as_str(item.get("call_id")) or as_str(item.get("id"))
         self.call_ids[n] = call_id
         arguments = item.get("arguments")
         fragment = arguments if isinstance(arguments, str) else ""
         if fragment:
             self.args[n].append(fragment)
-        return ToolCallDelta(index=n, id=call_id, name=_str(item.get("name")), arguments=fragment)
+        return ToolCallDelta(index=n, id=call_id, name=as_str(item.get("name")), arguments=fragment)
 
     def _finish_call(
         self, payload: Mapping[str, Any], arguments: Any, item: Mapping[str, Any] | None
@@ -812,7 +797,7 @@ class _StreamState(StreamState):
         """The final response object; its output is rebuilt from ``output_item.done`` events if it came empty."""
         assert self.final is not None
         final = self.final
-        if not _list(final.get("output")) and self.done_items:
+        if not as_list(final.get("output")) and self.done_items:
             final = {**final, "output": [self.done_items[i] for i in sorted(self.done_items)]}
         return final
 
@@ -820,7 +805,7 @@ class _StreamState(StreamState):
         """Raise ``MalformedResponse`` when the deltas already yielded disagree with the final response."""
         final_text = "".join(
             _message_text(item)
-            for item in _list(self.final_response().get("output"))
+            for item in as_list(self.final_response().get("output"))
             if isinstance(item, dict) and item.get("type") == "message"
         )
         streamed = "".join(self.text)
@@ -831,7 +816,7 @@ class _StreamState(StreamState):
             )
         raw_calls = [
             item
-            for item in _list(self.final_response().get("output"))
+            for item in as_list(self.final_response().get("output"))
             if isinstance(item, dict) and item.get("type") == "function_call"
         ]
         for n, arguments in enumerate(self.args):
