@@ -267,7 +267,7 @@ async def test_crash_and_tool_failed_and_timeout_each_get_one_result() -> None:
     assert list(got) == ["a", "b", "c"]
     assert all(is_error for _, is_error in got.values())
     assert "secret-internal-detail" not in got["a"][0]
-    assert got["b"][0] == "flight is sold out"
+    assert got["b"][0] == '<tool-output tool="sold_out">\nflight is sold out\n</tool-output>'
     assert "timed out" in got["c"][0]
     assert result.output == "sorry"
 

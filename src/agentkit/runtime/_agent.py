@@ -12,13 +12,17 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, overload
 import anyio
 
 from agentkit._clock import Clock, system_clock
+from agentkit._scope import DeadlineScope, RunScope, current_scope, scoped
 from agentkit.events import BaseEvent, EventEmitter, EventSink, RunFinished, RunStarted
 from agentkit.exceptions import UsageError
 from agentkit.providers._base import ModelSettings, Provider, StreamEvent
 from agentkit.registry import Registry, Toolset
 from agentkit.runtime._capture import active_captures
+from agentkit.runtime._deps import check_deps
 from agentkit.runtime._loop import _NO_OUTPUT, _Delta, _Run, _Step
 from agentkit.runtime._output import OutputMode, OutputSpec, type_name
+from agentkit.runtime._secrets import HeldSinks, RunRedactor
+from agentkit.runtime._telemetry import current_session_id
 from agentkit.runtime._types import (
     ApprovalDecision,
     Limits,
@@ -30,9 +34,8 @@ from agentkit.tools import Tool, tool
 from agentkit.tools._context import DepsT
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 
-    from agentkit._redact import SecretRedactor
     from agentkit.messages import Message
     from agentkit.tools._function import FunctionTool
 
@@ -114,7 +117,9 @@ class Agent(Generic[DepsT, OutputT]):
         output_type: ``str`` (the default), a pydantic model, a TypedDict, a dataclass or any type pydantic
             validates. Structured output uses the provider's native JSON Schema mode when its profile has one,
             otherwise an output tool.
-        deps_type: The type of the ``deps`` each run receives (for type checking only).
+        deps_type: The type of the ``deps`` each run receives. It types ``deps=`` for mypy, and each tool's
+            ``RunContext[X]`` is checked against it here: a ``deps_type`` that is not ``X`` or a subclass of it
+            raises ``UsageError`` (when both are plain classes; the tools a toolset offers at construction).
         name: The agent's name, in events.
         max_steps: Shortcut for ``limits.max_steps``.
         limits: Default limits for each run (steps, tokens, tool calls, deadline, retries).
@@ -130,7 +135,8 @@ class Agent(Generic[DepsT, OutputT]):
             (a `SecretRedactor` with your patterns...). Whatever the redactor, each run also masks the provider's
             ``secrets()`` (its API key, through any stack of wrappers) and the values of sensitive tool
             arguments it meets, with a run-local redactor applied before yours: the agent never changes a
-            redactor you pass, so one shared by several agents or sinks learns nothing from a run.
+            redactor you pass, so one shared by several agents or sinks learns nothing from a run. Runs of
+            one `agentkit.storage.Session` share what they learn (in memory only).
 
     Examples:
         >>> from agentkit import tool
@@ -219,6 +225,8 @@ class Agent(Generic[DepsT, OutputT]):
         self.instructions = instructions
         self.output_type: Any = str if output_type is None else output_type
         self.deps_type = deps_type
+        if deps_type is not None:
+            check_deps(deps_type, self.toolset.tools())
         self.name = name or "agent"
         base = limits or Limits()
         self.limits = base if max_steps is None else dataclasses.replace(base, max_steps=max_steps)
@@ -240,21 +248,16 @@ class Agent(Generic[DepsT, OutputT]):
         else:
             self.output_mode = output_mode
 
-    def _new_redactor(self) -> Callable[[BaseEvent], BaseEvent] | None:
+    def _new_redactor(self) -> RunRedactor | None:
         """The run's redactor: none (``redactor=False``), or one that knows the provider stack's secrets.
 
-        The default is a fresh `SecretRedactor`; a redactor the user passed is wrapped, never changed.
+        The default is a fresh `SecretRedactor`; a redactor the user passed is wrapped, never changed. Inside a
+        `agentkit.storage.Session`, it also masks what the session's earlier runs learned, and teaches it more.
         """
         option = self._redactor_option
         if option is False:
             return None
-        from agentkit._redact import SecretRedactor
-
-        # Shorter values would mask unrelated text everywhere (and SecretRedactor refuses them).
-        secrets = sorted(s for s in self.provider.secrets() if len(s) >= 4)
-        if option is True:
-            return SecretRedactor(secrets=secrets)
-        return _RunRedactor(option, SecretRedactor(secrets=secrets, builtin_patterns=False))
+        return RunRedactor.for_run(self.provider.secrets(), None if option is True else option)
 
     # ------------------------------------------------------------------------------------------ running
 
@@ -314,9 +317,18 @@ class Agent(Generic[DepsT, OutputT]):
     def run_sync(
         self,
         user_input: str | Sequence[Message] | None = None,
-        **kwargs: Any,
+        *,
+        deps: DepsT | None = None,
+        message_history: Sequence[Message] | None = None,
+        prompt_vars: Any = None,
+        run_id: str | None = None,
+        limits: Limits | None = None,
+        settings: ModelSettings | None = None,
+        clock: Clock | None = None,
+        sinks: Sequence[EventSink] = (),
+        transcript: list[Message] | None = None,
     ) -> RunResult[OutputT]:
-        """Run the agent from synchronous code (``anyio.run`` around `run`); same arguments.
+        """Run the agent from synchronous code (``anyio.run`` around `run`); the same arguments, as typed.
 
         Raises:
             UsageError: Called from inside a running event loop; ``await agent.run(...)`` there instead.
@@ -336,7 +348,21 @@ class Agent(Generic[DepsT, OutputT]):
                 "Agent.run_sync() cannot be called from a running event loop; "
                 "use `await agent.run(...)` instead"
             )
-        return anyio.run(functools.partial(self.run, user_input, **kwargs))
+        return anyio.run(
+            functools.partial(
+                self.run,
+                user_input,
+                deps=deps,
+                message_history=message_history,
+                prompt_vars=prompt_vars,
+                run_id=run_id,
+                limits=limits,
+                settings=settings,
+                clock=clock,
+                sinks=sinks,
+                transcript=transcript,
+            )
+        )
 
     async def resume(
         self,
@@ -524,12 +550,24 @@ class Agent(Generic[DepsT, OutputT]):
         on_delta: _Delta | None = None,
     ) -> _Run:
         clock = clock or self.clock
+        if clock is system_clock:
+            # No clock of its own: the run reads the one around it (testing_mode's MockClock), like its policies.
+            clock = current_scope().now_clock()
         all_sinks: list[EventSink] = [*self.sinks, *sinks]
         all_sinks.extend(capture.append for capture in active_captures())
+        redactor = self._new_redactor()
+        # With redaction on, delivery can be held while the run may learn a secret (see HeldSinks).
+        held = HeldSinks(all_sinks) if redactor is not None else None
         emitter = EventEmitter(
-            run_id, clock=clock, sinks=all_sinks, redactor=self._new_redactor(), start_seq=next_seq
+            run_id,
+            clock=clock,
+            sinks=[held] if held is not None else all_sinks,
+            redactor=redactor,
+            start_seq=next_seq,
         )
-        return _Run(
+        if held is not None:
+            held.emitter = emitter
+        run = _Run(
             self,
             deps=deps,
             emitter=emitter,
@@ -538,6 +576,23 @@ class Agent(Generic[DepsT, OutputT]):
             clock=clock,
             on_delta=on_delta,
         )
+        run.held = held
+        return run
+
+    @contextlib.contextmanager
+    def _scope(self, run: _Run) -> Iterator[RunScope]:
+        """Make ``run`` the run scope: every policy and tool beneath reads its clock, deadline and emitter."""
+        outer = current_scope().deadline
+        timeout = run.limits.timeout
+        deadline = (
+            DeadlineScope(timeout, clock=run.ctx.clock, parent=outer)
+            if timeout is not None
+            else outer
+        )
+        with scoped(
+            run_id=run.emitter.run_id, clock=run.ctx.clock, deadline=deadline, emitter=run.emitter
+        ) as scope:
+            yield scope
 
     async def _drive(
         self,
@@ -556,13 +611,14 @@ class Agent(Generic[DepsT, OutputT]):
             output_type=type_name(self.output_type),
             resumed=resumed,
             tool_names=sorted(t.contract.name for t in self.toolset.tools()),
+            session_id=current_session_id(),
         )
         if run.on_start is not None:
             run.on_start(emitter)
         if run.rendered is not None and not resumed:
             _emit_prompt_rendered(emitter, run.rendered)
         try:
-            with anyio.move_on_after(run.limits.timeout) as scope:
+            with self._scope(run), anyio.move_on_after(run.limits.timeout) as scope:
                 run.deadline_scope = scope
                 if state is not None and decisions is not None:
                     step = await run.resume_step(state, decisions)
@@ -667,30 +723,6 @@ class AgentStream(Generic[OutputT]):
         if self.result is None:  # pragma: no cover - the producer always sets one or the other
             raise UsageError("the run did not finish")
         return self.result
-
-
-class _RunRedactor:
-    """A user's redactor, preceded by a run-local one that masks what the run knows to be secret.
-
-    The run-local part holds the provider stack's ``secrets()`` and learns sensitive argument values as the run
-    meets them (``add_secret``), so the user's redactor, possibly shared, is never changed.
-    """
-
-    __slots__ = ("own", "user")
-
-    def __init__(self, user: Callable[[BaseEvent], BaseEvent], own: SecretRedactor) -> None:
-        self.user = user
-        self.own = own
-
-    def add_secret(self, value: str) -> None:
-        """Mask ``value`` for the rest of this run."""
-        self.own.add_secret(value)
-
-    def __call__(self, event: BaseEvent, /) -> BaseEvent:
-        return self.user(self.own(event))
-
-    def __repr__(self) -> str:
-        return f"_RunRedactor({self.user!r}, {self.own!r})"
 
 
 def _as_toolset(

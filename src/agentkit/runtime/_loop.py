@@ -47,6 +47,8 @@ from agentkit.runtime._errors import (
     OutputRetriesExhausted,
     RunRetriesExhausted,
 )
+from agentkit.runtime._output import native_feedback
+from agentkit.runtime._telemetry import server_of
 from agentkit.runtime._types import (
     ApprovalDecision,
     Limits,
@@ -56,11 +58,13 @@ from agentkit.runtime._types import (
 )
 from agentkit.tools import DEFAULT_MAX_RETRIES, RunContext, Tool, ToolOutcome
 from agentkit.tools._base import _sensitive_values
-from agentkit.tools._sensitive import mask_arguments
+from agentkit.tools._hints import safe_text
+from agentkit.tools._sensitive import mask_arguments, mask_unparsable
 
 if TYPE_CHECKING:
     from agentkit._clock import Clock
     from agentkit.runtime._agent import Agent
+    from agentkit.runtime._secrets import HeldSinks
 
 __all__ = ("SEQUENTIAL_TAG", "TOOL_OUTPUT_NOTICE", "is_approved")
 
@@ -86,7 +90,6 @@ _FINAL_OK = "Final result received."
 _TEXT_INSTEAD_OF_TOOL = (
     "Do not answer with text. Call the {name} tool with your final answer as its arguments."
 )
-_INVALID_TEXT_OUTPUT = "Your answer is not valid JSON for the required output schema: {hint}"
 
 _APPROVED: ContextVar[frozenset[str]] = ContextVar("agentkit_approved_calls", default=frozenset())
 
@@ -154,12 +157,15 @@ class _Run:
         self.rendered: Any = None
         self.on_start: Callable[[EventEmitter], None] | None = None
         self.deadline_scope: anyio.CancelScope | None = None
-        # The calls of the current step, and the results they have so far.
+        # The calls of the current step, and the results they have so far, by the call's position in the step:
+        # a model may give two calls the same id ("0"), and each must still get its own result.
         self.open_calls: list[ToolCallPart] = []
-        self.results: dict[str, ToolResultPart] = {}
+        self.results: dict[int, ToolResultPart] = {}
         self.fatal: BaseException | None = None
         # How many leading messages of ``self.messages`` the run's events already hold (for replay).
         self.recorded = 0
+        # The run's sinks, when delivery can be held while a secret may still be learned (Agent._new_run).
+        self.held: HeldSinks | None = None
 
     # ----------------------------------------------------------------------------------------- setup
 
@@ -222,7 +228,7 @@ class _Run:
             run_id=self.emitter.run_id,
             messages=list(self.messages),
             calls=pending,
-            results=[self.results[c.id] for c in self.open_calls if c.id in self.results],
+            results=[self.results[i] for i in range(len(self.open_calls)) if i in self.results],
             usage=self.usage,
             steps=self.steps,
             tool_calls=self.tool_calls,
@@ -299,6 +305,12 @@ class _Run:
         )
         emitter = self.emitter
         sent = len(request.messages)
+        server_address, server_port = server_of(agent.provider)
+        # The answer may mark a value these events carry (the user typed it) as sensitive: hold their delivery
+        # until it is learned (HeldSinks), so no sink or store sees it.
+        held = self.held if any(t.contract.sensitive for t in tools.values()) else None
+        if held is not None:
+            held.hold()
         emitter.emit(
             ModelRequested,
             step=self.steps,
@@ -313,28 +325,34 @@ class _Run:
             new_messages=[
                 _mask_calls(m, tools) for m in request.messages[min(self.recorded, sent) :]
             ],
+            server_address=server_address,
+            server_port=server_port,
         )
         self.recorded = sent
         started = self.ctx.clock.monotonic()
         try:
-            if self.on_delta is None:
-                response = await agent.provider.complete(request)
-            else:
-                response = await self._stream(request)
-        except Exception as exc:
-            emitter.emit(
-                ModelFailed,
-                step=self.steps,
-                error_type=type(exc).__name__,
-                error_message=str(exc)[:500],
-            )
-            raise
-        self.usage = self.usage + response.usage
-        # Learn the sensitive argument values first, so the recorded message has them masked too.
-        for call in response.tool_calls:
-            found = tools.get(call.name)
-            if found is not None:
-                self.remember_sensitive(call, found)
+            try:
+                if self.on_delta is None:
+                    response = await agent.provider.complete(request)
+                else:
+                    response = await self._stream(request)
+            except Exception as exc:
+                emitter.emit(
+                    ModelFailed,
+                    step=self.steps,
+                    error_type=type(exc).__name__,
+                    error_message=str(exc)[:500],
+                )
+                raise
+            self.usage = self.usage + response.usage
+            # Learn the sensitive argument values first, so the recorded message has them masked too.
+            for call in response.tool_calls:
+                found = tools.get(call.name)
+                if found is not None:
+                    self.remember_sensitive(call, found)
+        finally:
+            if held is not None:
+                held.release()
         emitter.emit(
             ModelResponded,
             step=self.steps,
@@ -342,12 +360,29 @@ class _Run:
             finish_reason=response.finish_reason,
             usage=response.usage.model_dump(),
             tool_calls=[c.name for c in response.tool_calls],
-            text_chars=len(response.text),
+            text_chars=self.redacted_chars(response.message),
             duration_s=max(0.0, self.ctx.clock.monotonic() - started),
             message=_mask_calls(response.message, tools),
+            response_id=response.response_id,
         )
         self.recorded = sent + 1  # the caller appends the answer next
         return response
+
+    def redacted_chars(self, message: Message) -> int:
+        """The length of the answer's text as the events hold it (redacted), so its replay counts the same."""
+        redactor = self.emitter.redactor
+        if redactor is None or not message.text:
+            return len(message.text)
+        probe = ModelResponded(
+            run_id=self.emitter.run_id,
+            seq=0,
+            at=self.ctx.clock.now(),
+            step=1,
+            finish_reason="",
+            message=message,
+        )
+        redacted = getattr(redactor(probe), "message", None)
+        return len(redacted.text) if isinstance(redacted, Message) else len(message.text)
 
     def closing_messages(self) -> dict[str, Any]:
         """The ``run.finished`` fields that complete the conversation the run's events hold."""
@@ -413,7 +448,8 @@ class _Run:
         if agent.output_mode == "tool":
             feedback = _TEXT_INSTEAD_OF_TOOL.format(name=output.name)
         else:
-            feedback = _INVALID_TEXT_OUTPUT.format(hint=hint)
+            # Native JSON Schema mode: there is no output tool to call, and the problem may be the shape.
+            feedback = hint = native_feedback(issues)
         self.reject_output(issues, hint)
         self.messages.append(Message.user(feedback))
         return _NO_OUTPUT
@@ -442,7 +478,11 @@ class _Run:
     ) -> _Step:
         """Answer every call of one step (or pause); the tool message is appended unless the step pauses."""
         self.open_calls = list(calls)
-        self.results = dict(preset or {})
+        self.results = {}
+        if preset:  # approvals address calls by id
+            for index, call in enumerate(calls):
+                if call.id in preset:
+                    self.results[index] = preset[call.id]
         self.fatal = None
         step = _Step()
         limits = self.limits
@@ -456,39 +496,39 @@ class _Run:
                 )
             self.tool_calls += len(calls)
         output = self.agent._output
-        planned: list[tuple[ToolCallPart, Tool[Any, Any]]] = []
-        for call in calls:
-            if call.id in self.results:
+        planned: list[tuple[ToolCallPart, Tool[Any, Any], int]] = []
+        for index, call in enumerate(calls):
+            if index in self.results:
                 continue
             if self.agent.output_mode == "tool" and call.name == output.name:
                 if step.final is not _NO_OUTPUT:
-                    self.answer(call, _FINAL_ALREADY, is_error=True)
+                    self.answer(index, call, _FINAL_ALREADY, is_error=True)
                     continue
                 value, hint, issues = output.validate(call.arguments)
                 if hint is None:
                     step.final = value
-                    self.answer(call, _FINAL_OK)
+                    self.answer(index, call, _FINAL_OK)
                 else:
-                    self.answer(call, hint, is_error=True)
+                    self.answer(index, call, hint, is_error=True)
                     self.reject_output(issues, hint)
                 continue
             found = tools.get(call.name)
             if found is None:
-                self.unknown_tool(call, tools)
+                self.unknown_tool(index, call, tools)
                 continue
             if found.contract.requires_approval and call.id not in approved:
                 step.pending.append(
                     PendingCall(tool_call_id=call.id, tool_name=call.name, arguments=call.arguments)
                 )
                 continue
-            planned.append((call, found))
+            planned.append((call, found, index))
         if self.fatal is not None:
             raise self.fatal
         if step.final is not _NO_OUTPUT:
             # The answer is in: the other calls of this step are answered without running.
-            for call in calls:
-                if call.id not in self.results:
-                    self.answer(call, _FINAL_ALREADY, is_error=True)
+            for index, call in enumerate(calls):
+                if index not in self.results:
+                    self.answer(index, call, _FINAL_ALREADY, is_error=True)
             self.close_step()
             return step
         for batch in _batches(planned):
@@ -496,10 +536,15 @@ class _Run:
                 await self.execute(*batch[0], approved=approved, pending=step.pending)
             else:
                 async with anyio.create_task_group() as tg:
-                    for call, found in batch:
+                    for call, found, index in batch:
                         tg.start_soon(
                             functools.partial(
-                                self.execute, call, found, approved=approved, pending=step.pending
+                                self.execute,
+                                call,
+                                found,
+                                index,
+                                approved=approved,
+                                pending=step.pending,
                             )
                         )
             if self.fatal is not None:
@@ -525,11 +570,10 @@ class _Run:
         add_secret = getattr(self.emitter.redactor, "add_secret", None)
         if not pointers or add_secret is None:
             return
-        try:
-            arguments = json.loads(call.arguments or "{}")
-        except ValueError:
-            return
-        for value in _sensitive_values(arguments, pointers):
+        arguments, values = _read_arguments(call.arguments, pointers)
+        if arguments is not None:
+            values = _sensitive_values(arguments, pointers)
+        for value in values:
             if len(value) >= 4:  # shorter values would mask unrelated text everywhere
                 add_secret(value)
 
@@ -537,6 +581,7 @@ class _Run:
         self,
         call: ToolCallPart,
         found: Tool[Any, Any],
+        index: int,
         *,
         approved: frozenset[str],
         pending: list[PendingCall],
@@ -549,7 +594,9 @@ class _Run:
         except ApprovalRequired as signal:
             if call.id in approved:
                 # Approved already: a second request for the same call would loop forever.
-                self.answer(call, "The tool asked for approval again after being approved.", True)
+                self.answer(
+                    index, call, "The tool asked for approval again after being approved.", True
+                )
                 return
             pending.append(
                 PendingCall(
@@ -563,14 +610,18 @@ class _Run:
             return
         finally:
             _APPROVED.reset(token)
-        self.record(call, outcome)
+        self.record(index, call, outcome)
 
-    def record(self, call: ToolCallPart, outcome: ToolOutcome[Any]) -> None:
+    def record(self, index: int, call: ToolCallPart, outcome: ToolOutcome[Any]) -> None:
         status = outcome.status
         if status == "success":
-            self.answer(call, self.shape_output(call.name, outcome.content))
+            self.answer(index, call, self.shape_output(call.name, outcome.content))
             return
-        self.answer(call, outcome.content, is_error=True)
+        content = outcome.content
+        if status in ("failed", "retry"):
+            # The tool wrote these (ToolFailed, RetryWithFeedback): data from a tool, like an output.
+            content = self.shape_output(call.name, content)
+        self.answer(index, call, content, is_error=True)
         if status == "retries_exhausted":
             self.fatal = self.fatal or outcome.error
         elif status in ("invalid_arguments", "retry"):
@@ -578,9 +629,12 @@ class _Run:
             problem = error.message if error is not None else outcome.content
             self.count_run_retry(call.name, problem)
 
-    def unknown_tool(self, call: ToolCallPart, tools: Mapping[str, Tool[Any, Any]]) -> None:
+    def unknown_tool(
+        self, index: int, call: ToolCallPart, tools: Mapping[str, Tool[Any, Any]]
+    ) -> None:
         try:
-            Toolset(list(tools.values())).get(call.name)
+            # The name is the model's: make it encodable and short before it is echoed or compared.
+            Toolset(list(tools.values())).get(safe_text(call.name, 200))
         except UnknownToolError as err:
             error = err
         else:  # pragma: no cover - the caller checked the name is unknown
@@ -590,7 +644,7 @@ class _Run:
             error = UnknownToolError(
                 tool_name=call.name, available=available, suggestions=error.suggestions
             )
-        self.answer(call, error.repair_hint, is_error=True)
+        self.answer(index, call, error.repair_hint, is_error=True)
         key = call.name
         count = self.ctx.retries.get(key, 0) + 1
         self.ctx.retries[key] = count
@@ -617,6 +671,7 @@ class _Run:
 
     def shape_output(self, name: str, content: str) -> str:
         agent = self.agent
+        content = safe_text(content)  # a lone surrogate would make the next request unencodable
         notice = ""
         limit = agent.max_tool_output_chars
         if limit is not None and len(content) > limit:
@@ -630,8 +685,8 @@ class _Run:
             content = f'<tool-output tool="{name}">\n{safe}\n</tool-output>'
         return content + notice
 
-    def answer(self, call: ToolCallPart, content: str, is_error: bool = False) -> None:
-        self.results[call.id] = ToolResultPart(
+    def answer(self, index: int, call: ToolCallPart, content: str, is_error: bool = False) -> None:
+        self.results[index] = ToolResultPart(
             tool_call_id=call.id, name=call.name, content=content, is_error=is_error
         )
 
@@ -639,7 +694,8 @@ class _Run:
         """Append the step's tool message, one result per call, in the order of the calls."""
         if not self.open_calls:
             return
-        parts = tuple(self.results[c.id] for c in self.open_calls if c.id in self.results)
+        results = self.results
+        parts = tuple(results[i] for i in range(len(self.open_calls)) if i in results)
         self.messages.append(Message(role="tool", parts=parts))
         self.open_calls = []
         self.results = {}
@@ -649,8 +705,8 @@ class _Run:
         if not self.open_calls:
             return
         deadline = self.deadline_scope is not None and self.deadline_scope.cancel_called
-        for call in self.open_calls:
-            if call.id in self.results:
+        for index, call in enumerate(self.open_calls):
+            if index in self.results:
                 continue
             if isinstance(exc, anyio.get_cancelled_exc_class()):
                 reason = "the run's deadline passed" if deadline else "the run was cancelled"
@@ -658,7 +714,7 @@ class _Run:
             else:
                 reason = f"the run stopped ({type(exc).__name__})"
                 content = _NOT_RUN_RESULT.format(reason=reason)
-            self.answer(call, content, is_error=True)
+            self.answer(index, call, content, is_error=True)
             self.emitter.emit(
                 ToolCallCancelled, tool_name=call.name, tool_call_id=call.id, reason=reason
             )
@@ -717,16 +773,30 @@ def _mask_calls(message: Message, tools: Mapping[str, Tool[Any, Any]]) -> Messag
         found = tools.get(part.name) if isinstance(part, ToolCallPart) else None
         pointers = found.contract.sensitive if found is not None else ()
         if pointers and isinstance(part, ToolCallPart):
-            try:
-                arguments = json.loads(part.arguments or "{}")
-            except ValueError:
-                arguments = None
-            if arguments is not None and _sensitive_values(arguments, pointers):
+            arguments, _ = _read_arguments(part.arguments, pointers)
+            masked: str | None = None
+            if arguments is None:
+                # Not JSON (a cut stream, a number too long to read): mask by the fields' names, or whole.
+                masked, _ = mask_unparsable(part.arguments, pointers)
+            elif _sensitive_values(arguments, pointers):
                 masked = json.dumps(mask_arguments(arguments, pointers), ensure_ascii=False)
+            if masked is not None and masked != part.arguments:
                 part = part.model_copy(update={"arguments": masked})
                 changed = True
         parts.append(part)
     return message.model_copy(update={"parts": tuple(parts)}) if changed else message
+
+
+def _read_arguments(raw: str, pointers: tuple[str, ...]) -> tuple[Any, list[str]]:
+    """The decoded arguments, or ``None`` and the sensitive values found by name when they are not JSON.
+
+    Anything ``json.loads`` raises counts as unreadable: a cut text (``ValueError``), a number past the
+    integer digit limit, nesting deep enough for a ``RecursionError``.
+    """
+    try:
+        return json.loads(raw or "{}"), []
+    except Exception:
+        return None, mask_unparsable(raw, pointers)[1]
 
 
 def _has_tools(agent: Agent[Any, Any]) -> bool:
@@ -746,10 +816,10 @@ def _is_sequential(item: Tool[Any, Any]) -> bool:
 
 
 def _batches(
-    planned: list[tuple[ToolCallPart, Tool[Any, Any]]],
-) -> list[list[tuple[ToolCallPart, Tool[Any, Any]]]]:
-    batches: list[list[tuple[ToolCallPart, Tool[Any, Any]]]] = []
-    current: list[tuple[ToolCallPart, Tool[Any, Any]]] = []
+    planned: list[tuple[ToolCallPart, Tool[Any, Any], int]],
+) -> list[list[tuple[ToolCallPart, Tool[Any, Any], int]]]:
+    batches: list[list[tuple[ToolCallPart, Tool[Any, Any], int]]] = []
+    current: list[tuple[ToolCallPart, Tool[Any, Any], int]] = []
     for item in planned:
         if _is_sequential(item[1]):
             if current:

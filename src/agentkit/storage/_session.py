@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from agentkit.runtime._secrets import SecretMemory, remembering
+from agentkit.runtime._telemetry import in_session
 from agentkit.storage._errors import StorageError
 from agentkit.storage._replay import conversation_from_events
 from agentkit.storage._sink import StoreSink
@@ -33,6 +35,11 @@ class Session:
     ``anyio.Lock``); different sessions run concurrently, from any number of tasks, threads or processes sharing
     the store.
 
+    What a run learns is secret (the values of ``Sensitive()`` arguments, the provider's keys) is masked in the
+    session's later runs too, even with another agent or provider. Those values are kept in this object's
+    memory only, never in the store: a `Session` reopened on the same store (another process, a restart)
+    cannot know them, and masks only what its own runs meet plus the built-in patterns.
+
     Args:
         store: Where the runs go.
         session_id: The conversation's id; a random one when omitted.
@@ -54,6 +61,8 @@ class Session:
         self.store = store
         self.session_id = session_id if session_id is not None else uuid.uuid4().hex
         self._lock: anyio.Lock | None = None
+        # What the session's runs learned is secret (sensitive arguments, provider keys): in memory only.
+        self._secrets = SecretMemory()
 
     def runs(self) -> list[str]:
         """The ids of the session's runs, oldest first."""
@@ -98,13 +107,14 @@ class Session:
             history = await anyio.to_thread.run_sync(self.history)
             run_id: str = kwargs.pop("run_id", None) or uuid.uuid4().hex
             sink = StoreSink(self.store, session_id=self.session_id)
-            result: RunResult[Any] = await agent.run(
-                user_input,
-                message_history=history,
-                run_id=run_id,
-                sinks=[*kwargs.pop("sinks", ()), sink],
-                **kwargs,
-            )
+            with in_session(self.session_id), remembering(self._secrets):
+                result: RunResult[Any] = await agent.run(
+                    user_input,
+                    message_history=history,
+                    run_id=run_id,
+                    sinks=[*kwargs.pop("sinks", ()), sink],
+                    **kwargs,
+                )
             if sink.errors:
                 raise StorageError(
                     f"session {self.session_id!r}: run {run_id!r} was not fully stored: {sink.errors[0]}"

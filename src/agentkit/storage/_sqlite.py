@@ -132,6 +132,9 @@ class SQLiteStore(EventStore):
                 check_same_thread=False,
                 uri=uri,
             )
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open SQLite event store {self.path!r}: {exc}") from exc
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
@@ -141,6 +144,8 @@ class SQLiteStore(EventStore):
                 if column not in present:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         except sqlite3.Error as exc:
+            # A file that is not a database (or a schema we cannot migrate): never leak the connection.
+            self._db.close()
             raise StorageError(f"cannot open SQLite event store {self.path!r}: {exc}") from exc
 
     def append(
