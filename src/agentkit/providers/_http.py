@@ -241,14 +241,24 @@ def decode_json(content: bytes | str) -> Any:
         Traceback (most recent call last):
         agentkit.providers._http._BadJSON: JSON holds a lone surrogate (\ud800-\udfff without its pair)
     """
-    text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
     try:
-        value = json.loads(text)
+        value = json.loads(content)
     except RecursionError:
         raise _BadJSON("JSON nested too deeply") from None
+    except UnicodeDecodeError:
+        # not UTF-8: read what can be read, as the SSE parser does
+        assert isinstance(content, bytes)  # only bytes are decoded
+        return decode_json(content.decode("utf-8", errors="replace"))
     except ValueError as exc:
         raise _BadJSON(str(exc)) from exc
-    if "\\u" in text and _SURROGATE.search(text) is not None:
+    # find() of one character is a fast scan; the pattern only runs from the first backslash on
+    if isinstance(content, bytes):
+        start = content.find(b"\\")
+        escaped = start != -1 and _SURROGATE_BYTES.search(content, start) is not None
+    else:
+        start = content.find("\\")
+        escaped = start != -1 and _SURROGATE.search(content, start) is not None
+    if escaped:
         # an escaped surrogate: fine in a pair (json joins it), fatal alone; check what came out
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
@@ -262,6 +272,7 @@ def decode_json(content: bytes | str) -> Any:
 
 
 _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _sse_framed(text: str) -> Any:
@@ -750,6 +761,15 @@ class HttpProvider(Provider):
 
         With ``truncate`` (an error body), what fits is returned instead: the status still says what went wrong.
         """
+        length = response.headers.get("content-length")
+        if (
+            length is not None
+            and length.isdigit()
+            and int(length) <= self.max_body_bytes
+            and "content-encoding" not in response.headers
+        ):
+            # an unencoded body of a declared size within the cap: the framing cannot deliver more
+            return bytes(await response.aread())
         parts: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
@@ -832,28 +852,32 @@ class HttpProvider(Provider):
     ) -> Any:
         """POST JSON and return the decoded JSON answer, or raise the typed error (all within the timeout)."""
         limits = self._limits(request)
+        req_headers = self._headers(request, headers)
+        client = self.client
+        if self._owns_client and self._guard is None:
+            await self._watch_loop(client)
         content = b""
         status = 0
-        async with AsyncExitStack() as stack:
-            with anyio.move_on_after(limits.total) as scope:
-                response = await self._open(
-                    stack,
-                    path,
-                    body,
-                    request=request,
-                    headers=headers,
+        with anyio.move_on_after(limits.total) as scope:
+            try:
+                async with client.stream(
+                    "POST",
+                    self.base_url + path,
+                    json=body,
+                    headers=req_headers,
                     params=params,
-                    accept="application/json",
-                    limits=limits,
-                )
-                status = response.status_code
-                try:
+                    timeout=self._client_timeout(client, request, limits),
+                ) as response:
+                    status = response.status_code
+                    if status >= 400:
+                        content = await self._read_body(response, truncate=True)
+                        raise self._error(status, response.headers, content)
                     content = await self._read_body(response)
-                except Exception as exc:
-                    error = self._transport_error(exc)
-                    if error is not None:
-                        raise error from exc
-                    raise
+            except Exception as exc:
+                error = self._transport_error(exc)
+                if error is not None:
+                    raise error from exc
+                raise
         if scope.cancelled_caught:
             raise self._timed_out(limits)
         return self.decode(content, status=status, what="the answer is not JSON")
