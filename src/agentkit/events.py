@@ -26,7 +26,7 @@ import logging
 import uuid
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,6 +69,7 @@ __all__ = (
     "ToolCallStarted",
     "ToolCallSucceeded",
     "UnknownToolCalled",
+    "Unwritten",
     "parse_event",
 )
 
@@ -630,6 +631,11 @@ def parse_event(data: str | bytes | dict[str, Any]) -> Event:
 class EventSink(Protocol):
     """Anything that receives events: a callable taking one event.
 
+    A sink is best-effort unless it has a true ``required`` attribute (`agentkit.storage.StoreSink` has): an
+    exception from a best-effort sink (logs, metrics, traces) is logged and the run goes on; a required sink's
+    events wait in a backlog retried before each later event, and a run that ends with some still unwritten
+    fails with `agentkit.exceptions.EventsNotStored`.
+
     Examples:
         >>> from agentkit.events import EventEmitter
         >>> received = []
@@ -645,11 +651,89 @@ class EventSink(Protocol):
 E = TypeVar("E", bound=BaseEvent)
 
 
+class Unwritten(NamedTuple):
+    """Events a required sink has not taken yet, oldest first, and its last error."""
+
+    sink: EventSink
+    events: tuple[BaseEvent, ...]
+    error: Exception
+
+
+class SinkFanout:
+    """Hands each event to a list of sinks in order; a failure of one never stops the others.
+
+    A best-effort sink's exception is logged on ``agentkit.events``. A required sink (``sink.required`` true)
+    that raises keeps the event in a backlog: before each later event, the backlog is offered again, oldest
+    first, so the sink receives every event once and in order as soon as it recovers. `unwritten` says what is
+    still waiting; sinks that fan out themselves (with their own ``unwritten``) are included.
+    """
+
+    __slots__ = ("_backlog",)
+
+    def __init__(self) -> None:
+        self._backlog: dict[int, Unwritten] = {}
+
+    def deliver(self, sinks: Iterable[EventSink], event: BaseEvent) -> None:
+        """Hand ``event`` to every sink (after a required sink's backlog)."""
+        for sink in sinks:
+            if getattr(sink, "required", False) is True:
+                waiting = self._backlog.get(id(sink))
+                self._push(sink, (*waiting.events, event) if waiting is not None else (event,))
+                continue
+            try:
+                sink(event)
+            except Exception:
+                # Name the event by type and number only: its content may be what made the sink fail.
+                _log.exception(
+                    "event sink %r failed on %s #%d", sink, type(event).__name__, event.seq
+                )
+
+    def _push(self, sink: EventSink, events: tuple[BaseEvent, ...]) -> bool:
+        for index, event in enumerate(events):
+            try:
+                sink(event)
+            except Exception as exc:  # noqa: PERF203 - stop at the first event the sink refuses
+                self._backlog[id(sink)] = Unwritten(sink, events[index:], exc)
+                _log.exception(
+                    "required event sink %r failed on %s #%d; %d event(s) wait to be retried",
+                    sink,
+                    type(event).__name__,
+                    event.seq,
+                    len(events) - index,
+                )
+                return False
+        self._backlog.pop(id(sink), None)
+        return True
+
+    def retry(self, sinks: Iterable[EventSink] = ()) -> bool:
+        """Offer every backlog again (and ask ``sinks`` that fan out to do the same); ``True`` when all is written."""
+        for waiting in list(self._backlog.values()):
+            self._push(waiting.sink, waiting.events)
+        done = not self._backlog
+        for sink in sinks:
+            nested = getattr(sink, "retry_unwritten", None)
+            if callable(nested) and nested() is False:
+                done = False
+        return done
+
+    def unwritten(self, sinks: Iterable[EventSink] = ()) -> tuple[Unwritten, ...]:
+        """What required sinks have not taken yet (including those of ``sinks`` that fan out)."""
+        found = list(self._backlog.values())
+        for sink in sinks:
+            nested = getattr(sink, "unwritten", None)
+            more = nested() if callable(nested) else None
+            if isinstance(more, tuple):
+                found.extend(more)
+        return tuple(found)
+
+
 class EventEmitter:
     """Stamps events for one run (run id, sequence number, time) and hands them to sinks.
 
     The emitter keeps every event it emitted in `events`, before any sink sees it, so a failing sink
-    loses nothing: its exception is logged on the ``agentkit.events`` logger and the next sink still runs.
+    loses nothing: its exception is logged on the ``agentkit.events`` logger and the next sink still runs. A
+    sink marked ``required`` (a store) gets the events it refused again before each later one; `unwritten`
+    says what it still lacks (the agent fails a run that ends with any).
 
     Redaction happens here, once: with a ``redactor`` (any callable from an event to its redacted copy, such as
     `agentkit.observability.SecretRedactor`), every event is redacted before it is stored or any sink sees it.
@@ -670,7 +754,7 @@ class EventEmitter:
         [0, 1]
     """
 
-    __slots__ = ("_events", "_seq", "clock", "redactor", "run_id", "sinks")
+    __slots__ = ("_events", "_fanout", "_seq", "clock", "redactor", "run_id", "sinks")
 
     def __init__(
         self,
@@ -689,6 +773,7 @@ class EventEmitter:
         self.redactor = redactor
         self._events: list[BaseEvent] = []
         self._seq = start_seq
+        self._fanout = SinkFanout()
 
     @property
     def events(self) -> tuple[BaseEvent, ...]:
@@ -741,15 +826,36 @@ class EventEmitter:
     def _deliver(self, event: E) -> E:
         self._seq += 1
         self._events.append(event)
-        for sink in self.sinks:
-            try:
-                sink(event)
-            except Exception:  # noqa: PERF203 - one sink's failure must not stop the others
-                # Name the event by type and number only: its content may be what made the sink fail.
-                _log.exception(
-                    "event sink %r failed on %s #%d", sink, type(event).__name__, event.seq
-                )
+        self._fanout.deliver(self.sinks, event)
         return event
+
+    @property
+    def unwritten(self) -> tuple[Unwritten, ...]:
+        """Events that required sinks (stores) have not taken yet, per sink: empty when all is written.
+
+        Examples:
+            >>> from agentkit.events import EventEmitter, ToolCallSucceeded
+            >>> class Flaky:
+            ...     required = True
+            ...     def __init__(self): self.got, self.fail = [], True
+            ...     def __call__(self, event):
+            ...         if self.fail:
+            ...             raise OSError("disk full")
+            ...         self.got.append(event.seq)
+            >>> sink = Flaky()
+            >>> emitter = EventEmitter(run_id="r", sinks=[sink])
+            >>> _ = emitter.emit(ToolCallSucceeded, tool_name="t", duration_s=0.1, output_chars=2)
+            >>> [(len(u.events), str(u.error)) for u in emitter.unwritten]
+            [(1, 'disk full')]
+            >>> sink.fail = False
+            >>> emitter.retry_unwritten(), sink.got, emitter.unwritten
+            (True, [0], ())
+        """
+        return self._fanout.unwritten(self.sinks)
+
+    def retry_unwritten(self) -> bool:
+        """Offer required sinks the events they have not taken again; ``True`` when nothing is left unwritten."""
+        return self._fanout.retry(self.sinks)
 
     def __repr__(self) -> str:
         return f"EventEmitter(run_id={self.run_id!r}, events={len(self._events)})"

@@ -24,6 +24,8 @@ AgentkitError
 │   │   ├── PromptLifecycleError   an illegal lifecycle transition
 │   │   └── PromptCollisionError   a name and version registered twice with different content
 │   └── MissingExtraError          an optional extra is not installed (with the pip line)
+├── StorageError                   an event store could not do what was asked (more in agentkit.storage)
+│   └── EventsNotStored            a run ended with events its store never took: the run failed
 └── RunError                       run time: the model, a tool or the world misbehaved
     ├── BudgetExceeded             a run limit was reached (steps, tokens, tool calls, deadline)
     ├── RunRetriesExhausted        the model kept making bad tool calls past the run's budget
@@ -81,6 +83,7 @@ __all__ = (
     "BudgetExceeded",
     "ContextWindowExceeded",
     "DialectNotFoundError",
+    "EventsNotStored",
     "InvalidRequest",
     "InvalidToolArguments",
     "LimitName",
@@ -107,6 +110,7 @@ __all__ = (
     "RunError",
     "RunRetriesExhausted",
     "SchemaCompileError",
+    "StorageError",
     "TamperedRun",
     "ToolCollisionError",
     "ToolDefinitionError",
@@ -422,6 +426,52 @@ class MissingExtraError(UsageError, ImportError):
         )
         self.extra = extra
         self.package = package
+
+
+# --------------------------------------------------------------------------------------------- storage
+
+
+class StorageError(AgentkitError):
+    """An event store could not do what was asked.
+
+    `agentkit.storage` raises its subclasses (``SequenceError``, ``RunNotFound``, ``MigrationError``); it is
+    defined here so the runtime can fail a run whose events were not stored.
+
+    Examples:
+        >>> from agentkit.exceptions import AgentkitError, StorageError
+        >>> issubclass(StorageError, AgentkitError)
+        True
+    """
+
+
+class EventsNotStored(StorageError):
+    """A run ended while a required sink (a store) still had events it had not taken: the run failed.
+
+    Each event a store refused is retried before every later event of the run; this is raised when some are
+    still unwritten at the end. The run never reports ``completed`` then.
+
+    Attributes:
+        run_id: The run.
+        unwritten: How many of its events the sink had not taken.
+        first_seq: The ``seq`` of the first of them.
+        reason: The sink's last error, as text.
+
+    Examples:
+        >>> from agentkit.exceptions import EventsNotStored
+        >>> print(EventsNotStored(run_id="r1", unwritten=2, first_seq=5, reason="disk I/O error"))
+        run 'r1' failed: 2 event(s) from #5 on were not stored (disk I/O error)
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("run_id", "unwritten", "first_seq", "reason")
+
+    def __init__(self, *, run_id: str, unwritten: int, first_seq: int, reason: str) -> None:
+        super().__init__(
+            f"run {run_id!r} failed: {unwritten} event(s) from #{first_seq} on were not stored ({reason})"
+        )
+        self.run_id = run_id
+        self.unwritten = unwritten
+        self.first_seq = first_seq
+        self.reason = reason
 
 
 # --------------------------------------------------------------------------------------------- run errors

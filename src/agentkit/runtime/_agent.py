@@ -14,7 +14,7 @@ import anyio
 from agentkit._clock import Clock, system_clock
 from agentkit._scope import DeadlineScope, RunScope, current_scope, scoped
 from agentkit.events import BaseEvent, EventEmitter, EventSink, RunFinished, RunStarted
-from agentkit.exceptions import UsageError
+from agentkit.exceptions import EventsNotStored, UsageError
 from agentkit.providers._base import ModelSettings, Provider, StreamEvent
 from agentkit.registry import Registry, Toolset
 from agentkit.runtime._capture import active_captures
@@ -299,6 +299,9 @@ class Agent(Generic[DepsT, OutputT]):
             ToolRetriesExhausted: The model kept calling one tool wrongly (or calling an unknown tool).
             OutputRetriesExhausted: The model's final output kept failing validation.
             ProviderError: The model call failed.
+            EventsNotStored: A required sink (a `agentkit.storage.StoreSink`, a `agentkit.storage.Session`'s
+                store) still lacked some of the run's events at its end, after retries; the run failed (its
+                ``run.finished`` event says ``failed`` wherever it could be written).
 
         Examples:
             >>> import anyio
@@ -629,6 +632,10 @@ class Agent(Generic[DepsT, OutputT]):
             if scope.cancelled_caught:
                 timeout = run.limits.timeout or 0.0
                 raise run.budget_error("deadline", timeout, timeout)
+            # A run whose store still lacks some of its events ends failed, never completed.
+            lost = _not_stored(emitter)
+            if lost is not None:
+                raise lost
         except BaseException as exc:
             cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
             emitter.emit(
@@ -641,6 +648,10 @@ class Agent(Generic[DepsT, OutputT]):
                 error_type=type(exc).__name__,
                 error_message=str(exc)[:500],
             )
+            if not cancelled and not isinstance(exc, EventsNotStored):
+                lost = _not_stored(emitter)
+                if lost is not None:
+                    raise lost from exc
             raise
         if step.pending:
             emitter.emit(
@@ -651,6 +662,9 @@ class Agent(Generic[DepsT, OutputT]):
                 usage=run.usage.model_dump(),
                 **run.closing_messages(),
             )
+            lost = _not_stored(emitter)
+            if lost is not None:
+                raise lost
             pending = run.pending_state(step.pending)
             return RunResult(
                 run_id=emitter.run_id,
@@ -673,6 +687,9 @@ class Agent(Generic[DepsT, OutputT]):
             output=_summary(step.final),
             **run.closing_messages(),
         )
+        lost = _not_stored(emitter)
+        if lost is not None:
+            raise lost
         return RunResult(
             run_id=emitter.run_id,
             status="completed",
@@ -754,6 +771,26 @@ def _emit_prompt_rendered(emitter: EventEmitter, rendered: Any) -> None:
         return
     if isinstance(rendered, RenderedPrompt):
         emit_prompt_rendered(emitter, rendered)
+
+
+def _not_stored(emitter: EventEmitter) -> EventsNotStored | None:
+    """The error to fail the run with when a required sink (a store) still lacks events after one more try."""
+    if emitter.retry_unwritten():
+        return None
+    waiting = emitter.unwritten
+    if not waiting:  # pragma: no cover - retry_unwritten is False only while something waits
+        return None
+    worst = max(waiting, key=lambda u: len(u.events))
+    reason = f"{type(worst.error).__name__}: {worst.error}"[:300]
+    redact_text = getattr(getattr(emitter.redactor, "own", None), "redact_text", None)
+    if redact_text is not None:
+        reason = redact_text(reason)  # a store's message may quote what it refused
+    return EventsNotStored(
+        run_id=emitter.run_id,
+        unwritten=len(worst.events),
+        first_seq=min(u.events[0].seq for u in waiting),
+        reason=reason,
+    )
 
 
 def _summary(value: Any) -> str:

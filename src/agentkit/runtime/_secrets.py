@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import threading
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
+
+from agentkit.events import SinkFanout
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from agentkit._redact import SecretRedactor
-    from agentkit.events import BaseEvent, EventEmitter, EventSink
+    from agentkit.events import BaseEvent, EventEmitter, EventSink, Unwritten
 
 __all__ = ("HeldSinks", "RunRedactor", "SecretMemory", "remembering")
-
-_log = logging.getLogger("agentkit.events")
 
 # Shorter values would mask unrelated text everywhere (and SecretRedactor refuses them).
 MIN_SECRET_LENGTH = 4
@@ -138,13 +137,15 @@ class HeldSinks:
     order, and the emitter's own record of them is updated. No sink or store ever sees the value.
     """
 
-    __slots__ = ("_held", "_holding", "emitter", "sinks")
+    __slots__ = ("_fanout", "_held", "_holding", "emitter", "sinks")
 
     def __init__(self, sinks: Sequence[EventSink]) -> None:
         self.sinks = list(sinks)
         self.emitter: EventEmitter | None = None
         self._held: list[BaseEvent] = []
         self._holding = False
+        # Required sinks (stores) keep what they refused in a backlog, retried before each later event.
+        self._fanout = SinkFanout()
 
     def hold(self) -> None:
         """Hold events back until `release`."""
@@ -173,11 +174,12 @@ class HeldSinks:
             self._deliver(event)
 
     def _deliver(self, event: BaseEvent) -> None:
-        for sink in self.sinks:
-            try:
-                sink(event)
-            except Exception:  # noqa: PERF203 - one sink's failure must not stop the others
-                # Name the event by type and number only: its content may be what made the sink fail.
-                _log.exception(
-                    "event sink %r failed on %s #%d", sink, type(event).__name__, event.seq
-                )
+        self._fanout.deliver(self.sinks, event)
+
+    def unwritten(self) -> tuple[Unwritten, ...]:
+        """What required sinks have not taken yet (events still held are not counted)."""
+        return self._fanout.unwritten(self.sinks)
+
+    def retry_unwritten(self) -> bool:
+        """Offer required sinks what they refused again; ``True`` when nothing is left unwritten."""
+        return self._fanout.retry(self.sinks)

@@ -23,7 +23,7 @@ Examples:
 
 from __future__ import annotations
 
-from agentkit.exceptions import TamperedRun
+from agentkit.exceptions import EventsNotStored, TamperedRun
 from agentkit.storage._base import EventStore, RunStatus, RunSummary
 from agentkit.storage._cache import CachingProvider, MemoryResponseCache, ResponseCache, request_key
 from agentkit.storage._errors import (
@@ -46,6 +46,7 @@ __all__ = (
     "DEFAULT_DB",
     "CachingProvider",
     "EventStore",
+    "EventsNotStored",
     "MemoryResponseCache",
     "MemoryStore",
     "MigrationError",

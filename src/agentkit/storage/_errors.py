@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from agentkit.exceptions import AgentkitError, RunError
+from agentkit.exceptions import RunError, StorageError
 
 __all__ = ("MigrationError", "ReplayDivergence", "RunNotFound", "SequenceError", "StorageError")
-
-
-class StorageError(AgentkitError):
-    """An event store could not do what was asked.
-
-    Examples:
-        >>> from agentkit.exceptions import AgentkitError
-        >>> from agentkit.storage import StorageError
-        >>> issubclass(StorageError, AgentkitError)
-        True
-    """
 
 
 class SequenceError(StorageError):

@@ -10,7 +10,6 @@ import anyio
 
 from agentkit.runtime._secrets import SecretMemory, remembering
 from agentkit.runtime._telemetry import in_session
-from agentkit.storage._errors import StorageError
 from agentkit.storage._replay import conversation_from_events
 from agentkit.storage._sink import StoreSink
 
@@ -97,7 +96,9 @@ class Session:
                 ``message_history``, which the session supplies.
 
         Raises:
-            StorageError: The store rejected an event; the run's log is incomplete.
+            EventsNotStored: The store kept refusing some of the run's events (each is retried before the next
+                one): the run failed and its log is incomplete. A store that recovers during the run gets every
+                event, in order, and the run goes on as usual.
         """
         if "message_history" in kwargs:
             raise TypeError("Session.run supplies 'message_history' itself; do not pass it")
@@ -115,10 +116,6 @@ class Session:
                     sinks=[*kwargs.pop("sinks", ()), sink],
                     **kwargs,
                 )
-            if sink.errors:
-                raise StorageError(
-                    f"session {self.session_id!r}: run {run_id!r} was not fully stored: {sink.errors[0]}"
-                ) from sink.errors[0]
             return result
 
     def run_sync(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from agentkit.events import BaseEvent
@@ -16,8 +16,12 @@ class StoreSink:
 
     The emitter calls sinks synchronously, so the write happens on the caller's thread; with `SQLiteStore`'s
     default ``synchronous="NORMAL"`` a commit does not fsync and costs tens of microseconds (see
-    ``benchmarks/bench_store.py``). A failed append (a `SequenceError`, a full disk) is raised to the emitter,
-    which logs it on ``agentkit.events`` and keeps running; `errors` keeps them for inspection.
+    ``benchmarks/bench_store.py``). The sink is ``required``: an append that fails (a locked or read-only
+    database, a full disk, a lost connection) is logged on ``agentkit.events`` and the event waits in the
+    emitter's backlog, offered again (in order) before each later event, so a store that comes back gets the
+    whole run. An agent run that ends with events still unwritten fails with
+    `agentkit.exceptions.EventsNotStored` (a `StorageError`), never ``completed``. `errors` keeps every failure
+    for inspection, including those a retry recovered from.
 
     Args:
         store: Where the events go.
@@ -34,6 +38,8 @@ class StoreSink:
     """
 
     __slots__ = ("errors", "session_id", "store")
+
+    required: ClassVar[bool] = True
 
     def __init__(self, store: EventStore, *, session_id: str | None = None) -> None:
         self.store = store

@@ -102,7 +102,7 @@ class SQLiteStore(EventStore):
         >>> SQLiteStore("no-such-dir/runs.sqlite3", create=False)
         Traceback (most recent call last):
         ...
-        agentkit.storage._errors.StorageError: SQLite event store 'no-such-dir/runs.sqlite3' does not exist
+        agentkit.exceptions.StorageError: SQLite event store 'no-such-dir/runs.sqlite3' does not exist
     """
 
     def __init__(
