@@ -138,3 +138,39 @@ def test_hostile_text_round_trips_exactly(store: EventStore) -> None:
     assert store.read("r1")[1].content == HOSTILE  # type: ignore[union-attr]
     assert store.verify("r1") is True
     assert store.get_run("r1").events == 2
+
+
+def test_a_postgres_database_from_before_the_chain_gains_its_columns(
+    postgres_dsn: str, postgres_prefix: str
+) -> None:
+    """Tables made before the hash chain get ``runs.head`` and ``events.hash`` once, and opening again is a no-op."""
+    import psycopg
+
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(
+            f"CREATE TABLE {postgres_prefix}runs (id BIGSERIAL PRIMARY KEY, run_id TEXT NOT NULL UNIQUE,"
+            " session_id TEXT, status TEXT NOT NULL DEFAULT 'running', next_seq INTEGER NOT NULL DEFAULT 0,"
+            " agent TEXT, model TEXT, started_at TEXT, updated_at TEXT, steps INTEGER NOT NULL DEFAULT 0,"
+            " usage TEXT NOT NULL DEFAULT '{}', output TEXT, messages TEXT)"
+        )
+        conn.execute(
+            f"CREATE TABLE {postgres_prefix}events (run_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+            " type TEXT NOT NULL, schema_version INTEGER NOT NULL, at TEXT NOT NULL, data TEXT NOT NULL,"
+            " PRIMARY KEY (run_id, seq))"
+        )
+    with PostgresStore(postgres_dsn, table_prefix=postgres_prefix) as store:
+        store.append("r1", _events("r1", 2))
+    with PostgresStore(postgres_dsn, table_prefix=postgres_prefix) as store:
+        assert store.verify("r1")
+        assert [event.seq for event in store.read("r1")] == [0, 1]
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        columns = {
+            (table, column)
+            for table, column in conn.execute(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_name IN (%s, %s)",
+                (f"{postgres_prefix}runs", f"{postgres_prefix}events"),
+            )
+        }
+    assert (f"{postgres_prefix}runs", "head") in columns
+    assert (f"{postgres_prefix}events", "hash") in columns

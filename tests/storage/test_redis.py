@@ -175,8 +175,9 @@ def test_concurrent_sessions_from_several_processes(redis_url: str, redis_prefix
                     tg.start_soon(session.run, Agent(FakeProvider(["ok"])), "hi")
 
         anyio.run(local)
-        for writer in writers:
-            _, err = writer.communicate(timeout=90)
+        # Collect every writer before judging any, so a failure leaves no process or pipe behind.
+        errors = [writer.communicate(timeout=90)[1] for writer in writers]
+        for writer, err in zip(writers, errors, strict=True):
             assert writer.returncode == 0, err.decode()
 
         sessions = store.sessions(None)

@@ -52,7 +52,6 @@ CREATE TABLE IF NOT EXISTS {p}runs (
     output TEXT,
     messages TEXT
 );
-ALTER TABLE {p}runs ADD COLUMN IF NOT EXISTS head TEXT;
 CREATE INDEX IF NOT EXISTS {p}runs_by_session ON {p}runs (session_id, id);
 CREATE TABLE IF NOT EXISTS {p}events (
     run_id TEXT NOT NULL,
@@ -63,8 +62,11 @@ CREATE TABLE IF NOT EXISTS {p}events (
     data TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
 );
-ALTER TABLE {p}events ADD COLUMN IF NOT EXISTS hash TEXT;
 """
+
+# Columns added after the first schema: (table, column, type). Added only where missing, since even
+# ``ADD COLUMN IF NOT EXISTS`` takes an ACCESS EXCLUSIVE lock, which deadlocks with other processes' reads.
+_ADDED_COLUMNS = (("runs", "head", "TEXT"), ("events", "hash", "TEXT"))
 
 _SUMMARY_COLUMNS = "run_id, session_id, status, next_seq, agent, model, started_at, updated_at, steps, usage, output"
 
@@ -202,6 +204,15 @@ class PostgresStore(EventStore):
             for statement in _SCHEMA.format(p=self.table_prefix).split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            for table, column, kind in _ADDED_COLUMNS:
+                name = self.table_prefix + table
+                present = conn.execute(
+                    "SELECT 1 FROM information_schema.columns"
+                    " WHERE table_schema = current_schema() AND table_name = %s AND column_name = %s",
+                    (name, column),
+                ).fetchone()
+                if present is None:
+                    conn.execute(f"ALTER TABLE {name} ADD COLUMN {column} {kind}")
         self._schema_ready = True
 
     # ---------------------------------------------------------------------------------------- the API
