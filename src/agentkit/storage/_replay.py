@@ -11,10 +11,11 @@ them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 from agentkit._redact import secret_values
 from agentkit._scope import POLICY_EVENT_TYPES
@@ -23,6 +24,7 @@ from agentkit.events import (
     ModelResponded,
     RunFinished,
     ToolArgumentsRejected,
+    ToolCallStarted,
     ToolCallSucceeded,
 )
 from agentkit.exceptions import (
@@ -39,11 +41,12 @@ from agentkit.storage._errors import ReplayDivergence
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 
-    from agentkit.events import BaseEvent, Event
+    from agentkit.events import BaseEvent, Event, EventEmitter
     from agentkit.providers._base import ModelRequest, StreamEvent
     from agentkit.runtime import Agent, RunResult
     from agentkit.storage._base import EventStore
     from agentkit.tools import RunContext, Tool, ToolContract
+    from agentkit.tools._base import ToolOutcome
 
 __all__ = ("RecordedStep", "Recording", "ReplayProvider", "render_messages", "replay")
 
@@ -571,18 +574,113 @@ def _recorded_tool(
         output = outputs.get(ctx.tool_call_id or "")
         return output if output is not None else _unframe(name, recorded.content)
 
-    return _Recorded(
-        name=name,
-        namespace=contract.namespace,
-        input_schema=dict(contract.input_schema),
-        handler=handler,
-        description=contract.description,
-        version=contract.version,
-        annotations=contract.annotations,
-        tags=contract.tags,
-        sensitive=contract.sensitive,
-        blocking=False,
+    return _Recorded(**_stand_in(contract), handler=handler)
+
+
+class _LiveCheck:
+    """For a live replay: each call is checked against the recorded call with its id before the tool runs.
+
+    A live tool acts on the world, so a call the recording does not hold (another tool, other arguments: a
+    tampered or inconsistent log, a changed dialect) must not run. The check compares the ``tool.call.started``
+    the replay is about to emit (validated, masked and redacted as in the recorded run) with the recorded one.
+    """
+
+    def __init__(self, recording: Recording) -> None:
+        self.run_id = recording.run_id
+        self.expected: dict[str, list[tuple[int, ToolCallStarted]]] = {}
+        step = 0
+        for event in recording.events:
+            if isinstance(event, ModelRequested):
+                step = event.step
+            elif isinstance(event, ToolCallStarted) and event.tool_call_id is not None:
+                self.expected.setdefault(event.tool_call_id, []).append((step, event))
+        self.divergence: ReplayDivergence | None = None
+
+    def check(self, emitter: EventEmitter, fields: Mapping[str, Any]) -> None:
+        draft = ToolCallStarted(run_id=emitter.run_id, seq=0, at=emitter.clock.now(), **fields)
+        if emitter.redactor is not None:
+            draft = emitter.redactor(draft)  # type: ignore[assignment]  # a redactor returns the same type
+        call_id = draft.tool_call_id or ""
+        actual = _call_view(draft)
+        queue = self.expected.get(call_id)
+        if not queue:
+            self._diverge(0, call_id, "(the recorded run ran no call with this id)", actual)
+        step, recorded = queue.pop(0)
+        expected = _call_view(recorded)
+        if expected != actual:
+            self._diverge(step, call_id, expected, actual)
+
+    def _diverge(self, step: int, call_id: str, expected: str, actual: str) -> NoReturn:
+        self.divergence = ReplayDivergence(
+            run_id=self.run_id,
+            step=step,
+            where=f"tool call {call_id!r}, before it ran",
+            expected=expected,
+            actual=actual,
+        )
+        raise self.divergence
+
+    def guard(self, tool: Tool[Any, Any]) -> Tool[Any, Any]:
+        """``tool``, checking each call before it runs (the same contract)."""
+        from agentkit.tools import JsonSchemaTool
+
+        check = self
+
+        class _Checked(JsonSchemaTool):
+            async def invoke_json(
+                self, raw_arguments: str | bytes, ctx: RunContext[Any] | None = None
+            ) -> ToolOutcome[Any]:
+                if ctx is not None and ctx.events is not None:
+                    ctx = dataclasses.replace(
+                        ctx, events=cast("Any", _CheckedEvents(ctx.events, check))
+                    )
+                outcome: ToolOutcome[Any] = await tool.invoke_json(raw_arguments, ctx)
+                return outcome
+
+        return _Checked(**_stand_in(tool.contract), handler=_never_called)
+
+
+class _CheckedEvents:
+    """The run's emitter, with ``tool.call.started`` checked against the recording before it is emitted."""
+
+    __slots__ = ("_check", "_inner")
+
+    def __init__(self, inner: EventEmitter, check: _LiveCheck) -> None:
+        self._inner = inner
+        self._check = check
+
+    def emit(self, event_type: type[Any], /, **fields: Any) -> Any:
+        if event_type is ToolCallStarted:
+            self._check.check(self._inner, fields)  # raises before the tool runs
+        return self._inner.emit(event_type, **fields)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _never_called(arguments: dict[str, Any], ctx: RunContext[Any]) -> None:
+    raise AssertionError("a checked live tool delegates every call")  # pragma: no cover - delegated
+
+
+def _call_view(event: ToolCallStarted) -> str:
+    return _pretty(
+        {"tool_name": event.tool_name, "arguments": event.model_dump(mode="json")["arguments"]}
     )
+
+
+def _stand_in(contract: ToolContract) -> dict[str, Any]:
+    """What a stand-in needs to offer ``contract`` as it is (`replay` maps its fingerprint to the original)."""
+    return {
+        "name": contract.name,
+        "namespace": contract.namespace,
+        "input_schema": dict(contract.input_schema),
+        "description": contract.description,
+        "version": contract.version,
+        "annotations": contract.annotations,
+        "tags": contract.tags,
+        "sensitive": contract.sensitive,
+        "blocking": False,
+    }
 
 
 def _projection(event: BaseEvent) -> dict[str, Any]:
@@ -742,9 +840,10 @@ async def replay(
         strict=strict,
         secrets=agent.provider.secrets(),
     )
+    live = _LiveCheck(recording) if tools == "live" else None
     replay_tools: Any = (
-        agent.toolset
-        if tools == "live"
+        [live.guard(t) for t in agent.toolset.tools()]
+        if live is not None
         else [
             _recorded_tool(t, recording.tool_results, recording.tool_outputs, rejections)
             for t in agent.toolset.tools()
@@ -779,6 +878,9 @@ async def replay(
         )
     except Exception as exc:
         failure = exc
+    if live is not None and live.divergence is not None:
+        # A live call the recording does not hold was stopped before it ran: that is the divergence.
+        raise live.divergence from None
     if failure is not None and not any(isinstance(e, ModelRequested) for e in seen):
         # It failed before asking the model anything (a prompt that does not render...): that is the news.
         raise failure
