@@ -433,7 +433,9 @@ class RouteEscalated(BaseEvent):
 class PromptRendered(BaseEvent):
     """A prompt was rendered: enough to trace any answer back to the exact prompt text.
 
-    It carries the names of the prompt's variables, never their values (they may be personal or secret).
+    It carries the names of the prompt's variables and their ``values`` as JSON (``None`` in events of earlier
+    releases), with variables marked ``Sensitive()`` masked and the run's redactor applied like everywhere else,
+    so `agentkit.storage.replay` renders the prompt again by itself.
 
     Examples:
         >>> from agentkit.events import PromptRendered
@@ -447,6 +449,7 @@ class PromptRendered(BaseEvent):
     content_hash: str
     variables: list[str]
     message_count: int
+    values: dict[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------------------------- resilience

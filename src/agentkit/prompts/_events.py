@@ -47,4 +47,5 @@ def emit_prompt_rendered(
         content_hash=rendered.content_hash,
         variables=list(rendered.variables),
         message_count=len(rendered.messages),
+        values=rendered.values,
     )

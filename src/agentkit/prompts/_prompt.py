@@ -10,7 +10,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar, overload
 
 import typing_extensions
-from pydantic import BaseModel, ConfigDict, PydanticUserError, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    PydanticUserError,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic_core import to_jsonable_python
 
 from agentkit.exceptions import ToolDefinitionError
 from agentkit.messages import Message, TextPart
@@ -22,8 +30,10 @@ from agentkit.prompts._template import (
     record_fields,
     render_ops,
 )
-from agentkit.tools._schema import is_model_class
+from agentkit.tools._base import _sensitive_values
+from agentkit.tools._schema import find_sensitive_pointers, is_model_class
 from agentkit.tools._semver import Version, parse_version
+from agentkit.tools._sensitive import mask_arguments
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -83,7 +93,10 @@ class RenderedPrompt(BaseModel):
         version: The prompt's version.
         content_hash: The prompt's `Prompt.content_hash`.
         messages: The rendered messages, in order (system, extra messages, user).
-        variables: Names of the prompt's declared variables (never their values).
+        variables: Names of the prompt's declared variables.
+        values: The variables' values as JSON, those marked ``Sensitive()`` (or ``SecretStr``) masked as
+            ``"***"``: what ``prompt.rendered`` records (redacted once more by the run) so a replay renders the
+            prompt again without being given them.
 
     Examples:
         >>> from typing_extensions import TypedDict
@@ -104,6 +117,23 @@ class RenderedPrompt(BaseModel):
     content_hash: str
     messages: list[Message]
     variables: tuple[str, ...] = ()
+    values: dict[str, Any] | None = None
+    # The clear values of sensitive variables, for the run's redactor to mask wherever they appear; never dumped.
+    _sensitive_values: tuple[str, ...] = PrivateAttr(default=())
+
+
+def _sensitive_pointers(vars_type: Any) -> tuple[str, ...]:
+    """JSON pointers of the variables marked ``Sensitive()`` (or typed ``SecretStr``), and of fields inside them."""
+    if is_model_class(vars_type):
+        return tuple(find_sensitive_pointers(vars_type))
+    try:
+        hints = typing_extensions.get_type_hints(vars_type, include_extras=True)
+    except Exception:  # unresolvable forward references: nothing can be known to be sensitive
+        return ()
+    found: list[str] = []
+    for key, annotation in hints.items():
+        found.extend(find_sensitive_pointers(annotation, f"/{key}"))
+    return tuple(sorted(set(found)))
 
 
 def content_hash(name: str, version: str, templates: Iterable[tuple[str, str]]) -> str:
@@ -201,6 +231,7 @@ class Prompt(Generic[VarsT]):
         "_description",
         "_name",
         "_semver",
+        "_sensitive",
         "_tags",
         "_templates",
         "_typeddict",
@@ -306,6 +337,7 @@ class Prompt(Generic[VarsT]):
         self._tags = tuple(sorted(set(tags)))
         self._vars_type: type[VarsT] = vars_type
         self._variables = tuple(declared)
+        self._sensitive = _sensitive_pointers(vars_type)
         self._templates = tuple(templates)
         self._content_hash = content_hash(name, self._version, templates)
 
@@ -411,13 +443,17 @@ class Prompt(Generic[VarsT]):
             raise PromptRenderError(
                 prompt=self._name, version=self._version, issues=(problem.issue,)
             ) from None
+        pointers = self._sensitive
         rendered = RenderedPrompt(
             name=self._name,
             version=self._version,
             content_hash=self._content_hash,
             messages=messages,
             variables=self._variables,
+            values=mask_arguments(to_jsonable_python(env, fallback=repr), pointers),
         )
+        if pointers:
+            rendered._sensitive_values = tuple(_sensitive_values(env, pointers))
         if emitter is not None:
             from agentkit.prompts._events import emit_prompt_rendered
 

@@ -185,6 +185,12 @@ class _Run:
         elif instructions is not None:
             rendered = instructions.render(prompt_vars)
             self.rendered = rendered
+            # Variables marked Sensitive(): masked in every event, wherever the prompt put them.
+            add_secret = getattr(self.emitter.redactor, "add_secret", None)
+            if add_secret is not None:
+                for value in getattr(rendered, "_sensitive_values", ()):
+                    if len(value) >= 4:  # shorter values would mask unrelated text everywhere
+                        add_secret(value)
             self.prompt = PromptInfo(
                 name=getattr(rendered, "name", None),
                 version=getattr(rendered, "version", None),

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 from agentkit._redact import secret_values
-from agentkit._scope import POLICY_EVENT_TYPES
+from agentkit._scope import POLICY_EVENT_TYPES, current_scope
 from agentkit.events import (
     ModelRequested,
     ModelResponded,
+    PromptRendered,
     RunFinished,
     ToolArgumentsRejected,
     ToolCallStarted,
@@ -72,7 +73,7 @@ _VOLATILE = frozenset(
         "response_id",
     }
 )
-_CONTENT_FIELDS = ("message", "content", "messages")
+_CONTENT_FIELDS = ("message", "content", "messages", "values")
 _PROVIDER_NAMED = frozenset({"run.started", "model.requested"})
 
 
@@ -465,7 +466,11 @@ class ReplayProvider(Provider):
                 render_messages(request.messages),
             )
         recorded = steps[number - 1]
-        if self.strict and tuple(request.messages) != recorded.request_messages:
+        if (
+            self.strict
+            and tuple(request.messages) != recorded.request_messages
+            and _as_recorded(request.messages) != recorded.request_messages
+        ):
             self._diverge(
                 number,
                 "request messages",
@@ -495,6 +500,29 @@ class ReplayProvider(Provider):
             run_id=self.recording.run_id, step=step, where=where, expected=expected, actual=actual
         )
         raise self.divergence
+
+
+def _as_recorded(messages: Sequence[Message]) -> tuple[Message, ...]:
+    """``messages`` as the run's redactor records them: the recording holds every request redacted.
+
+    A prompt rendered again from recorded (masked) variables is compared as it would be stored: a built-in
+    pattern may mask more than the value (``Token: ***.`` is stored as ``Token: ***``).
+    """
+    scope = current_scope()
+    redactor = scope.redactor
+    if redactor is None:
+        return tuple(messages)
+    draft = ModelRequested(
+        run_id="replay",
+        seq=0,
+        at=scope.now_clock().now(),
+        step=1,
+        provider="replay",
+        messages=len(messages),
+        new_messages=list(messages),
+    )
+    redacted = redactor(draft)
+    return tuple(getattr(redacted, "new_messages", None) or ())
 
 
 def _own_fingerprint(contract: ToolContract) -> str:
@@ -794,8 +822,9 @@ async def replay(
         tools: ``"recorded"`` (stand-ins) or ``"live"`` (the agent's real tools, whose results are then checked).
         deps: Dependencies for live tools.
         strict: Raise on the first difference (``False``: only on requests the recording cannot answer).
-        prompt_vars: The variables the recorded run rendered its prompt with, when the agent's instructions are a
-            `Prompt` with variables (secrets among them as the store holds them: masked).
+        prompt_vars: The variables to render the agent's `Prompt` with. By default, those the recorded run
+            rendered it with, from its ``prompt.rendered`` event (as stored: sensitive and secret values masked,
+            as they are in the recorded messages); runs stored by releases that did not record them need these.
 
     Returns:
         The replayed run's result, when it matches the recording.
@@ -828,6 +857,10 @@ async def replay(
     """
     from agentkit.runtime import Agent
 
+    if prompt_vars is None:
+        prompt_vars = next(
+            (e.values for e in recording.events if isinstance(e, PromptRendered)), None
+        )
     rejections = {
         e.tool_call_id: e
         for e in recording.events
