@@ -11,7 +11,7 @@ What it shows:
 3. Values are text, never template: a customer name containing ``{#if vip}`` comes out literally.
 4. A `PromptRegistry`: drafts, activation (the old version becomes deprecated), ranges, the deprecation warning,
    retirement, and the snapshot a reviewer reads.
-5. The ``prompt.rendered`` event: name, version, hash and variable names, never the values.
+5. The ``prompt.rendered`` event: name, version, hash, variable names and values (``Sensitive()`` ones masked).
 
 The output is deterministic: a fixed clock and run id, no randomness.
 """
@@ -155,7 +155,7 @@ registry.render("support", SupportVars(customer_name="Ada Lovelace"), emitter=em
 event = emitter.events[0]
 print(event.model_dump_json(indent=2))
 # --8<-- [end:event]
-assert "Lovelace" not in event.model_dump_json()
+assert event.values == {"customer_name": "Ada Lovelace", "vip": False, "orders": []}
 
 section("snapshot for review")
 for record in registry.snapshot().prompts:

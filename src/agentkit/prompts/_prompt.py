@@ -409,7 +409,7 @@ class Prompt(Generic[VarsT]):
 
         Args:
             vars: The variables: an instance of the variables type (a dict validating against it works too).
-            emitter: When given, a ``prompt.rendered`` event (names only, never values) is emitted through it.
+            emitter: When given, a ``prompt.rendered`` event (names and values, sensitive ones masked) is emitted through it.
 
         Returns:
             The rendered messages with the prompt's name, version and content hash.
