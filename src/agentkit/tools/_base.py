@@ -291,7 +291,9 @@ class _ReturnTypeMismatch(TypeError):
 def _type_text(tp: Any) -> str:
     if tp is None or tp is type(None):
         return "None"
-    return tp.__qualname__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
+    # On Python 3.10 ``list[int]`` passes isinstance(..., type) but its __qualname__ is just "list".
+    plain_class = isinstance(tp, type) and get_origin(tp) is None
+    return tp.__qualname__ if plain_class else repr(tp).replace("typing.", "")
 
 
 def _first_problem(exc: ValidationError) -> str:
