@@ -57,6 +57,7 @@ from agentkit.exceptions import (
     ToolSignatureError,
     ToolTimeout,
     UnknownToolError,
+    UnsupportedContent,
     UsageError,
 )
 
@@ -125,6 +126,7 @@ EVERY_EXCEPTION: list[BaseException] = [
     InvalidRequest("temperature: must be <= 2", provider="openai", status_code=400),
     ContextWindowExceeded("prompt is too long", provider="anthropic", status_code=400),
     ModelNotFound("no such model", provider="gemini", status_code=404),
+    UnsupportedContent("audio in a user message", provider="anthropic", kind="audio", where="user"),
     MalformedResponse("stream ended mid-event", provider="anthropic"),
     ToolError("boom", tool_name="search"),
     InvalidToolArguments(tool_name="search", issues=ISSUES),

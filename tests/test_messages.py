@@ -47,7 +47,7 @@ def test_parts_are_told_apart_by_kind() -> None:
     assert isinstance(part, ToolCallPart)
     assert part.arguments == "{}"
     with pytest.raises(ValidationError):
-        adapter.validate_python({"kind": "image", "url": "x"})
+        adapter.validate_python({"kind": "video", "url": "x"})
 
 
 def test_malformed_tool_arguments_are_kept_verbatim() -> None:

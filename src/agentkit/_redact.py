@@ -11,6 +11,7 @@ from pydantic import BaseModel, SecretBytes, SecretStr
 
 from agentkit.events import BaseEvent
 from agentkit.exceptions import UsageError
+from agentkit.messages import MediaPart, Message, ToolResultPart
 from agentkit.tools._sensitive import MASK, mask_arguments
 
 if TYPE_CHECKING:
@@ -404,6 +405,20 @@ class SecretRedactor:
             if all(a is b for a, b in zip(items, value, strict=True)):
                 return value
             return items if isinstance(value, list) else tuple(items)
+        if isinstance(value, MediaPart):
+            # Binary parts stay intact: no pattern runs over base64. Only a URL's text can hold a secret.
+            url = value.url
+            if url is None or (masked := self.redact_text(url)) is url:
+                return value
+            return value.model_copy(update={"url": masked})
+        if isinstance(value, Message | ToolResultPart) and value.media:
+            # Redact field by field, so the media inside are never dumped to text.
+            update: dict[str, Any] = {}
+            for name, item in value.__dict__.items():
+                new = self.redact_value(item)
+                if new is not item:
+                    update[name] = tuple(new) if isinstance(item, tuple) else new
+            return value.model_copy(update=update) if update else value
         if isinstance(value, BaseModel):
             dumped = value.model_dump(mode="json")
             redacted = self.redact_value(dumped)

@@ -40,7 +40,8 @@ AgentkitError
     │   ├── AuthenticationFailed   401 / 403: bad or missing API key
     │   ├── InvalidRequest         400 / 404 / 422: the request was rejected (with the provider's message)
     │   │   ├── ContextWindowExceeded  the conversation is longer than the model accepts
-    │   │   └── ModelNotFound      the model name is unknown to the provider
+    │   │   ├── ModelNotFound      the model name is unknown to the provider
+    │   │   └── UnsupportedContent an image, audio or document the model cannot take (raised before sending)
     │   └── MalformedResponse      the provider answered something that is not its documented format
     └── ToolError                  one tool call went wrong
         ├── InvalidToolArguments   the model sent arguments that do not validate (carries a repair hint)
@@ -124,6 +125,7 @@ __all__ = (
     "ToolSignatureError",
     "ToolTimeout",
     "UnknownToolError",
+    "UnsupportedContent",
     "UsageError",
 )
 
@@ -658,6 +660,50 @@ class ContextWindowExceeded(InvalidRequest):
         >>> issubclass(ContextWindowExceeded, InvalidRequest)
         True
     """
+
+
+class UnsupportedContent(InvalidRequest):
+    """A message holds an image, audio or document the provider or model cannot take; raised before sending.
+
+    Never a silent drop: the part would change what the model sees. Send it to a model whose profile takes it
+    (``ModelProfile.media_input`` / ``media_in_tool_results``), or leave it out yourself.
+
+    Attributes:
+        kind: ``"image"``, ``"audio"`` or ``"document"``.
+        where: ``"user"`` (a user message) or ``"tool-result"``.
+
+    Examples:
+        >>> from agentkit.exceptions import InvalidRequest, UnsupportedContent
+        >>> err = UnsupportedContent("audio in a user message is not supported", provider="anthropic",
+        ...                          kind="audio", where="user")
+        >>> isinstance(err, InvalidRequest), err.retryable, err.kind
+        (True, False, 'audio')
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = (*ProviderError._fields, "kind", "where")
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        model: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        retryable: bool | None = None,
+        kind: str = "",
+        where: str = "user",
+    ) -> None:
+        super().__init__(
+            message,
+            provider=provider,
+            model=model,
+            status_code=status_code,
+            request_id=request_id,
+            retryable=retryable,
+        )
+        self.kind = kind
+        self.where = where
 
 
 class ModelNotFound(InvalidRequest):

@@ -35,6 +35,7 @@ from agentkit.exceptions import (
     ToolSignatureError,
     ToolTimeout,
 )
+from agentkit.messages import AudioPart, DocumentPart, ImagePart, TextPart
 from agentkit.tools._context import RunContext
 from agentkit.tools._contract import JSONSchema, ToolAnnotations, ToolContract
 from agentkit.tools._hints import HintBuilder
@@ -100,6 +101,8 @@ class ToolOutcome(Generic[ResultT]):
             calls past the retry budget: the run should stop).
         content: What the model receives.
         value: The tool's Python return value on success, else ``None``.
+        media: The images, audio and documents the tool returned (an `agentkit.messages.ImagePart`, or a list
+            mixing text and media parts); they follow ``content`` in the tool result.
         error: The typed error when the call did not succeed.
 
     Examples:
@@ -114,7 +117,7 @@ class ToolOutcome(Generic[ResultT]):
         (True, '3', 3)
     """
 
-    __slots__ = ("content", "error", "status", "tool_call_id", "tool_name", "value")
+    __slots__ = ("content", "error", "media", "status", "tool_call_id", "tool_name", "value")
 
     def __init__(
         self,
@@ -124,7 +127,9 @@ class ToolOutcome(Generic[ResultT]):
         value: ResultT | None = None,
         error: ToolError | None = None,
         tool_call_id: str | None = None,
+        media: tuple[ImagePart | AudioPart | DocumentPart, ...] = (),
     ) -> None:
+        self.media = media
         self.tool_name = tool_name
         self.status: OutcomeStatus = status
         self.content = content
@@ -276,6 +281,35 @@ def _make_dumper(result_type: Any) -> tuple[Callable[[Any], str], JSONSchema | N
             raise _ReturnTypeMismatch(value, result_type, text.split("\n", 1)[-1].strip()) from None
 
     return dump, schema
+
+
+_MEDIA = (ImagePart, AudioPart, DocumentPart)
+
+
+def _dump_result(
+    dump: Callable[[Any], str], result: Any
+) -> tuple[str, tuple[ImagePart | AudioPart | DocumentPart, ...]]:
+    """The text and media of a tool's result.
+
+    A media part (a screenshot), or a list or tuple mixing text and media parts, goes to the model as its text
+    (the strings and `TextPart` texts, one per line) followed by the media; anything else is serialized by
+    ``dump`` and has no media.
+    """
+    if isinstance(result, _MEDIA):
+        return "", (result,)
+    if (
+        isinstance(result, list | tuple)
+        and any(isinstance(item, _MEDIA) for item in result)
+        and all(isinstance(item, (str, TextPart, *_MEDIA)) for item in result)
+    ):
+        texts = [
+            item if isinstance(item, str) else item.text
+            for item in result
+            if not isinstance(item, _MEDIA)
+        ]
+        media = tuple(item for item in result if isinstance(item, _MEDIA))
+        return "\n".join(texts), media
+    return dump(result), ()
 
 
 class _ReturnTypeMismatch(TypeError):
@@ -585,7 +619,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             except Exception as exc:
                 return self._on_exception(spec, args, ctx, 0.0, exc)
             try:
-                content = spec.dump(result)
+                content, media = _dump_result(spec.dump, result)
             except Exception as exc:
                 return self._on_exception(spec, args, ctx, 0.0, exc, result_failed=True)
             return ToolOutcome(
@@ -595,6 +629,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 result,
                 None,
                 None if ctx is None else ctx.tool_call_id,
+                media,
             )
         return await self._execute(spec, args, ctx)
 
@@ -665,7 +700,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         except Exception as exc:
             return self._on_exception(spec, args, ctx, started, exc)
         try:
-            content = spec.dump(result)
+            content, media = _dump_result(spec.dump, result)
         except Exception as exc:
             return self._on_exception(spec, args, ctx, started, exc, result_failed=True)
         if ctx is not None and ctx.retries:
@@ -683,7 +718,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 await events.emit_offloaded(ToolCallSucceeded, **fields)
             else:
                 events.emit(ToolCallSucceeded, **fields)
-        return ToolOutcome(spec.name, "success", content, result, None, call_id)
+        return ToolOutcome(spec.name, "success", content, result, None, call_id, media)
 
     @staticmethod
     async def _run_guarded(
