@@ -1114,6 +1114,7 @@ def test_openai_gallery() -> None:
                                 "levels": {
                                     "additionalProperties": {"type": "integer"},
                                     "type": "object",
+                                    "properties": {},
                                 },
                                 "items": {"items": {"$ref": "#/$defs/Item"}, "type": "array"},
                                 "index": {
@@ -1121,6 +1122,7 @@ def test_openai_gallery() -> None:
                                         {
                                             "additionalProperties": {"$ref": "#/$defs/Item"},
                                             "type": "object",
+                                            "properties": {},
                                         },
                                         {"type": "null"},
                                     ],
@@ -1847,7 +1849,7 @@ def test_gemini_gallery() -> None:
                                     {"type": "ARRAY", "items": {"type": "INTEGER"}},
                                 ]
                             },
-                            "note": {"type": "STRING", "nullable": True, "default": None},
+                            "note": {"type": "STRING", "nullable": True},
                         },
                         "required": ["value"],
                     },
@@ -1894,12 +1896,7 @@ def test_gemini_gallery() -> None:
                         "properties": {
                             "color": {"type": "STRING", "enum": ["red", "green"]},
                             "size": {"type": "STRING", "default": "1", "enum": ["1", "2", "3"]},
-                            "shade": {
-                                "type": "STRING",
-                                "enum": ["red", "green"],
-                                "nullable": True,
-                                "default": None,
-                            },
+                            "shade": {"type": "STRING", "enum": ["red", "green"], "nullable": True},
                         },
                         "required": ["color"],
                     },
@@ -1921,11 +1918,7 @@ def test_gemini_gallery() -> None:
                                 "properties": {
                                     "street": {"type": "STRING"},
                                     "city": {"type": "STRING"},
-                                    "postcode": {
-                                        "type": "STRING",
-                                        "nullable": True,
-                                        "default": None,
-                                    },
+                                    "postcode": {"type": "STRING", "nullable": True},
                                 },
                                 "required": ["street", "city"],
                             },
@@ -1936,16 +1929,11 @@ def test_gemini_gallery() -> None:
                                     "properties": {
                                         "street": {"type": "STRING"},
                                         "city": {"type": "STRING"},
-                                        "postcode": {
-                                            "type": "STRING",
-                                            "nullable": True,
-                                            "default": None,
-                                        },
+                                        "postcode": {"type": "STRING", "nullable": True},
                                     },
                                     "required": ["street", "city"],
                                 },
                                 "nullable": True,
-                                "default": None,
                             },
                         },
                         "required": ["name", "address"],
@@ -2002,7 +1990,6 @@ def test_gemini_gallery() -> None:
                                     "required": ["key", "value"],
                                 },
                                 "nullable": True,
-                                "default": None,
                             },
                         },
                         "required": ["levels", "items"],
@@ -2054,12 +2041,7 @@ def test_gemini_gallery() -> None:
                         "type": "OBJECT",
                         "properties": {
                             "day": {"description": '(format: "date")', "type": "STRING"},
-                            "at": {
-                                "type": "STRING",
-                                "format": "date-time",
-                                "nullable": True,
-                                "default": None,
-                            },
+                            "at": {"type": "STRING", "format": "date-time", "nullable": True},
                         },
                         "required": ["day"],
                     },

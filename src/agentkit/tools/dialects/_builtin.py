@@ -15,7 +15,15 @@ from agentkit.tools.dialects._base import (
     wire_name,
 )
 from agentkit.tools.dialects._codec import IDENTITY
-from agentkit.tools.dialects._engine import NOISE, Profile, compile_schema, strip_noise
+from agentkit.tools.dialects._engine import (
+    _NAMED_SCHEMAS,
+    _SCHEMA_LISTS,
+    _SCHEMA_VALUES,
+    NOISE,
+    Profile,
+    compile_schema,
+    strip_noise,
+)
 from agentkit.tools.dialects._subset import (
     _STRUCTURAL,
     ANTHROPIC_STRICT_FORMATS,
@@ -133,6 +141,35 @@ def _permissive(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _openai_shapes(schema: Any) -> Any:
+    """``schema`` with the shapes OpenAI insists on even without strict mode.
+
+    OpenAI rejects the whole request (``invalid_function_parameters``: "object schema missing properties",
+    "array schema missing items") for an object schema without ``properties`` (how many MCP servers declare a
+    tool without arguments) or an array schema without ``items``; ``properties: {}`` and ``items: {}`` say the
+    same thing in the form it accepts.
+    """
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _NAMED_SCHEMAS and isinstance(value, dict):
+            out[key] = {name: _openai_shapes(sub) for name, sub in value.items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_openai_shapes(sub) for sub in value]
+        elif key in _SCHEMA_VALUES:
+            out[key] = _openai_shapes(value)
+        else:
+            out[key] = value
+    kinds = out.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if "object" in kinds and "properties" not in out:
+        out["properties"] = {}
+    if "array" in kinds and "items" not in out and "prefixItems" not in out:
+        out["items"] = {}
+    return out
+
+
 class CanonicalDialect(SchemaDialect):
     """The contract's own JSON Schema 2020-12, unchanged: for storage, diffs and JSON-Schema-native peers.
 
@@ -236,7 +273,7 @@ class OpenAIDialect(SchemaDialect):
     def _loose(
         self, contract: ToolContract, warnings: tuple[DialectWarning, ...] = ()
     ) -> CompiledTool:
-        schema = _permissive(contract.input_schema)
+        schema = _openai_shapes(_permissive(contract.input_schema))
         return CompiledTool(
             self.name,
             contract.name,

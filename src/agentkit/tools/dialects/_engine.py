@@ -236,9 +236,11 @@ class _Compiler:
             if description is not None:
                 merged["description"] = description
             return self.walk(merged, pointer)
+        tag: str | None = None
         if "oneOf" in node:
             branches = node.pop("oneOf")
-            if not self.disjoint(branches):
+            tag = self.tag_of(branches)
+            if tag is None:
                 self.warn(
                     "oneof-as-anyof",
                     _pointer(pointer, "oneOf"),
@@ -247,7 +249,7 @@ class _Compiler:
                 )
             node["anyOf"] = branches
         if "anyOf" in node:
-            return self.union(node, pointer, description, notes)
+            return self.union(node, pointer, description, notes, tag=tag)
         if "const" in node and self.p.openapi:
             node["enum"] = [node.pop("const")]
         kind = node.pop("type", None)
@@ -319,22 +321,26 @@ class _Compiler:
 
     def disjoint(self, branches: Any) -> bool:
         """Whether oneOf branches are told apart by a constant property (a discriminated union)."""
+        return self.tag_of(branches) is not None
+
+    def tag_of(self, branches: Any) -> str | None:
+        """The property whose constant value tells oneOf branches apart (a tagged union's tag), or ``None``."""
         if not isinstance(branches, list):
-            return False
+            return None
         resolved = []
         for branch in branches:
             if isinstance(branch, Mapping) and "$ref" in branch:
                 try:
                     branch = self.lookup(branch["$ref"], "")[1]
                 except SchemaCompileError:
-                    return False
+                    return None
             if not isinstance(branch, Mapping):
-                return False
+                return None
             resolved.append(branch.get("properties", {}))
         if not resolved:
-            return False
+            return None
         common = set.intersection(*(set(p) for p in resolved))
-        for key in common:
+        for key in sorted(common, key=str):
             tags = []
             for props in resolved:
                 sub = props[key]
@@ -346,8 +352,8 @@ class _Compiler:
                     break
             else:
                 if len(set(tags)) == len(tags):
-                    return True
-        return False
+                    return str(key)
+        return None
 
     # ------------------------------------------------------------------ $ref
     def ref(
@@ -416,7 +422,13 @@ class _Compiler:
 
     # ------------------------------------------------------------------ unions
     def union(
-        self, node: dict[str, Any], pointer: str, description: Any, notes: list[str]
+        self,
+        node: dict[str, Any],
+        pointer: str,
+        description: Any,
+        notes: list[str],
+        *,
+        tag: str | None = None,
     ) -> tuple[dict[str, Any], Codec]:
         branches = node.pop("anyOf")
         if not isinstance(branches, list) or not branches:
@@ -428,6 +440,9 @@ class _Compiler:
             if not (isinstance(b, Mapping) and b.get("type") == "null")
         ]
         compiled = [(self.walk(b, _pointer(pointer, "anyOf", i)), b) for i, b in others]
+        if tag is not None:
+            for i, ((schema, _), _) in enumerate(compiled):
+                self.require_tag(schema, tag, _pointer(pointer, "oneOf", others[i][0]))
         out: dict[str, Any]
         if self.p.openapi and len(compiled) == 1:
             (out, codec), _ = compiled[0]
@@ -454,6 +469,29 @@ class _Compiler:
         inner = out.pop("description", None) if "anyOf" not in out else None
         text = description if description is not None else inner
         return self.describe(out, text, notes), codec
+
+    def require_tag(self, schema: dict[str, Any], tag: str, pointer: str) -> None:
+        """Keep a tagged union's tag required in a compiled branch, or warn when the branch cannot say so.
+
+        A tag with a default is optional in the canonical schema, which would let the model leave out the one
+        field that picks the branch.
+        """
+        target: Any = schema
+        ref = schema.get("$ref") if "properties" not in schema else None
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            target = self.defs_out.get(ref[len("#/$defs/") :])
+        if not isinstance(target, dict) or tag not in as_mapping(target.get("properties")):
+            self.warn(
+                "tag-optional",
+                pointer,
+                f"the tag {tag!r} of this tagged union could not be kept required in {self.p.name}; the model "
+                "may leave it out (agentkit still validates the arguments)",
+            )
+            return
+        required = target.get("required")
+        required = list(required) if isinstance(required, list) else []
+        if tag not in required:
+            target["required"] = [*required, tag]
 
     def type_union(
         self,
@@ -707,6 +745,8 @@ class _Compiler:
             if key == "default" and self.p.default_to_description:
                 notes.append(f"default: {_json(value)}")
                 continue
+            if key == "default" and value is None and self.p.openapi:
+                continue  # Gemini rejects a null default; nullable already says null is allowed
             if key == "format" and self.p.formats is not None and value not in self.p.formats:
                 self.move(
                     notes,
@@ -753,6 +793,11 @@ class _MapValues(Codec):
         if not isinstance(value, dict):
             return value
         return {k: self.values.encode(v) for k, v in value.items()}
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def compile_schema(
