@@ -369,7 +369,7 @@ PUBLIC = {
         "content_hash",
         "emit_prompt_rendered",
     ),
-    "agentkit.providers.openai_responses": ("OpenAIResponsesProfile", "OpenAIResponsesProvider"),
+    "agentkit.providers.openai_responses": ("OpenAIResponsesProvider",),
 }
 
 

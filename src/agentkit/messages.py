@@ -162,7 +162,7 @@ class ImagePart(MediaPart):
         >>> from agentkit.messages import ImagePart
         >>> png = ImagePart(data=b"PNG...", media_type="image/png")
         >>> png.size, png.sha256[:12], png.data_url[:22]
-        (7, '20bb52267be3', 'data:image/png;base64,')
+        (6, '590e3b196fcd', 'data:image/png;base64,')
         >>> ImagePart(url="https://example.com/cat.jpg").kind
         'image'
     """

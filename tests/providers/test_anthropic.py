@@ -1393,7 +1393,6 @@ def test_settings_and_extra_body() -> None:
         messages=[Message.user("hi")],
         settings=ModelSettings(
             temperature=0.5,
-            top_p=0.9,
             max_tokens=100,
             stop=("END", "STOP"),
             seed=7,
@@ -1409,7 +1408,6 @@ def test_settings_and_extra_body() -> None:
         "max_tokens": 100,
         "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
         "temperature": 0.5,
-        "top_p": 0.9,
         "stop_sequences": ["END", "STOP"],
         "stream": False,
         "thinking": {"type": "enabled", "budget_tokens": 64},

@@ -30,6 +30,7 @@ from agentkit.exceptions import (
 )
 from agentkit.messages import Message, ReasoningPart, RefusalPart, TextPart, ToolCallPart
 from agentkit.providers import (
+    ModelProfile,
     ModelRequest,
     ModelSettings,
     NamedToolChoice,
@@ -39,7 +40,7 @@ from agentkit.providers import (
     ToolCallDelta,
     infer_provider,
 )
-from agentkit.providers.openai import ChatCompletionsProfile, OpenAIChatProvider
+from agentkit.providers.openai import OpenAIChatProvider
 from agentkit.resilience import RetryPolicy
 from agentkit.testing._replay import ReplayTransport, sse_from_chunks
 
@@ -438,7 +439,7 @@ def test_stream_flags() -> None:
     assert body["stream"] is True
     assert body["stream_options"] == {"include_usage": True}
     quiet = OpenAIChatProvider(
-        "gpt-4.1", api_key=h.API_KEY, profile=ChatCompletionsProfile(stream_usage=False)
+        "gpt-4.1", api_key=h.API_KEY, profile=ModelProfile(stream_usage=False)
     )
     assert "stream_options" not in body_of(
         quiet, ModelRequest(messages=[Message.user("x")]), stream=True
@@ -473,7 +474,7 @@ def test_tool_choice_named_and_errors() -> None:
     limited = OpenAIChatProvider(
         "gpt-4.1",
         api_key=h.API_KEY,
-        profile=ChatCompletionsProfile(tool_choice=frozenset({"auto"})),
+        profile=ModelProfile(tool_choice=frozenset({"auto"})),
     )
     with pytest.raises(UsageError, match="does not support tool_choice='required'"):
         body_of(

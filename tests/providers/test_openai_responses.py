@@ -37,6 +37,7 @@ from agentkit.messages import (
     ToolResultPart,
 )
 from agentkit.providers import (
+    ModelProfile,
     ModelRequest,
     ModelResponse,
     ModelSettings,
@@ -49,7 +50,7 @@ from agentkit.providers import (
     ToolCallDelta,
     infer_provider,
 )
-from agentkit.providers.openai_responses import OpenAIResponsesProfile, OpenAIResponsesProvider
+from agentkit.providers.openai_responses import OpenAIResponsesProvider
 from agentkit.testing._replay import ReplayTransport, sse_from_chunks
 
 
@@ -930,7 +931,7 @@ def test_reasoning_profile_drops_sampling_and_runs_stateless() -> None:
 
 def test_system_role_profile_sends_input_items() -> None:
     """A profile with system_role "developer" sends every system message as an input item."""
-    profile = OpenAIResponsesProfile(system_role="developer")
+    profile = ModelProfile(dialect="openai-auto", system_role="developer")
     provider = OpenAIResponsesProvider("gpt-4.1", api_key=API_KEY, profile=profile)
     body, _ = provider.build_body(
         ModelRequest(messages=[Message.system("Be brief."), Message.user("hi")])
@@ -942,7 +943,7 @@ def test_system_role_profile_sends_input_items() -> None:
 def test_non_strict_dialect_says_strict_false() -> None:
     """The API defaults strict to true, so a non-strict dialect must say false."""
     provider = OpenAIResponsesProvider(
-        "gpt-4.1", api_key=API_KEY, profile=OpenAIResponsesProfile(dialect="openai")
+        "gpt-4.1", api_key=API_KEY, profile=ModelProfile(dialect="openai", system_role="top-level")
     )
     body, _ = provider.build_body(ModelRequest(messages=[Message.user("hi")], tools=[SEARCH]))
     assert body["tools"][0]["strict"] is False

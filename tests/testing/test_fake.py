@@ -219,7 +219,7 @@ def test_fake_rejects_unusable_script_items(item: Any, what: str) -> None:
 
 async def test_fake_profile_model_and_usage_are_configurable() -> None:
     """The profile, model name and usage code under test sees are the ones given."""
-    profile = ModelProfile(dialect="anthropic", strict_tools=True, system_role="top-level")
+    profile = ModelProfile(dialect="anthropic", sampling="one", system_role="top-level")
     usage = Usage(input_tokens=12, output_tokens=3)
     provider = FakeProvider(["x"], model="claude-fake", profile=profile, usage=usage)
     assert (provider.profile, provider.model) == (profile, "claude-fake")

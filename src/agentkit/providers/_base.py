@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -131,41 +132,105 @@ class ModelRequest:
 class ModelProfile:
     """What a model (behind a given API) supports, so adapters never guess from model-name prefixes.
 
+    Every field is read by the adapters (or the runtime); nothing here is decorative.
+
     Attributes:
         dialect: Schema dialect tools are compiled to (``"openai-strict"``, ``"openai-auto"``, ``"openai"``,
-            ``"anthropic"``, ``"gemini"``...).
-        strict_tools: Whether the API enforces strict tool schemas.
+            ``"anthropic"``, ``"anthropic-strict"``, ``"gemini"``...). Whether tools are strict follows from it.
+        strict_tools: Deprecated and ignored (the dialect says whether tools are strict); setting it warns.
         parallel_tool_calls: Whether the ``parallel_tool_calls`` setting is accepted.
         tool_choice: The ``tool_choice`` values accepted (``"named"`` for one named tool).
         stream_usage: Whether usage can be requested in streams (``stream_options.include_usage``).
         system_role: How system prompts are sent: ``"system"`` or ``"developer"`` messages, or ``"top-level"``
-            (Anthropic ``system``, Gemini ``systemInstruction``).
-        reasoning: Whether the model reasons (thinking), and ``reasoning_field`` the response field that carries
-            it on OpenAI-compatible servers (``"reasoning_content"``, ``"reasoning"``).
+            (Anthropic ``system``, Gemini ``systemInstruction``, Responses ``instructions``).
+        reasoning: Whether the model can reason (thinking). Asking a model without it for thinking
+            (Anthropic ``thinking``, Gemini ``thinkingConfig`` in ``extra_body``) is a `UsageError` before sending.
+        reasoning_field: The response field that carries reasoning on OpenAI-compatible servers
+            (``"reasoning_content"``, ``"reasoning"``).
+        reasoning_in_history: Whether reasoning the model produced travels back in later requests: in the
+            ``reasoning_field`` of assistant messages (DeepSeek thinking mode with tools), or, on the Responses
+            API, as encrypted reasoning items (``store: false``, nothing kept on OpenAI's servers).
         json_schema_output: Whether the API has a native JSON-Schema output mode.
         seed: Whether ``seed`` is accepted.
+        max_tokens_field: The request field ``ModelSettings.max_tokens`` goes to on Chat-Completions servers
+            (``"max_completion_tokens"`` or ``"max_tokens"``); ``None``: the adapter's default.
+        sampling: Which of ``temperature`` and ``top_p`` are accepted: ``True`` both, ``False`` neither (they
+            are left out of the request: OpenAI reasoning models reject them), ``"one"`` either but not both
+            together (current Claude models): setting both is a `UsageError` before sending.
+        media_input: The media kinds (``"image"``, ``"audio"``, ``"document"``) the model takes in user messages.
+        media_in_tool_results: The media kinds a tool result may carry to this model (natively, or by the
+            adapter's documented workaround). Any other media part is `UnsupportedContent` before sending.
 
     Examples:
         >>> ModelProfile().tool_choice >= {"auto", "none"}
         True
+        >>> ModelProfile(sampling="one").sampling
+        'one'
     """
 
     dialect: str = "openai"
-    strict_tools: bool = False
+    strict_tools: bool | None = None
     parallel_tool_calls: bool = True
     tool_choice: frozenset[str] = frozenset({"auto", "none", "required", "named"})
     stream_usage: bool = True
     system_role: Literal["system", "developer", "top-level"] = "system"
     reasoning: bool = False
     reasoning_field: str | None = None
+    reasoning_in_history: bool = False
     json_schema_output: bool = True
     seed: bool = True
+    max_tokens_field: str | None = None
+    sampling: bool | Literal["one"] = True
+    media_input: frozenset[str] = frozenset({"image", "audio", "document"})
+    media_in_tool_results: frozenset[str] = frozenset({"image", "audio", "document"})
+
+    def __post_init__(self) -> None:
+        if self.strict_tools is not None:
+            warnings.warn(
+                "ModelProfile(strict_tools=...) is deprecated and ignored: the dialect says whether tools are "
+                "strict (dialect='openai-strict', 'openai-auto', 'anthropic-strict'); it goes away in the "
+                "next minor release",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+        if self.sampling not in (True, False, "one"):
+            raise UsageError(
+                f"ModelProfile.sampling must be True, False or 'one', got {self.sampling!r}"
+            )
+
+    def sampling_settings(self, settings: ModelSettings, *, where: str) -> dict[str, float]:
+        """The ``temperature`` / ``top_p`` values to send, by this profile's sampling rule.
+
+        Raises:
+            UsageError: Both are set and the model accepts only one of them (``sampling="one"``).
+
+        Examples:
+            >>> ModelProfile(sampling=False).sampling_settings(ModelSettings(temperature=0.2), where="m")
+            {}
+            >>> ModelProfile(sampling="one").sampling_settings(ModelSettings(temperature=0.2, top_p=0.9), where="m")
+            Traceback (most recent call last):
+            agentkit.exceptions.UsageError: m accepts temperature or top_p, not both: set only one of them
+        """
+        if self.sampling is False:
+            return {}
+        values = {
+            name: value
+            for name, value in (("temperature", settings.temperature), ("top_p", settings.top_p))
+            if value is not None
+        }
+        if self.sampling == "one" and len(values) > 1:
+            raise UsageError(
+                f"{where} accepts temperature or top_p, not both: set only one of them"
+            )
+        return values
 
 
 class ModelResponse(BaseModel):
     """A model's answer, normalised: parts, finish reason, usage, and the raw payload for debugging.
 
     ``raw`` is kept for debugging only: it is excluded from serialization, ``repr`` and events.
+    ``usage_reported`` is ``False`` when the server sent no usage at all (a stream without a usage chunk, a
+    body without ``usage``): ``usage`` is then all zeros but means *unknown*, not *free*.
 
     Examples:
         >>> from agentkit.messages import TextPart, Usage
@@ -181,6 +246,7 @@ class ModelResponse(BaseModel):
     finish_reason: FinishReason = "stop"
     raw_finish_reason: str | None = None
     usage: Usage = Field(default_factory=Usage)
+    usage_reported: bool = True
     model: str | None = None
     response_id: str | None = None
     provider: str
@@ -287,6 +353,7 @@ class ResponseBuilder:
         self._items: list[Any] = []  # [kind, payload] in order of appearance
         self._calls: dict[Any, dict[str, Any]] = {}
         self.usage = Usage()
+        self.usage_reported = True
         self.model: str | None = None
         self.response_id: str | None = None
 
@@ -401,6 +468,7 @@ class ResponseBuilder:
             finish_reason=finish_reason,
             raw_finish_reason=raw_finish_reason,
             usage=self.usage,
+            usage_reported=self.usage_reported,
             model=self.model,
             response_id=self.response_id,
             provider=self.provider,

@@ -59,10 +59,11 @@ from collections import deque
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from agentkit.exceptions import ProviderError, RateLimited, UsageError
 from agentkit.messages import (
+    MediaPart,
     Message,
     Part,
     ReasoningPart,
@@ -86,6 +87,7 @@ from agentkit.providers._base import (
 )
 from agentkit.providers._coerce import as_count
 from agentkit.providers._http import HttpProvider, StreamState
+from agentkit.providers._media import check_media, unsupported
 from agentkit.tools._contract import ToolContract
 from agentkit.tools.dialects import get_dialect
 
@@ -107,13 +109,19 @@ ANTHROPIC_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
 """``max_tokens`` sent when ``ModelSettings.max_tokens`` is unset (Anthropic requires the field)."""
 
-_THINKING_PREFIXES = (
-    "claude-3-7-sonnet",
-    "claude-sonnet-4",
-    "claude-opus-4",
-    "claude-haiku-4-5",
+_NO_THINKING_PREFIXES = (
+    "claude-2",
+    "claude-instant",
+    "claude-3-haiku",
+    "claude-3-sonnet",
+    "claude-3-opus",
+    "claude-3-5-",
 )
-"""Models with extended thinking (Anthropic's "extended thinking" model list, 2025)."""
+"""Models without extended thinking: every Claude before 3.7 (Anthropic's "extended thinking" model list).
+Newer and unknown models are assumed to think, so a new model name never blocks ``thinking``."""
+
+_GENERATION = re.compile(r"^claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?=-|$)")
+"""``claude-<family>-<major>[-<minor>]``: a minor has one or two digits (``-20250514`` is a date)."""
 
 _STOP_REASONS: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -150,25 +158,41 @@ def anthropic_profile(model: str) -> ModelProfile:
     """The capability profile of an Anthropic model.
 
     Tools use the ``anthropic`` dialect, the system prompt is top-level, every ``tool_choice`` is accepted, and
-    ``reasoning`` is set for the models with extended thinking.
+    ``reasoning`` is set for the models with extended thinking. Claude 4.1 and later (Opus 4.1, Sonnet 4.5, Haiku
+    4.5 and newer) refuse ``temperature`` and ``top_p`` together ("cannot both be specified for this model"), so
+    their profile has ``sampling="one"`` and setting both is a `UsageError` before anything is sent.
 
     Examples:
         >>> anthropic_profile("claude-sonnet-4-5").reasoning, anthropic_profile("claude-3-5-haiku-latest").reasoning
         (True, False)
         >>> anthropic_profile("claude-haiku-4-5").system_role
         'top-level'
+        >>> anthropic_profile("claude-sonnet-4-5").sampling, anthropic_profile("claude-sonnet-4-20250514").sampling
+        ('one', True)
     """
     return ModelProfile(
         dialect="anthropic",
-        strict_tools=False,
         parallel_tool_calls=True,
         tool_choice=frozenset({"auto", "none", "required", "named"}),
         stream_usage=True,
         system_role="top-level",
-        reasoning=model.startswith(_THINKING_PREFIXES),
+        reasoning=not model.startswith(_NO_THINKING_PREFIXES),
+        sampling="one" if _one_sampling_knob(model) else True,
         json_schema_output=False,
         seed=False,
+        # image and document blocks, in user turns and inside tool_result content; no audio input.
+        media_input=frozenset({"image", "document"}),
+        media_in_tool_results=frozenset({"image", "document"}),
     )
+
+
+def _one_sampling_knob(model: str) -> bool:
+    """Whether ``model`` takes ``temperature`` or ``top_p`` but not both (Claude 4.1 and later)."""
+    match = _GENERATION.match(model)
+    if match is None:
+        return False
+    major, minor = int(match.group(1)), int(match.group(2) or 0)
+    return major > 4 or (major == 4 and minor >= 1)
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -181,16 +205,23 @@ class _RawJSON(str):
 
 
 def _usage(raw: Any) -> Usage:
-    """Anthropic usage to agentkit usage: ``input_tokens`` there excludes cache reads and writes; here it counts them."""
+    """Anthropic usage to agentkit usage: ``input_tokens`` there excludes cache reads and writes; here it counts them.
+
+    ``output_tokens_details.thinking_tokens`` (how many output tokens were thinking) becomes ``reasoning_tokens``.
+    """
     if not isinstance(raw, dict):
         return Usage()
     read = as_count(raw.get("cache_read_input_tokens"))
     write = as_count(raw.get("cache_creation_input_tokens"))
+    output = as_count(raw.get("output_tokens"))
+    details = raw.get("output_tokens_details")
+    thinking = as_count(details.get("thinking_tokens")) if isinstance(details, dict) else 0
     return Usage(
         input_tokens=as_count(raw.get("input_tokens")) + read + write,
-        output_tokens=as_count(raw.get("output_tokens")),
+        output_tokens=output,
         cache_read_tokens=read,
         cache_write_tokens=write,
+        reasoning_tokens=min(thinking, output),
     )
 
 
@@ -342,14 +373,16 @@ class AnthropicProvider(HttpProvider):
         choice = self._tool_choice(request, tools)
         if choice is not None:
             body["tool_choice"] = choice
-        if settings.temperature is not None:
-            body["temperature"] = settings.temperature
-        if settings.top_p is not None:
-            body["top_p"] = settings.top_p
+        body.update(self.profile.sampling_settings(settings, where=f"{self.system} ({self.model})"))
         if settings.stop:
             body["stop_sequences"] = list(settings.stop)
         body["stream"] = stream
         body.update(settings.extra_body)
+        if _thinking_enabled(settings.extra_body) and not self.profile.reasoning:
+            raise UsageError(
+                f"{self.system} ({self.model}) has no extended thinking: drop 'thinking' from extra_body, or "
+                "pass a profile with reasoning=True if the model does think"
+            )
         return body, tools
 
     def _compile(self, request: ModelRequest) -> _Tools:
@@ -428,6 +461,7 @@ class AnthropicProvider(HttpProvider):
         ids = _Ids()
         system: list[str] = []
         turns: list[dict[str, Any]] = []
+        check_media(self, messages)
         for message in messages:
             if message.role == "system":
                 text = message.text
@@ -466,12 +500,18 @@ class AnthropicProvider(HttpProvider):
         if isinstance(part, (TextPart, RefusalPart)):
             return {"type": "text", "text": part.text} if part.text else None
         if isinstance(part, ToolResultPart):
+            content: str | list[dict[str, Any]] = part.content
+            if part.media:
+                content = [{"type": "text", "text": part.content}] if part.content else []
+                content.extend(self._media_block(m, "tool-result") for m in part.media)
             return {
                 "type": "tool_result",
                 "tool_use_id": ids.result(part.tool_call_id),
-                "content": part.content,
+                "content": content,
                 "is_error": part.is_error,
             }
+        if isinstance(part, MediaPart):
+            return self._media_block(part, "user")
         if role != "assistant":
             return None
         if isinstance(part, ToolCallPart):
@@ -485,6 +525,25 @@ class AnthropicProvider(HttpProvider):
         if isinstance(part, ReasoningPart) and part.provider == self.system:
             return self._reasoning_block(part)
         return None
+
+    def _media_block(
+        self, part: MediaPart, where: Literal["user", "tool-result"]
+    ) -> dict[str, Any]:
+        """An ``image`` or ``document`` block with a ``base64``, ``text`` or ``url`` source."""
+        if part.kind == "audio":
+            raise unsupported(self, part, where, "the Messages API takes images and documents only")
+        if part.url is not None:
+            source: dict[str, Any] = {"type": "url", "url": part.url}
+        elif part.kind == "document" and (part.media_type or "").startswith("text/"):
+            assert part.data is not None  # check_media refused references
+            text = part.data.decode("utf-8", "replace")
+            source = {"type": "text", "media_type": "text/plain", "data": text}
+        else:
+            source = {"type": "base64", "media_type": part.media_type, "data": part.base64}
+        block: dict[str, Any] = {"type": part.kind, "source": source}
+        if part.kind == "document" and part.filename:
+            block["title"] = part.filename
+        return block
 
     @staticmethod
     def _input(arguments: str, tool: CompiledTool | None) -> dict[str, Any]:
@@ -584,6 +643,7 @@ class AnthropicProvider(HttpProvider):
         builder.model = data.get("model") if isinstance(data.get("model"), str) else None
         builder.response_id = data.get("id") if isinstance(data.get("id"), str) else None
         builder.usage = _usage(data.get("usage"))
+        builder.usage_reported = isinstance(data.get("usage"), dict) and bool(data["usage"])
         output_wire = tools.output.wire_name if tools.output is not None else None
         output_text: str | None = None
         for index, block in enumerate(content):
@@ -805,8 +865,9 @@ class _StreamState(StreamState):
             if isinstance(delta, dict):
                 self.head.update(delta)
             if isinstance(payload.get("usage"), dict):
-                # cumulative counts: the latest value of each field wins, nothing is added up
-                self.usage.update(payload["usage"])
+                # cumulative counts: the latest value of each field wins, nothing is added up; a field sent as
+                # null means "not restated", never zero
+                self.usage.update({k: v for k, v in payload["usage"].items() if v is not None})
             return []
         if kind == "message_stop":
             self.stopped = True
@@ -891,7 +952,11 @@ class _StreamState(StreamState):
         if kind == "citations_delta":
             citation = delta.get("citation")
             if citation is not None:
-                block.setdefault("citations", []).append(citation)
+                citations = block.get("citations")
+                # absent, or "citations": null in content_block_start
+                if not isinstance(citations, list):
+                    citations = block["citations"] = []
+                citations.append(citation)
         return []
 
     def _close(self, index: int) -> None:

@@ -46,13 +46,15 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import deque
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from agentkit._clock import Clock, system_clock
-from agentkit.exceptions import UsageError
+from agentkit.exceptions import AuthenticationFailed, UsageError
 from agentkit.messages import (
+    MediaPart,
     Message,
     ReasoningPart,
     RefusalPart,
@@ -80,6 +82,7 @@ from agentkit.providers._http import (
     HttpProvider,
     StreamState,
 )
+from agentkit.providers._media import check_media, media_type_of, unsupported
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -126,6 +129,8 @@ _RPC_STATUS: dict[str, int] = {
 # Gemini's "thinking" models, per the Gemini API thinking guide: the 2.5 and 3 families (and the 2.0 Flash
 # Thinking experiment). Older models do not reason and report no thoughtsTokenCount.
 _REASONING_PREFIXES = ("gemini-2.5", "gemini-3", "gemini-2.0-flash-thinking")
+_NO_REASONING_PREFIXES = ("gemini-1", "gemini-2.0", "gemini-pro", "gemma")
+"""Models known not to think; any other name (a newer family) is assumed to, so it never blocks thinkingConfig."""
 
 _ALL_CHOICES = frozenset({"auto", "none", "required", "named"})
 
@@ -145,12 +150,12 @@ def gemini_profile(model: str) -> ModelProfile:
     name = model.rsplit("/", 1)[-1].lower()
     return ModelProfile(
         dialect="gemini",
-        strict_tools=False,
         parallel_tool_calls=False,
         tool_choice=_ALL_CHOICES,
         stream_usage=True,
         system_role="top-level",
-        reasoning=name.startswith(_REASONING_PREFIXES),
+        reasoning=name.startswith(_REASONING_PREFIXES)
+        or not name.startswith(_NO_REASONING_PREFIXES),
         json_schema_output=True,
         seed=True,
     )
@@ -170,6 +175,34 @@ def _usage(meta: Any) -> Usage:
         cache_read_tokens=as_count(meta.get("cachedContentTokenCount")),
         reasoning_tokens=thoughts,
     )
+
+
+_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
+"""``google.rpc.ErrorInfo`` reasons that mean the key itself was refused."""
+
+
+def _key_rejected(body: Any) -> bool:
+    """Whether a google.rpc error body says the API key is invalid or expired."""
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]  # streamGenerateContent without alt=sse wraps errors in an array
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    if not isinstance(details, list):
+        return False
+    return any(
+        isinstance(d, dict)
+        and str(d.get("@type", "")).endswith("google.rpc.ErrorInfo")
+        and d.get("reason") in _KEY_REASONS
+        for d in details
+    )
+
+
+def _rpc_message(body: Any) -> str | None:
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return message if isinstance(message, str) and message else None
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -385,7 +418,14 @@ class GeminiProvider(HttpProvider):
             config["responseJsonSchema"] = schema
         if config:
             body["generationConfig"] = config
-        return _merge(body, settings.extra_body), by_wire
+        body = _merge(body, settings.extra_body)
+        thinking = as_dict(as_dict(body.get("generationConfig")).get("thinkingConfig"))
+        if thinking and thinking.get("thinkingBudget") != 0 and not self.profile.reasoning:
+            raise UsageError(
+                f"gemini ({self.model}) does not think: drop generationConfig.thinkingConfig from extra_body, "
+                "or pass a profile with reasoning=True if the model does"
+            )
+        return body, by_wire
 
     def _tool_config(
         self, request: ModelRequest, by_name: Mapping[str, CompiledTool]
@@ -405,8 +445,11 @@ class GeminiProvider(HttpProvider):
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         system: list[dict[str, Any]] = []
         contents: list[dict[str, Any]] = []
-        # call id -> (Gemini function name, position in its message): results are named and ordered by it.
-        calls: dict[str, tuple[str, int]] = {}
+        # call id -> (Gemini function name, position in its message) of each call not yet answered, oldest first:
+        # results are named and ordered by it. Ids may repeat (compatible servers reuse "0"): then the calls
+        # and their results pair by position.
+        calls: dict[str, deque[tuple[str, int]]] = {}
+        check_media(self, messages)
         for message in messages:
             if message.role == "system":
                 system.extend({"text": p.text} for p in message.parts if isinstance(p, TextPart))
@@ -430,7 +473,7 @@ class GeminiProvider(HttpProvider):
         message: Message,
         by_name: Mapping[str, CompiledTool],
         wire_name: Callable[[str], str],
-        calls: dict[str, tuple[str, int]],
+        calls: dict[str, deque[tuple[str, int]]],
     ) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         position = 0
@@ -448,7 +491,7 @@ class GeminiProvider(HttpProvider):
                 if isinstance(signature, str) and signature:
                     entry["thoughtSignature"] = signature
                 out.append(entry)
-                calls[part.id] = (name, position)
+                calls.setdefault(part.id, deque()).append((name, position))
                 position += 1
             elif isinstance(part, ReasoningPart):
                 if part.provider != self.system or not part.signature:
@@ -484,13 +527,14 @@ class GeminiProvider(HttpProvider):
         message: Message,
         by_name: Mapping[str, CompiledTool],
         wire_name: Callable[[str], str],
-        calls: Mapping[str, tuple[str, int]],
+        calls: Mapping[str, deque[tuple[str, int]]],
     ) -> list[dict[str, Any]]:
         results: list[tuple[int, dict[str, Any]]] = []
         others: list[dict[str, Any]] = []
         for part in message.parts:
             if isinstance(part, ToolResultPart):
-                known = calls.get(part.tool_call_id)
+                pending = calls.get(part.tool_call_id)
+                known = pending.popleft() if pending else None
                 if known is not None:
                     name, order = known
                 else:
@@ -499,18 +543,40 @@ class GeminiProvider(HttpProvider):
                     order = len(calls) + len(
                         results
                     )  # unknown calls keep their order, after known ones
-                results.append(
-                    (
-                        order,
-                        {"functionResponse": {"name": name, "response": _response_object(part)}},
-                    )
-                )
+                response: dict[str, Any] = {"name": name, "response": _response_object(part)}
+                if part.media and self._nested_media:
+                    # Gemini 3: media inside the functionResponse, as inlineData only.
+                    response["parts"] = [self._media_out(m, "tool-result") for m in part.media]
+                elif part.media:
+                    # Earlier models take no media in a functionResponse: they follow it in the same turn.
+                    others.extend(self._media_out(m, "tool-result") for m in part.media)
+                results.append((order, {"functionResponse": response}))
             elif isinstance(part, (TextPart, RefusalPart)):
                 others.append({"text": part.text})
+            elif isinstance(part, MediaPart):
+                others.append(self._media_out(part, "user"))
         results.sort(
             key=lambda item: item[0]
         )  # stable: Gemini pairs results with calls by name and order
         return [entry for _, entry in results] + others
+
+    @property
+    def _nested_media(self) -> bool:
+        return self.model.rsplit("/", 1)[-1].lower().startswith("gemini-3")
+
+    def _media_out(self, part: MediaPart, where: Literal["user", "tool-result"]) -> dict[str, Any]:
+        """An ``inlineData`` part for bytes, a ``fileData`` part for a URL (a File API or ``gs://`` URI)."""
+        media_type = media_type_of(part)
+        if part.data is not None:
+            return {"inlineData": {"mimeType": media_type, "data": part.base64}}
+        if where == "tool-result" and self._nested_media:
+            raise unsupported(
+                self, part, where, "a Gemini functionResponse takes media as bytes only"
+            )
+        file_data: dict[str, Any] = {"fileUri": part.url}
+        if media_type:
+            file_data["mimeType"] = media_type
+        return {"fileData": file_data}
 
     # ---------------------------------------------------------------------------------- complete
 
@@ -558,6 +624,30 @@ class GeminiProvider(HttpProvider):
         return state.build(raw=data, streamed=False)
 
     # ---------------------------------------------------------------------------------- errors
+
+    def classify_error(
+        self, status: int, headers: Mapping[str, str], body: Any, text: str
+    ) -> ProviderError:
+        """The typed error; an invalid or expired key is ``AuthenticationFailed``, not ``InvalidRequest``.
+
+        Gemini answers a bad key with HTTP 400 ``INVALID_ARGUMENT`` whose ``google.rpc.ErrorInfo`` reason is
+        ``API_KEY_INVALID`` (or ``API_KEY_EXPIRED``).
+
+        Examples:
+            >>> p = GeminiProvider("gemini-2.5-flash", api_key="test-key")
+            >>> type(p.classify_error(400, {}, {"error": {"code": 400, "message": "API key not valid.",
+            ...     "status": "INVALID_ARGUMENT", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            ...     "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]}}, "")).__name__
+            'AuthenticationFailed'
+        """
+        if _key_rejected(body):
+            return AuthenticationFailed(
+                _rpc_message(body) or "the API key was rejected",
+                provider=self.system,
+                model=self.model,
+                status_code=status,
+            )
+        return super().classify_error(status, headers, body, text)
 
     def inline_error(self, error: Any) -> ProviderError:
         """The typed error for a google.rpc error object that came with HTTP 200 (inside a stream).
@@ -627,6 +717,7 @@ class _Assembler(StreamState):
         self.finish_reason: str | None = None
         self.block_reason: str | None = None
         self.candidates = False
+        self.saw_usage = False
         self.calls = 0
         self.last: str | None = (
             None  # kind of the builder's last item: text, reasoning, signed, call
@@ -662,6 +753,7 @@ class _Assembler(StreamState):
             b.response_id = response_id
         if isinstance(chunk.get("usageMetadata"), dict):
             b.usage = _usage(chunk["usageMetadata"])  # cumulative in every chunk: the last one wins
+            self.saw_usage = True
         block = as_dict(chunk.get("promptFeedback")).get("blockReason")
         if isinstance(block, str) and block:
             self.block_reason = block
@@ -669,8 +761,15 @@ class _Assembler(StreamState):
         events: list[StreamEvent] = []
         if not isinstance(candidates, list) or not candidates:
             return events
+        # Only the first candidate is the answer; a chunk that carries only another one (candidateCount > 1)
+        # adds nothing to it.
+        candidate = next(
+            (c for c in candidates if isinstance(c, dict) and c.get("index", 0) in (0, None)),
+            None,
+        )
+        if candidate is None:
+            return events
         self.candidates = True
-        candidate = as_dict(candidates[0])
         parts = as_dict(candidate.get("content")).get("parts")
         if isinstance(parts, list):
             for part in parts:
@@ -736,7 +835,12 @@ class _Assembler(StreamState):
             provider_details={"thoughtSignature": signature} if signature else None,
         )
         self.last = "call"
-        return [ToolCallDelta(index=n, id=call_id, name=name, arguments=arguments)]
+        return [ToolCallDelta(index=n, id=call_id, name=self._canonical(name), arguments=arguments)]
+
+    def _canonical(self, name: str | None) -> str | None:
+        """The canonical tool name deltas carry (the final response maps names the same way)."""
+        compiled = self.tools.get(name) if name else None
+        return compiled.name if compiled is not None else name
 
     # -------------------------------------------------------------------------------- Vertex partial args
 
@@ -759,7 +863,7 @@ class _Assembler(StreamState):
             call_id = self._call_id(n)
             self.builder.tool_call(n, id=call_id, name=name)
             self.last = "call"
-            events.append(ToolCallDelta(index=n, id=call_id, name=name))
+            events.append(ToolCallDelta(index=n, id=call_id, name=self._canonical(name)))
         elif name is not None:
             partial["name"] = name
             self.builder.tool_call(partial["n"], name=name)
@@ -848,6 +952,7 @@ class _Assembler(StreamState):
             finish = _FINISH.get(raw_finish, "other")
         if finish == "stop" and self.calls:
             finish = "tool_calls"
+        self.builder.usage_reported = self.saw_usage
         return self.builder.build(
             finish_reason=finish,
             raw_finish_reason=raw_finish,

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from agentkit.exceptions import ProviderError, UsageError
 from agentkit.messages import (
+    MediaPart,
     Message,
     ReasoningPart,
     RefusalPart,
@@ -52,6 +53,7 @@ from agentkit.providers._http import (
     HttpProvider,
     StreamState,
 )
+from agentkit.providers._media import check_media, unsupported
 from agentkit.tools.dialects import get_dialect
 
 if TYPE_CHECKING:
@@ -65,7 +67,6 @@ if TYPE_CHECKING:
 
 __all__ = (
     "SERVER_PROFILES",
-    "ChatCompletionsProfile",
     "OpenAIChatProvider",
     "OpenAICompatibleProvider",
     "ServerInfo",
@@ -75,44 +76,31 @@ _ALL_CHOICES = frozenset({"auto", "none", "required", "named"})
 _CUT = "stream ended before the response was complete"
 
 
-@dataclass(frozen=True)
-class ChatCompletionsProfile(ModelProfile):
-    """A `ModelProfile` with the Chat-Completions facts the base profile has no field for.
-
-    Attributes:
-        max_tokens_field: Where ``ModelSettings.max_tokens`` goes: ``"max_completion_tokens"`` (OpenAI) or
-            ``"max_tokens"`` (most compatible servers).
-        sampling: Whether ``temperature`` and ``top_p`` are accepted (OpenAI reasoning models reject them);
-            when not, they are left out of the request.
-        reasoning_in_history: Whether reasoning this server produced must be sent back on later turns, in the
-            ``reasoning_field`` of assistant messages (DeepSeek thinking mode with tools).
-
-    Examples:
-        >>> ChatCompletionsProfile(max_tokens_field="max_tokens").max_tokens_field
-        'max_tokens'
-    """
-
-    max_tokens_field: str = "max_completion_tokens"
-    sampling: bool = True
-    reasoning_in_history: bool = False
-
-
 # ------------------------------------------------------------------------------------- OpenAI's own models
 
-_OPENAI_DEFAULT = ChatCompletionsProfile(dialect="openai-auto", strict_tools=True)
-_OPENAI_REASONING = ChatCompletionsProfile(
+# Chat Completions' input_audio "format" for each media type (OpenAI's audio guide: wav and mp3).
+_AUDIO_FORMATS = {
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/wave": "wav",
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+}
+
+_OPENAI_DEFAULT = ModelProfile(dialect="openai-auto", max_tokens_field="max_completion_tokens")
+_OPENAI_REASONING = ModelProfile(
     dialect="openai-auto",
-    strict_tools=True,
     system_role="developer",
     reasoning=True,
     sampling=False,
+    max_tokens_field="max_completion_tokens",
 )
 
 # First matching prefix wins. Facts: OpenAI's reasoning guide ("developer messages" replace system messages from
 # o1-2024-12-17 on; reasoning models reject temperature/top_p) and the recording
 # openai-chat/error-400-unsupported-system-role (o1-mini: "'messages[0].role' does not support 'system'").
 # gpt-5 "chat" variants are not reasoning models.
-_OPENAI_MODELS: tuple[tuple[str, ChatCompletionsProfile], ...] = (
+_OPENAI_MODELS: tuple[tuple[str, ModelProfile], ...] = (
     ("gpt-5-chat", _OPENAI_DEFAULT),
     ("gpt-5", _OPENAI_REASONING),
     ("o1", _OPENAI_REASONING),
@@ -121,7 +109,7 @@ _OPENAI_MODELS: tuple[tuple[str, ChatCompletionsProfile], ...] = (
 )
 
 
-def _openai_profile(model: str) -> ChatCompletionsProfile:
+def _openai_profile(model: str) -> ModelProfile:
     name = model.rsplit("/", 1)[-1].lower()
     for prefix, profile in _OPENAI_MODELS:
         if name.startswith(prefix) and "-chat" not in name[len(prefix) :]:
@@ -147,7 +135,7 @@ class ServerInfo:
         'GROQ_API_KEY'
     """
 
-    profile: ChatCompletionsProfile
+    profile: ModelProfile
     base_url: str | None = None
     api_key_env: str | None = None
     requires_api_key: bool = True
@@ -157,7 +145,7 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
     # vLLM docs, "Tool Calling": named function calling plus auto, required (vllm>=0.8.3) and none. No documented
     # strict mode or parallel_tool_calls switch, so neither is sent. Reasoning parsers emit reasoning_content.
     "vllm": ServerInfo(
-        ChatCompletionsProfile(
+        ModelProfile(
             dialect="openai",
             parallel_tool_calls=False,
             tool_choice=_ALL_CHOICES,
@@ -172,7 +160,7 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
     # tool_choice is not (it is ignored, and the recording ollama-tool-call sends "auto"). Reasoning comes in
     # `reasoning` (fixtures ollama-tool-call, ollama-local-json-schema-output, which also shows json_schema works).
     "ollama": ServerInfo(
-        ChatCompletionsProfile(
+        ModelProfile(
             dialect="openai",
             parallel_tool_calls=False,
             tool_choice=frozenset({"auto"}),
@@ -187,7 +175,7 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
     # completion_tokens_details.reasoning_tokens (groq-reasoning-tokens); streams carry usage in the final chunk
     # without stream_options (groq-stream-error-event-tool-use-failed), so none is sent.
     "groq": ServerInfo(
-        ChatCompletionsProfile(
+        ModelProfile(
             dialect="openai",
             tool_choice=_ALL_CHOICES,
             stream_usage=False,
@@ -201,7 +189,7 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
     # rejected with 422 extra_forbidden (errors/transcribed-error-bodies.json), so no stream_options; the seed is
     # called random_seed there, so `seed` is not sent.
     "mistral": ServerInfo(
-        ChatCompletionsProfile(
+        ModelProfile(
             dialect="openai",
             tool_choice=_ALL_CHOICES,
             stream_usage=False,
@@ -214,7 +202,7 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
     # OpenRouter: stream_options.include_usage honoured (openrouter-stream-*), reasoning in `reasoning` and
     # `reasoning_details` (openrouter-stream-comments-and-inline-error); errors may come inside a 200.
     "openrouter": ServerInfo(
-        ChatCompletionsProfile(
+        ModelProfile(
             dialect="openai",
             tool_choice=_ALL_CHOICES,
             reasoning_field="reasoning",
@@ -227,7 +215,7 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
     # later requests (else HTTP 400); the recording deepseek-parallel-tool-calls-thinking does so. Only
     # json_object output (no json_schema); no parallel_tool_calls or seed parameter documented.
     "deepseek": ServerInfo(
-        ChatCompletionsProfile(
+        ModelProfile(
             dialect="openai",
             parallel_tool_calls=False,
             tool_choice=_ALL_CHOICES,
@@ -244,7 +232,7 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
     # Cerebras API reference: max_completion_tokens, tool_choice none/auto/required/named. Stream usage and
     # parallel_tool_calls are not relied on. Plain text: fixture cerebras-plain-text.
     "cerebras": ServerInfo(
-        ChatCompletionsProfile(
+        ModelProfile(
             dialect="openai",
             parallel_tool_calls=False,
             tool_choice=_ALL_CHOICES,
@@ -257,7 +245,7 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
     # Gemini's OpenAI endpoint: empty tool-call ids, thought signatures in extra_content.google and hidden
     # thinking tokens counted only in total_tokens (gemini-openai-compat-tool-calls-without-id).
     "gemini-openai": ServerInfo(
-        ChatCompletionsProfile(
+        ModelProfile(
             dialect="openai",
             parallel_tool_calls=False,
             tool_choice=frozenset({"auto", "none", "required"}),
@@ -269,7 +257,7 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
     ),
     # Hugging Face router: tool_choice "required" answered with a call (huggingface-router-tool-choice-required).
     "huggingface": ServerInfo(
-        ChatCompletionsProfile(
+        ModelProfile(
             dialect="openai",
             parallel_tool_calls=False,
             tool_choice=_ALL_CHOICES,
@@ -282,7 +270,7 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
     ),
     # Anything else: only what every Chat-Completions server accepts.
     "generic": ServerInfo(
-        ChatCompletionsProfile(
+        ModelProfile(
             dialect="openai",
             parallel_tool_calls=False,
             stream_usage=False,
@@ -409,14 +397,9 @@ class OpenAIChatProvider(HttpProvider):
         """
         return _openai_profile(model)
 
-    # ---------------------------------------------------------------------------------- profile facts
-
-    def _pfact(self, name: str, default: Any) -> Any:
-        return getattr(self.profile, name, default)
-
     @property
     def _max_tokens_field(self) -> str:
-        return str(self._pfact("max_tokens_field", self.default_max_tokens_field))
+        return self.profile.max_tokens_field or self.default_max_tokens_field
 
     # ---------------------------------------------------------------------------------- request body
 
@@ -475,11 +458,7 @@ class OpenAIChatProvider(HttpProvider):
             body["response_format"] = {"type": "json_schema", "json_schema": schema}
 
         settings = request.settings
-        sampling = bool(self._pfact("sampling", True))
-        if settings.temperature is not None and sampling:
-            body["temperature"] = settings.temperature
-        if settings.top_p is not None and sampling:
-            body["top_p"] = settings.top_p
+        body.update(profile.sampling_settings(settings, where=f"{self.system} ({self.model})"))
         if settings.max_tokens is not None:
             body[self._max_tokens_field] = settings.max_tokens
         if settings.stop:
@@ -513,19 +492,33 @@ class OpenAIChatProvider(HttpProvider):
         if system_role == "top-level":
             system_role = "system"
         reasoning_field = self.profile.reasoning_field
-        send_reasoning = bool(self._pfact("reasoning_in_history", False)) and reasoning_field
+        send_reasoning = self.profile.reasoning_in_history and reasoning_field
+        check_media(self, messages)
         for message in messages:
+            moved: list[dict[str, Any]] = []
             for result in message.tool_results:
+                content = result.content
+                if result.media:
+                    # Tool messages take text only: the media follow in a user message (as pydantic-ai does).
+                    moved.append(
+                        {"type": "text", "text": f"The result of tool call {result.tool_call_id}:"}
+                    )
+                    moved.extend(self._media_out(m, "tool-result") for m in result.media)
+                    content = content or "[the result's media follow in the next user message]"
                 out.append(
-                    {"role": "tool", "tool_call_id": result.tool_call_id, "content": result.content}
+                    {"role": "tool", "tool_call_id": result.tool_call_id, "content": content}
                 )
+            if moved:
+                out.append({"role": "user", "content": moved})
             if message.role == "tool":
                 continue
             text = "".join(p.text for p in message.parts if isinstance(p, (TextPart, RefusalPart)))
             if message.role == "system":
                 out.append({"role": system_role, "content": text})
             elif message.role == "user":
-                if text or not message.tool_results:
+                if any(isinstance(p, MediaPart) for p in message.parts):
+                    out.append({"role": "user", "content": self._user_content(message)})
+                elif text or not message.tool_results:
                     out.append({"role": "user", "content": text})
             else:
                 calls = message.tool_calls
@@ -543,6 +536,36 @@ class OpenAIChatProvider(HttpProvider):
                     )
                 out.append(entry)
         return out
+
+    def _user_content(self, message: Message) -> list[dict[str, Any]]:
+        content: list[dict[str, Any]] = []
+        for part in message.parts:
+            if isinstance(part, TextPart):
+                if part.text:
+                    content.append({"type": "text", "text": part.text})
+            elif isinstance(part, MediaPart):
+                content.append(self._media_out(part, "user"))
+        return content
+
+    def _media_out(self, part: MediaPart, where: Literal["user", "tool-result"]) -> dict[str, Any]:
+        """One content part, as OpenAI's Chat Completions "image_url", "input_audio" and "file" parts."""
+        if part.kind == "image":
+            return {"type": "image_url", "image_url": {"url": part.url or part.data_url}}
+        if part.data is None:
+            raise unsupported(
+                self, part, where, f"Chat Completions takes {part.kind} as bytes only, not a URL"
+            )
+        if part.kind == "audio":
+            fmt = _AUDIO_FORMATS.get((part.media_type or "").lower())
+            if fmt is None:
+                raise unsupported(
+                    self, part, where, f"input_audio takes wav or mp3, not {part.media_type!r}"
+                )
+            return {"type": "input_audio", "input_audio": {"data": part.base64, "format": fmt}}
+        return {
+            "type": "file",
+            "file": {"filename": part.filename or "document", "file_data": part.data_url},
+        }
 
     def _call_out(
         self, call: ToolCallPart, by_name: Mapping[str, CompiledTool], wire_name: Any
@@ -628,6 +651,7 @@ class OpenAIChatProvider(HttpProvider):
                 )
                 has_calls = True
         builder.usage = _usage(data.get("usage"))
+        builder.usage_reported = isinstance(data.get("usage"), dict)
         raw_finish = choice.get("finish_reason")
         return self._finish(
             builder,
@@ -771,7 +795,9 @@ class _StreamState(StreamState):
         self.by_id: dict[str, int] = {}
         self.by_index: dict[int, int] = {}
         self.ids: list[str | None] = []
+        self.indexes: list[int | None] = []  # the wire index of each call
         self.named: set[int] = set()
+        self.saw_usage = False
         self.id_sent: set[int] = set()
         self.last: int | None = None
         self.details: dict[str, Any] | None = None
@@ -805,6 +831,7 @@ class _StreamState(StreamState):
         usage = chunk.get("usage") or as_dict(chunk.get("x_groq")).get("usage")
         if isinstance(usage, dict):
             b.usage = _usage(usage)
+            self.saw_usage = True
         events: list[StreamEvent] = []
         choices = chunk.get("choices")
         if not isinstance(choices, list):
@@ -847,22 +874,29 @@ class _StreamState(StreamState):
         )
         slot: int | None = None
         if call_id is not None and call_id in self.by_id:
-            slot = self.by_id[call_id]
-        elif index is not None and index in self.by_index:
-            known = self.by_index[index]
-            if call_id is None or self.ids[known] is None:
+            known = self.by_id[call_id]
+            # A known id at another index is another call: some servers reuse ids such as "0".
+            if index is None or self.indexes[known] in (None, index):
                 slot = known
-        elif index is None and call_id is None and self.last is not None:
+        if slot is None and index is not None and index in self.by_index:
+            known = self.by_index[index]
+            if call_id is None or self.ids[known] in (None, call_id):
+                slot = known
+        elif slot is None and index is None and call_id is None and self.last is not None:
             slot = self.last
         new = slot is None
         if slot is None:
             slot = len(self.ids)
             self.ids.append(None)
+            self.indexes.append(None)
         if call_id is not None and self.ids[slot] is None:
             self.ids[slot] = call_id
-            self.by_id[call_id] = slot
+        if call_id is not None:
+            self.by_id[call_id] = slot  # the latest call with this id
         if index is not None:
             self.by_index[index] = slot
+            if self.indexes[slot] is None:
+                self.indexes[slot] = index
         self.last = slot
         return slot, new
 
@@ -887,6 +921,11 @@ class _StreamState(StreamState):
         new_name = name if slot not in self.named else None
         if new_name is not None:
             self.named.add(slot)
+            compiled = self.tools.get(new_name)
+            if compiled is not None:
+                new_name = (
+                    compiled.name
+                )  # deltas name tools canonically, as the final response does
         return ToolCallDelta(index=slot, id=new_id, name=new_name, arguments=fragment)
 
     def build(self) -> ModelResponse:
@@ -894,6 +933,7 @@ class _StreamState(StreamState):
         if self.details:
             for slot in range(len(self.ids)):
                 self.builder.tool_call(slot, provider_details=self.details)
+        self.builder.usage_reported = self.saw_usage
         return self.provider._finish(
             self.builder,
             self.finish_reason,
@@ -1016,3 +1056,23 @@ class OpenAICompatibleProvider(OpenAIChatProvider):
             frozenset({'auto'})
         """
         return self._server_profile
+
+
+def __getattr__(name: str) -> Any:
+    """``ChatCompletionsProfile``: a deprecated alias of `ModelProfile`, which now has every field it added."""
+    if name == "ChatCompletionsProfile":
+        import warnings
+
+        warnings.warn(
+            "agentkit.providers.openai.ChatCompletionsProfile is deprecated: use "
+            "agentkit.providers.ModelProfile, which has max_tokens_field, sampling and reasoning_in_history",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return _chat_profile_compat
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _chat_profile_compat(**fields: Any) -> ModelProfile:
+    """What ``ChatCompletionsProfile(...)`` built: its default ``max_tokens_field`` was ``max_completion_tokens``."""
+    return ModelProfile(**{"max_tokens_field": "max_completion_tokens", **fields})

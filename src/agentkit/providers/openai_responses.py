@@ -30,9 +30,9 @@ Decisions, each checked against the recordings in ``shared/fixtures/openai-respo
 Examples:
     >>> from agentkit.providers.openai_responses import OpenAIResponsesProvider
     >>> p = OpenAIResponsesProvider("gpt-5-mini", api_key="sk-test")
-    >>> p.profile.reasoning, p.profile.stateless, p.profile.dialect
+    >>> p.profile.reasoning, p.profile.reasoning_in_history, p.profile.dialect
     (True, True, 'openai-auto')
-    >>> OpenAIResponsesProvider("gpt-4.1", api_key="sk-test").profile.stateless
+    >>> OpenAIResponsesProvider("gpt-4.1", api_key="sk-test").profile.reasoning_in_history
     False
 """
 
@@ -40,11 +40,11 @@ from __future__ import annotations
 
 import json
 from contextlib import aclosing
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from agentkit.exceptions import ProviderError, UsageError
 from agentkit.messages import (
+    MediaPart,
     Message,
     Part,
     ReasoningPart,
@@ -60,13 +60,15 @@ from agentkit.providers._base import (
     ModelResponse,
     ReasoningDelta,
     ResponseBuilder,
+    StreamDone,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
     resolve_tool_choice,
 )
 from agentkit.providers._coerce import as_count, as_dict, as_list, as_str
-from agentkit.providers._http import HttpProvider, StreamState
+from agentkit.providers._http import HttpProvider, StreamState, replay_response
+from agentkit.providers._media import check_media, unsupported
 from agentkit.tools.dialects import get_dialect
 
 if TYPE_CHECKING:
@@ -74,41 +76,35 @@ if TYPE_CHECKING:
 
     from agentkit.tools.dialects import CompiledTool
 
-__all__ = ("OpenAIResponsesProfile", "OpenAIResponsesProvider")
+__all__ = ("OpenAIResponsesProvider",)
 
 _CUT = "the stream ended before response.completed"
 _ENCRYPTED = "reasoning.encrypted_content"
 _ITEM_ID = "item_id"
 
 
-@dataclass(frozen=True)
-class OpenAIResponsesProfile(ModelProfile):
-    """A `ModelProfile` with the Responses-API facts the base profile has no field for.
-
-    Attributes:
-        stateless: Send ``store: false`` and ask for ``reasoning.encrypted_content``, so reasoning state travels
-            in the conversation instead of living on OpenAI's servers.
-        sampling: Whether ``temperature`` and ``top_p`` are accepted (reasoning models reject them); when not,
-            they are left out of the request.
-
-    Examples:
-        >>> OpenAIResponsesProfile(stateless=True).system_role
-        'top-level'
-    """
-
-    dialect: str = "openai-auto"
-    strict_tools: bool = True
-    system_role: Literal["system", "developer", "top-level"] = "top-level"
-    seed: bool = False
-    stateless: bool = False
-    sampling: bool = True
-
-
-_DEFAULT = OpenAIResponsesProfile()
-_REASONING = OpenAIResponsesProfile(reasoning=True, stateless=True, sampling=False)
+# input_image and input_file, in messages and in function_call_output; the Responses API has no audio input.
+_MEDIA = frozenset({"image", "document"})
+_DEFAULT = ModelProfile(
+    dialect="openai-auto",
+    system_role="top-level",
+    seed=False,
+    media_input=_MEDIA,
+    media_in_tool_results=_MEDIA,
+)
+_REASONING = ModelProfile(
+    dialect="openai-auto",
+    system_role="top-level",
+    seed=False,
+    media_input=_MEDIA,
+    media_in_tool_results=_MEDIA,
+    reasoning=True,
+    reasoning_in_history=True,
+    sampling=False,
+)
 
 # First matching prefix wins; gpt-5 "chat" variants are not reasoning models.
-_MODELS: tuple[tuple[str, OpenAIResponsesProfile], ...] = (
+_MODELS: tuple[tuple[str, ModelProfile], ...] = (
     ("gpt-5", _REASONING),
     ("o1", _REASONING),
     ("o3", _REASONING),
@@ -126,7 +122,7 @@ _PROMOTED_CODES = frozenset(
 )
 
 
-def _responses_profile(model: str) -> OpenAIResponsesProfile:
+def _responses_profile(model: str) -> ModelProfile:
     name = model.rsplit("/", 1)[-1].lower()
     for prefix, profile in _MODELS:
         if name.startswith(prefix) and "-chat" not in name[len(prefix) :]:
@@ -225,13 +221,10 @@ class OpenAIResponsesProvider(HttpProvider):
 
         Examples:
             >>> p = OpenAIResponsesProvider("o3", api_key="sk-test").profile
-            >>> p.reasoning, p.stateless, p.sampling, p.system_role
+            >>> p.reasoning, p.reasoning_in_history, p.sampling, p.system_role
             (True, True, False, 'top-level')
         """
         return _responses_profile(model)
-
-    def _pfact(self, name: str, default: Any) -> Any:
-        return getattr(self.profile, name, default)
 
     # ---------------------------------------------------------------------------------- request body
 
@@ -264,7 +257,7 @@ class OpenAIResponsesProvider(HttpProvider):
                 )
             by_wire[tool.wire_name] = tool
         by_name = {tool.name: tool for tool in compiled}
-        stateless = bool(self._pfact("stateless", False))
+        stateless = profile.reasoning_in_history
 
         instructions, items = self._input(request.messages, by_name, dialect.wire_name, stateless)
         body: dict[str, Any] = {"model": self.model}
@@ -298,11 +291,7 @@ class OpenAIResponsesProvider(HttpProvider):
                 "the OpenAI Responses API has no stop sequences: drop ModelSettings.stop, or use the Chat "
                 "Completions adapter ('openai:MODEL')"
             )
-        sampling = bool(self._pfact("sampling", True))
-        if settings.temperature is not None and sampling:
-            body["temperature"] = settings.temperature
-        if settings.top_p is not None and sampling:
-            body["top_p"] = settings.top_p
+        body.update(profile.sampling_settings(settings, where=f"{self.system} ({self.model})"))
         if settings.max_tokens is not None:
             body["max_output_tokens"] = settings.max_tokens
         if settings.parallel_tool_calls is not None and compiled and profile.parallel_tool_calls:
@@ -346,6 +335,7 @@ class OpenAIResponsesProvider(HttpProvider):
         top_level = system_role == "top-level"
         instructions: list[str] = []
         items: list[dict[str, Any]] = []
+        check_media(self, messages)
         for message in messages:
             if message.role == "system":
                 text = "".join(p.text for p in message.parts if isinstance(p, TextPart))
@@ -357,22 +347,52 @@ class OpenAIResponsesProvider(HttpProvider):
                     )
                 continue
             for result in message.tool_results:
+                output: str | list[dict[str, Any]] = result.content
+                if result.media:
+                    output = (
+                        [{"type": "input_text", "text": result.content}] if result.content else []
+                    )
+                    output.extend(self._media_out(m, "tool-result") for m in result.media)
                 items.append(
                     {
                         "type": "function_call_output",
                         "call_id": result.tool_call_id,
-                        "output": result.content,
+                        "output": output,
                     }
                 )
             if message.role == "tool":
                 continue
             if message.role == "user":
+                if any(isinstance(p, MediaPart) for p in message.parts):
+                    content = [
+                        {"type": "input_text", "text": p.text}
+                        if isinstance(p, TextPart)
+                        else self._media_out(p, "user")
+                        for p in message.parts
+                        if isinstance(p, MediaPart) or (isinstance(p, TextPart) and p.text)
+                    ]
+                    items.append({"role": "user", "content": content})
+                    continue
                 text = "".join(p.text for p in message.parts if isinstance(p, TextPart))
                 if text or not message.tool_results:
                     items.append({"role": "user", "content": text})
                 continue
             items.extend(self._assistant_items(message.parts, by_name, wire_name, stateless))
         return ("\n\n".join(instructions) if instructions else None), items
+
+    def _media_out(self, part: MediaPart, where: Literal["user", "tool-result"]) -> dict[str, Any]:
+        """One ``input_image`` or ``input_file`` content item."""
+        if part.kind == "image":
+            return {"type": "input_image", "image_url": part.url or part.data_url, "detail": "auto"}
+        if part.kind != "document":
+            raise unsupported(self, part, where, "the Responses API takes images and files only")
+        if part.url is not None:
+            return {"type": "input_file", "file_url": part.url}
+        return {
+            "type": "input_file",
+            "filename": part.filename or "document",
+            "file_data": part.data_url,
+        }
 
     def _assistant_items(
         self,
@@ -541,6 +561,7 @@ class OpenAIResponsesProvider(HttpProvider):
                 has_calls = True
             # Other item types (built-in tool calls, compaction...) are not part of the neutral model.
         builder.usage = _usage(data.get("usage"))
+        builder.usage_reported = isinstance(data.get("usage"), dict)
         finish: FinishReason
         raw_finish: str | None
         if status == "incomplete":
@@ -649,6 +670,8 @@ class _StreamState(StreamState):
         self.args: list[list[str]] = []
         self.summary_index: dict[Any, int] = {}
         self.done_items: dict[int, dict[str, Any]] = {}
+        self.streamed = False  # some delta was yielded before the final response
+        self.replayed: ModelResponse | None = None
 
     def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
         """The deltas of one event; the stream is done at ``response.completed`` (or ``.incomplete``)."""
@@ -656,6 +679,12 @@ class _StreamState(StreamState):
             raise self.provider._payload_error(None)
         kind = payload["type"] if isinstance(payload.get("type"), str) else event
         events = self._feed(kind, payload)
+        if events:
+            self.streamed = True
+        elif self.final is not None and not self.streamed:
+            # Only the final response came (some proxies send nothing else): its deltas come from it.
+            self.replayed = self.provider.parse_response(self.final_response(), self.tools)
+            events = [e for e in replay_response(self.replayed) if not isinstance(e, StreamDone)]
         self.done = self.final is not None
         return events
 
@@ -667,6 +696,8 @@ class _StreamState(StreamState):
         """The final response, parsed as `complete` would and checked against the deltas already yielded."""
         if self.final is None:
             raise self.provider.malformed(_CUT)
+        if self.replayed is not None:
+            return self.replayed
         result = self.provider.parse_response(self.final_response(), self.tools)
         self.check()
         return result
@@ -767,7 +798,12 @@ class _StreamState(StreamState):
         fragment = arguments if isinstance(arguments, str) else ""
         if fragment:
             self.args[n].append(fragment)
-        return ToolCallDelta(index=n, id=call_id, name=as_str(item.get("name")), arguments=fragment)
+        name = as_str(item.get("name"))
+        compiled = self.tools.get(name) if name else None
+        if compiled is not None:
+            name = compiled.name  # deltas name tools canonically, as the final response does
+        self.streamed = True
+        return ToolCallDelta(index=n, id=call_id, name=name, arguments=fragment)
 
     def _finish_call(
         self, payload: Mapping[str, Any], arguments: Any, item: Mapping[str, Any] | None
@@ -829,3 +865,27 @@ class _StreamState(StreamState):
                 raise self.provider.malformed(
                     f"the streamed arguments of call {self.call_ids[n]!r} disagree with response.completed"
                 )
+
+
+def __getattr__(name: str) -> Any:
+    """``OpenAIResponsesProfile``: deprecated, `ModelProfile` has every field it added.
+
+    ``stateless`` is now ``reasoning_in_history``.
+    """
+    if name == "OpenAIResponsesProfile":
+        import warnings
+
+        warnings.warn(
+            "agentkit.providers.openai_responses.OpenAIResponsesProfile is deprecated: use "
+            "agentkit.providers.ModelProfile (stateless=True is reasoning_in_history=True)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return _responses_profile_compat
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _responses_profile_compat(*, stateless: bool = False, **fields: Any) -> ModelProfile:
+    """What ``OpenAIResponsesProfile(...)`` built: the Responses defaults, ``stateless`` as ``reasoning_in_history``."""
+    defaults: dict[str, Any] = {"dialect": "openai-auto", "system_role": "top-level", "seed": False}
+    return ModelProfile(**{**defaults, "reasoning_in_history": stateless, **fields})

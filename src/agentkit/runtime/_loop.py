@@ -31,7 +31,17 @@ from agentkit.exceptions import (
     UnknownToolError,
     UsageError,
 )
-from agentkit.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
+from agentkit.messages import (
+    AudioPart,
+    DocumentPart,
+    ImagePart,
+    Message,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+    Usage,
+    detach_media,
+)
 from agentkit.providers._base import (
     ModelRequest,
     ModelResponse,
@@ -164,6 +174,8 @@ class _Run:
         self.fatal: BaseException | None = None
         # How many leading messages of ``self.messages`` the run's events already hold (for replay).
         self.recorded = 0
+        # hashes of the media whose bytes an event already holds
+        self.media_recorded: set[str] = set()
         # The run's sinks, when delivery can be held while a secret may still be learned (Agent._new_run).
         self.held: HeldSinks | None = None
 
@@ -329,7 +341,8 @@ class _Run:
             stream=self.on_delta is not None,
             tool_fingerprints={c.name: c.fingerprint for c in contracts},
             new_messages=[
-                _mask_calls(m, tools) for m in request.messages[min(self.recorded, sent) :]
+                detach_media(_mask_calls(m, tools), self.media_recorded)
+                for m in request.messages[min(self.recorded, sent) :]
             ],
             server_address=server_address,
             server_port=server_port,
@@ -364,7 +377,8 @@ class _Run:
             step=self.steps,
             model=response.model,
             finish_reason=response.finish_reason,
-            usage=response.usage.model_dump(),
+            # a server that reported no usage gets none here: unknown, not zero
+            usage=response.usage.model_dump() if response.usage_reported else {},
             tool_calls=[c.name for c in response.tool_calls],
             text_chars=self.redacted_chars(response.message),
             duration_s=max(0.0, self.ctx.clock.monotonic() - started),
@@ -393,7 +407,10 @@ class _Run:
     def closing_messages(self) -> dict[str, Any]:
         """The ``run.finished`` fields that complete the conversation the run's events hold."""
         total = len(self.messages)
-        return {"messages": total, "new_messages": self.messages[min(self.recorded, total) :]}
+        new = [
+            detach_media(m, self.media_recorded) for m in self.messages[min(self.recorded, total) :]
+        ]
+        return {"messages": total, "new_messages": new}
 
     async def _stream(self, request: ModelRequest) -> ModelResponse:
         assert self.on_delta is not None
@@ -621,7 +638,10 @@ class _Run:
     def record(self, index: int, call: ToolCallPart, outcome: ToolOutcome[Any]) -> None:
         status = outcome.status
         if status == "success":
-            self.answer(index, call, self.shape_output(call.name, outcome.content))
+            content = outcome.content
+            if content or not outcome.media:
+                content = self.shape_output(call.name, content)
+            self.answer(index, call, content, media=outcome.media)
             return
         content = outcome.content
         if status in ("failed", "retry"):
@@ -691,9 +711,16 @@ class _Run:
             content = f'<tool-output tool="{name}">\n{safe}\n</tool-output>'
         return content + notice
 
-    def answer(self, index: int, call: ToolCallPart, content: str, is_error: bool = False) -> None:
+    def answer(
+        self,
+        index: int,
+        call: ToolCallPart,
+        content: str,
+        is_error: bool = False,
+        media: tuple[ImagePart | AudioPart | DocumentPart, ...] = (),
+    ) -> None:
         self.results[index] = ToolResultPart(
-            tool_call_id=call.id, name=call.name, content=content, is_error=is_error
+            tool_call_id=call.id, name=call.name, content=content, is_error=is_error, media=media
         )
 
     def close_step(self) -> None:

@@ -245,7 +245,8 @@ class RunResult(Generic[OutputT]):
             prices: The price table; the built-in one (`agentkit.providers.PriceTable()`) when omitted.
 
         Returns:
-            The estimate, or ``None`` when a model the run used has no known price.
+            The estimate, or ``None`` when a model the run used has no known price, or a model call's usage was
+            never reported by its server (its ``model.responded`` event carries no usage).
 
         Examples:
             >>> from agentkit.events import ModelResponded
@@ -266,8 +267,8 @@ class RunResult(Generic[OutputT]):
         for event in self.events:
             if not isinstance(event, ModelResponded):
                 continue
-            if event.model is None:
-                return None
+            if event.model is None or not event.usage:
+                return None  # no model, or usage the server never reported: the cost is unknown
             usage = Usage.model_validate(
                 {k: v for k, v in event.usage.items() if k in Usage.model_fields}
             )

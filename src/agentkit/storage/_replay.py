@@ -35,7 +35,14 @@ from agentkit.exceptions import (
     ToolRetriesExhausted,
     UsageError,
 )
-from agentkit.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
+from agentkit.messages import (
+    Message,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+    Usage,
+    attach_media,
+)
 from agentkit.providers._base import ModelProfile, ModelResponse, Provider, StreamDone, TextDelta
 from agentkit.storage._errors import ReplayDivergence
 
@@ -200,6 +207,8 @@ class Recording:
                     "parts": messages[count].parts,
                     "finish_reason": event.finish_reason,
                     "usage": Usage(**event.usage),
+                    # model.responded records usage={} when the server never reported any.
+                    "usage_reported": bool(event.usage),
                     "model": event.model,
                     "provider": "replay",
                 }
@@ -315,11 +324,13 @@ def _replay_content(
     sent: dict[int, tuple[tuple[Message, ...], dict[str, str]]] = {}
     steps: list[RecordedStep] = []
     first: int | None = None
+    blobs: dict[str, bytes] = {}  # media bytes by sha256: later events name them by reference only
     for event in events:
         if isinstance(event, ModelRequested):
             if event.new_messages is None:
                 return None
-            conversation = _splice(run_id, conversation, event.messages, event.new_messages)
+            new = [attach_media(m, blobs) for m in event.new_messages]
+            conversation = _splice(run_id, conversation, event.messages, new)
             sent[event.step] = (tuple(conversation), dict(event.tool_fingerprints))
             if first is None:
                 first = len(conversation)
@@ -332,6 +343,8 @@ def _replay_content(
                     "parts": event.message.parts,
                     "finish_reason": event.finish_reason,
                     "usage": Usage(**event.usage),
+                    # model.responded records usage={} when the server never reported any.
+                    "usage_reported": bool(event.usage),
                     "model": event.model,
                     "provider": "replay",
                 }
@@ -340,7 +353,8 @@ def _replay_content(
             conversation = [*request, event.message]
         elif isinstance(event, RunFinished) and event.new_messages is not None:
             total = event.messages if event.messages is not None else len(conversation)
-            conversation = _splice(run_id, conversation, total, event.new_messages)
+            new = [attach_media(m, blobs) for m in event.new_messages]
+            conversation = _splice(run_id, conversation, total, new)
     has_content = any(isinstance(e, RunFinished) and e.new_messages is not None for e in events)
     if first is None and not has_content:
         return None
@@ -591,7 +605,7 @@ def _recorded_tool(
     contract = tool.contract
     name = contract.name
 
-    def handler(arguments: dict[str, Any], ctx: RunContext[Any]) -> str:
+    def handler(arguments: dict[str, Any], ctx: RunContext[Any]) -> Any:
         recorded = results.get(ctx.tool_call_id or "")
         if recorded is None:
             raise ToolFailed(
@@ -600,7 +614,8 @@ def _recorded_tool(
         if recorded.is_error:
             raise ToolFailed(recorded.content)
         output = outputs.get(ctx.tool_call_id or "")
-        return output if output is not None else _unframe(name, recorded.content)
+        text = output if output is not None else _unframe(name, recorded.content)
+        return [text, *recorded.media] if recorded.media else text  # a screenshot comes back too
 
     return _Recorded(**_stand_in(contract), handler=handler)
 
