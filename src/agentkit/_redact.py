@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 
-from agentkit.events import BaseEvent
+from agentkit.events import BaseEvent, SinkFanout
 from agentkit.exceptions import UsageError
 from agentkit.messages import MediaPart, Message, ToolResultPart
 from agentkit.tools._sensitive import MASK, mask_arguments
 
 if TYPE_CHECKING:
-    from agentkit.events import EventSink
+    from agentkit.events import EventSink, Unwritten
 
 __all__ = ("BUILTIN_PATTERNS", "RedactingSink", "Redactor", "SecretRedactor")
 
@@ -461,8 +461,11 @@ class RedactingSink:
     """Redacts each event once, then hands the redacted copy to every wrapped sink.
 
     Wrap every sink you give an agent in one `RedactingSink`, so no sink ever sees a secret and the
-    redaction work is done once per event, whatever the number of sinks. A failing sink is logged on the
-    ``agentkit.events`` logger and the next one still runs.
+    redaction work is done once per event, whatever the number of sinks. It fans out the way the agent does:
+    a failing best-effort sink is logged on the ``agentkit.events`` logger and the next one still runs, while a
+    required sink (``required = True``, such as `agentkit.storage.StoreSink`) keeps the events it refused in a
+    backlog, offered again before each later event; the agent sees that backlog (`unwritten`) and fails a run
+    that ends with events still unwritten (`agentkit.exceptions.EventsNotStored`).
 
     Args:
         *sinks: The sinks to feed.
@@ -477,23 +480,61 @@ class RedactingSink:
         ...     ModelFailed, step=1, error_type="X", error_message="leaked s3cr3t-value")
         >>> seen[0].error_message
         'leaked ***'
+
+        A required sink that refuses an event gets it again, in order, once it recovers:
+
+        >>> class Store:
+        ...     required = True
+        ...     def __init__(self): self.seqs, self.down = [], True
+        ...     def __call__(self, event):
+        ...         if self.down:
+        ...             raise OSError("disk full")
+        ...         self.seqs.append(event.seq)
+        >>> store = Store()
+        >>> emitter = EventEmitter(run_id="r", sinks=[RedactingSink(store)])
+        >>> _ = emitter.emit(ModelFailed, step=1, error_type="X", error_message="a")
+        >>> [len(u.events) for u in emitter.unwritten]
+        [1]
+        >>> store.down = False
+        >>> _ = emitter.emit(ModelFailed, step=2, error_type="X", error_message="b")
+        >>> store.seqs, emitter.unwritten
+        ([0, 1], ())
     """
 
-    __slots__ = ("redactor", "sinks")
+    __slots__ = ("_fanout", "redactor", "sinks")
 
     def __init__(self, *sinks: EventSink, redactor: Redactor | None = None) -> None:
         self.redactor: Redactor = redactor if redactor is not None else SecretRedactor()
         self.sinks: list[EventSink] = list(sinks)
+        self._fanout = SinkFanout()
 
     def __call__(self, event: BaseEvent, /) -> None:
-        """Redact ``event`` and feed it to every sink."""
+        """Redact ``event`` and feed it to every sink (after a required sink's backlog)."""
+        self._fanout.deliver(self.sinks, self.redactor(event))
+
+    def preview(self, event: BaseEvent, /) -> None:
+        """Pass a held event's early, content-free copy (see `agentkit.events.EventSink`) to sinks that take one."""
         redacted = self.redactor(event)
         for sink in self.sinks:
-            try:
-                sink(redacted)
-            except Exception:  # noqa: PERF203 - one sink's failure must not stop the others
-                kind = getattr(redacted, "type", type(redacted).__name__)
-                _log.exception("event sink %r failed on %s #%d", sink, kind, redacted.seq)
+            early = getattr(sink, "preview", None)
+            if callable(early):
+                try:
+                    early(redacted)
+                except Exception:
+                    _log.exception(
+                        "event sink %r failed to preview %s #%d",
+                        sink,
+                        type(event).__name__,
+                        event.seq,
+                    )
+
+    def unwritten(self) -> tuple[Unwritten, ...]:
+        """Events the wrapped required sinks have not taken yet, per sink: empty when all is written."""
+        return self._fanout.unwritten(self.sinks)
+
+    def retry_unwritten(self) -> bool:
+        """Offer the wrapped required sinks what they refused again; ``True`` when nothing is left unwritten."""
+        return self._fanout.retry(self.sinks)
 
     def __repr__(self) -> str:
         return f"RedactingSink({', '.join(map(repr, self.sinks))}, redactor={self.redactor!r})"

@@ -637,7 +637,14 @@ class EventSink(Protocol):
     A sink is best-effort unless it has a true ``required`` attribute (`agentkit.storage.StoreSink` has): an
     exception from a best-effort sink (logs, metrics, traces) is logged and the run goes on; a required sink's
     events wait in a backlog retried before each later event, and a run that ends with some still unwritten
-    fails with `agentkit.exceptions.EventsNotStored`.
+    fails with `agentkit.exceptions.EventsNotStored`. A sink that fans out to others
+    (`agentkit.observability.RedactingSink`) reports their backlog with ``unwritten()`` and
+    ``retry_unwritten()`` methods.
+
+    While an agent holds events back (its tools have ``Sensitive()`` fields and a model call is in flight), a
+    sink with a ``preview(event)`` method gets each held event at once, without its content fields, in the
+    task that emitted it; the event itself follows when released. The OpenTelemetry sink opens its ``chat``
+    span from the preview, so the spans of the provider's HTTP request nest under it.
 
     Examples:
         >>> from agentkit.events import EventEmitter

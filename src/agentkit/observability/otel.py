@@ -139,6 +139,8 @@ class _Open:
     model: str | None = None
     started: int = 0
     server: dict[str, Any] = field(default_factory=dict)
+    # a chat span opened from a held model.requested, before the event itself
+    previewed: bool = False
 
 
 @dataclass
@@ -264,6 +266,22 @@ class OTelSink:
         with self._lock:
             self._handle(event)
 
+    def preview(self, event: BaseEvent, /) -> None:
+        """Open the ``chat`` span from a held ``model.requested`` (a copy without content), as the call starts.
+
+        An agent whose tools have ``Sensitive()`` fields holds ``model.requested`` back until the model answers
+        (the answer may mark a value it carries as secret). The span opens now, current in the task making the
+        call, so the provider's HTTP request nests under it; the event, delivered later, completes it.
+        """
+        e: Any = event
+        if getattr(e, "type", "") != "model.requested":
+            return
+        with self._lock:
+            run = self._runs.get(event.run_id)
+            if run is not None and e.step not in run.chats:
+                self._chat_started(run, e, event, content=False)
+                run.chats[e.step].previewed = True
+
     def _common(self, run: _RunSpans) -> dict[str, Any]:
         return {
             "gen_ai.provider.name": run.provider,
@@ -369,7 +387,17 @@ class OTelSink:
         self._close(run.agent, end)
         del self._runs[run_id]
 
-    def _chat_started(self, run: _RunSpans, e: Any, event: BaseEvent) -> None:
+    def _chat_started(
+        self, run: _RunSpans, e: Any, event: BaseEvent, *, content: bool = True
+    ) -> None:
+        opened = run.chats.get(e.step)
+        if opened is not None and opened.previewed:
+            # Opened from the held event's preview: only the content is left to record.
+            opened.previewed = False
+            if self.capture_content:
+                for key, value in self._input_content(run, e).items():
+                    opened.span.set_attribute(key, value)
+            return
         model = e.model or run.model
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "chat",
@@ -386,18 +414,24 @@ class OTelSink:
             if port is not None:
                 server["server.port"] = port
         attributes.update(server)
-        if self.capture_content:
-            run.history.extend(e.new_messages or ())
-            system = [p for m in run.history if m.role == "system" for p in map(_part, m.parts)]
-            if system:
-                attributes["gen_ai.system_instructions"] = _json(system)
-            attributes["gen_ai.input.messages"] = _json(
-                [_message(m) for m in run.history if m.role != "system"]
-            )
+        if self.capture_content and content:
+            attributes.update(self._input_content(run, e))
         name = f"chat {model}" if model else "chat"
         chat = self._open(name, self._trace.SpanKind.CLIENT, event, attributes, run.agent)
         chat.model, chat.server = model, server
         run.chats[e.step] = chat
+
+    def _input_content(self, run: _RunSpans, e: Any) -> dict[str, Any]:
+        """The request's content attributes (the conversation so far, with this request's new messages)."""
+        attributes: dict[str, Any] = {}
+        run.history.extend(e.new_messages or ())
+        system = [p for m in run.history if m.role == "system" for p in map(_part, m.parts)]
+        if system:
+            attributes["gen_ai.system_instructions"] = _json(system)
+        attributes["gen_ai.input.messages"] = _json(
+            [_message(m) for m in run.history if m.role != "system"]
+        )
+        return attributes
 
     def _chat_ended(self, run: _RunSpans, e: Any, event: BaseEvent, kind: str) -> None:
         chat = run.chats.pop(e.step, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,28 @@ if TYPE_CHECKING:
     from agentkit._redact import SecretRedactor
     from agentkit.events import BaseEvent, EventEmitter, EventSink, Unwritten
 
-__all__ = ("HeldSinks", "RunRedactor", "SecretMemory", "remembering")
+__all__ = ("HeldSinks", "RunRedactor", "SecretMemory", "remembering", "without_content")
+
+_log = logging.getLogger("agentkit.events")
+
+# The fields that hold message or tool content (kept in step with agentkit.observability._content.CONTENT_FIELDS,
+# which the layer above owns; a test checks they agree).
+_CONTENT_FIELDS = ("new_messages", "message", "arguments", "content", "output", "issues")
+
+
+def without_content(event: BaseEvent) -> BaseEvent | None:
+    """``event`` with its content fields reset to their defaults; ``None`` when one of them has no default."""
+    fields = type(event).model_fields
+    update: dict[str, Any] = {}
+    for name in _CONTENT_FIELDS:
+        info = fields.get(name)
+        if info is None or getattr(event, name) is None:
+            continue
+        if info.is_required():
+            return None
+        update[name] = info.get_default(call_default_factory=True)
+    return event.model_copy(update=update) if update else event
+
 
 # Shorter values would mask unrelated text everywhere (and SecretRedactor refuses them).
 MIN_SECRET_LENGTH = 4
@@ -170,8 +192,32 @@ class HeldSinks:
     def __call__(self, event: BaseEvent, /) -> None:
         if self._holding:
             self._held.append(event)
+            self._preview(event)
         else:
             self._deliver(event)
+
+    def _preview(self, event: BaseEvent) -> None:
+        """Hand sinks with a ``preview`` method a content-free copy of a held event, now, in the emitting task.
+
+        The OpenTelemetry sink opens the ``chat`` span from ``model.requested``'s preview, so the spans of the
+        provider's HTTP request nest under it although the event itself is delivered after the call.
+        """
+        takers = [p for p in (getattr(s, "preview", None) for s in self.sinks) if callable(p)]
+        if not takers:
+            return
+        bare = without_content(event)
+        if bare is None:
+            return
+        for preview in takers:
+            try:
+                preview(bare)
+            except Exception:  # noqa: PERF203 - one sink failing must not stop the others
+                _log.exception(
+                    "event sink %r failed to preview %s #%d",
+                    preview,
+                    type(event).__name__,
+                    event.seq,
+                )
 
     def _deliver(self, event: BaseEvent) -> None:
         self._fanout.deliver(self.sinks, event)
