@@ -198,3 +198,24 @@ def test_tool_class_needing_constructor_arguments_must_be_registered_as_instance
     with pytest.raises(ToolDefinitionError, match="register an instance"):
         Registry().register(NeedsClient)
     assert Registry().register(NeedsClient(client=object())).contract.name == "needs_client"
+
+
+def test_tool_listing_follows_every_change_and_a_caller_cannot_alter_it() -> None:
+    """The remembered tool list is rebuilt after register and unregister, and mutating a returned list is harmless."""
+    registry = Registry()
+    registry.register(tool(name="b", version="1.0.0", description="B.")(lambda: "b1"))
+    first = registry.tools(latest_only=True)
+    first.clear()
+    assert [t.contract.name for t in registry.tools(latest_only=True)] == ["b"]
+    registry.register(tool(name="a", version="1.0.0", description="A.")(lambda: "a"))
+    registry.register(tool(name="b", version="2.0.0", description="B.")(lambda: "b2"))
+    assert [(t.contract.name, t.contract.version) for t in registry.tools(latest_only=True)] == [
+        ("a", "1.0.0"),
+        ("b", "2.0.0"),
+    ]
+    assert len(registry.tools()) == 3
+    registry.unregister("b", "^2")
+    assert [t.contract.version for t in registry.tools(latest_only=True)] == ["1.0.0", "1.0.0"]
+    assert registry.toolset().names() == ["a", "b"]
+    registry.unregister("a")
+    assert registry.toolset().names() == ["b"]

@@ -74,6 +74,8 @@ class Registry:
         _check_policy(on_collision)
         self.on_collision: CollisionPolicy = on_collision
         self._tools: dict[str, dict[int, Tool[Any, Any]]] = {}
+        # tools() results by latest_only, dropped on every change: an agent step lists the tools each time.
+        self._listed: dict[bool, tuple[Tool[Any, Any], ...]] = {}
         self.plugin_errors: list[PluginLoadError] = []
         """Entry points skipped by `load_entry_points` with ``on_error="skip"``."""
 
@@ -135,6 +137,7 @@ class Registry:
                 item = item.renamed(f"{prefix}_{item.contract.name}")
                 return self.register(item, on_collision="error")
         self._tools.setdefault(key, {})[major] = item
+        self._listed.clear()
         return item
 
     @overload
@@ -294,6 +297,7 @@ class Registry:
     def unregister(self, name: str, version: str | None = None) -> None:
         """Remove a tool (every version, or those matching ``version``)."""
         versions = self._versions_of(name)
+        self._listed.clear()
         if version is None:
             del self._tools[name]
             return
@@ -333,11 +337,14 @@ class Registry:
 
     def tools(self, *, latest_only: bool = False) -> list[Tool[Any, Any]]:
         """Every registered tool (or only the highest release of each name), sorted by name then version."""
-        out: list[Tool[Any, Any]] = []
-        for key in sorted(self._tools):
-            items = sorted(self._tools[key].values(), key=_semver)
-            out.extend([_prefer_release(items[::-1])] if latest_only else items)
-        return out
+        listed = self._listed.get(latest_only)
+        if listed is None:
+            out: list[Tool[Any, Any]] = []
+            for key in sorted(self._tools):
+                items = sorted(self._tools[key].values(), key=_semver)
+                out.extend([_prefer_release(items[::-1])] if latest_only else items)
+            listed = self._listed[latest_only] = tuple(out)
+        return list(listed)
 
     def snapshot(self) -> ContractSnapshot:
         """A stable, reviewable snapshot of every registered contract (commit it; ``diff`` catches breakage).

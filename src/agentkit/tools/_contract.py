@@ -166,9 +166,9 @@ class ToolContract(BaseModel):
         """``namespace.name``, or just ``name`` without a namespace."""
         return f"{self.namespace}.{self.name}" if self.namespace else self.name
 
-    @property
+    @cached_property
     def semver(self) -> Version:
-        """The version, parsed."""
+        """The version, parsed (once: the contract is frozen)."""
         return parse_version(self.version)
 
     def to_json(self) -> str:
