@@ -19,7 +19,7 @@ from agentkit.providers._base import ModelSettings, Provider, StreamEvent
 from agentkit.registry import Registry, Toolset
 from agentkit.runtime._capture import active_captures
 from agentkit.runtime._deps import check_deps
-from agentkit.runtime._loop import _NO_OUTPUT, _Delta, _Run, _Step
+from agentkit.runtime._loop import _NO_OUTPUT, _Delta, _Run, _Step, emit_sized
 from agentkit.runtime._output import OutputMode, OutputSpec, type_name
 from agentkit.runtime._secrets import HeldSinks, RunRedactor
 from agentkit.runtime._telemetry import current_session_id
@@ -638,7 +638,8 @@ class Agent(Generic[DepsT, OutputT]):
                 raise lost
         except BaseException as exc:
             cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
-            emitter.emit(
+            await emit_sized(
+                emitter,
                 RunFinished,
                 status="cancelled" if cancelled else "failed",
                 steps=run.steps,
@@ -654,7 +655,8 @@ class Agent(Generic[DepsT, OutputT]):
                     raise lost from exc
             raise
         if step.pending:
-            emitter.emit(
+            await emit_sized(
+                emitter,
                 RunFinished,
                 status="paused",
                 steps=run.steps,
@@ -678,7 +680,8 @@ class Agent(Generic[DepsT, OutputT]):
                 prompt=run.prompt,
                 pending=pending,
             )
-        emitter.emit(
+        await emit_sized(
+            emitter,
             RunFinished,
             status="completed",
             steps=run.steps,

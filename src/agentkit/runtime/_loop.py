@@ -8,13 +8,14 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
 from agentkit.events import (
     ApprovalRequested,
     ApprovalResolved,
+    BaseEvent,
     BudgetExceededEvent,
     EventEmitter,
     ModelFailed,
@@ -58,6 +59,7 @@ from agentkit.runtime._errors import (
     RunRetriesExhausted,
 )
 from agentkit.runtime._output import native_feedback
+from agentkit.runtime._secrets import carries_long_text
 from agentkit.runtime._telemetry import server_of
 from agentkit.runtime._types import (
     ApprovalDecision,
@@ -125,6 +127,8 @@ class _Sentinel:
 _NO_OUTPUT: Any = _Sentinel()
 
 _Delta = Callable[[Any], None]
+E = TypeVar("E", bound=BaseEvent)
+_T = TypeVar("_T")
 
 
 @dataclasses.dataclass
@@ -329,7 +333,9 @@ class _Run:
         held = self.held if any(t.contract.sensitive for t in tools.values()) else None
         if held is not None:
             held.hold()
-        emitter.emit(
+        # A long user input or tool output is redacted in a worker thread, off the event loop.
+        await emit_sized(
+            emitter,
             ModelRequested,
             step=self.steps,
             provider=agent.provider.system,
@@ -371,8 +377,10 @@ class _Run:
                     self.remember_sensitive(call, found)
         finally:
             if held is not None:
-                held.release()
-        emitter.emit(
+                await held.release_offloaded()
+        long_answer = emitter.redactor is not None and carries_long_text(response.message)
+        await emit_sized(
+            emitter,
             ModelResponded,
             step=self.steps,
             model=response.model,
@@ -380,7 +388,11 @@ class _Run:
             # a server that reported no usage gets none here: unknown, not zero
             usage=response.usage.model_dump() if response.usage_reported else {},
             tool_calls=[c.name for c in response.tool_calls],
-            text_chars=self.redacted_chars(response.message),
+            text_chars=(
+                await _offloaded(self.redacted_chars, response.message)
+                if long_answer
+                else self.redacted_chars(response.message)
+            ),
             duration_s=max(0.0, self.ctx.clock.monotonic() - started),
             message=_mask_calls(response.message, tools),
             response_id=response.response_id,
@@ -791,6 +803,26 @@ class _Run:
 
 
 # --------------------------------------------------------------------------------------------- helpers
+
+
+async def emit_sized(emitter: EventEmitter, event_type: type[E], /, **fields: Any) -> E:
+    """`EventEmitter.emit`, or `EventEmitter.emit_offloaded` when the fields carry a long text.
+
+    Redacting megabytes of text (a pasted document, a long answer) takes a while: in a worker thread, it does not
+    block the event loop. The event keeps its place in the sequence either way.
+    """
+    if emitter.redactor is not None and carries_long_text(fields):
+        return await emitter.emit_offloaded(event_type, **fields)
+    return emitter.emit(event_type, **fields)
+
+
+async def _offloaded(fn: Callable[[Any], _T], arg: Any) -> _T:
+    """``fn(arg)`` in a worker thread, finished even when the caller is cancelled meanwhile."""
+    import anyio.to_thread
+
+    with anyio.CancelScope(shield=True):
+        result = await anyio.to_thread.run_sync(fn, arg)
+    return result
 
 
 def _mask_calls(message: Message, tools: Mapping[str, Tool[Any, Any]]) -> Message:

@@ -40,6 +40,39 @@ def without_content(event: BaseEvent) -> BaseEvent | None:
     return event.model_copy(update=update) if update else event
 
 
+OFFLOAD_CHARS = 64 * 1024
+"""Events carrying more text than this are redacted in a worker thread (as tool outputs are, in tools._base)."""
+
+
+def carries_long_text(value: Any, limit: int = OFFLOAD_CHARS) -> bool:
+    """Whether the strings in ``value`` (an event, messages, fields...) add up to more than ``limit`` characters.
+
+    Only lengths are summed (media bytes are skipped: redaction never scans them), so this is cheap next to a
+    redaction of the same value.
+    """
+    from pydantic import BaseModel
+
+    from agentkit.messages import MediaPart
+
+    budget = limit
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item)
+            if budget < 0:
+                return True
+        elif isinstance(item, MediaPart):
+            continue
+        elif isinstance(item, BaseModel):
+            stack.extend(item.__dict__.values())
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
 # Shorter values would mask unrelated text everywhere (and SecretRedactor refuses them).
 MIN_SECRET_LENGTH = 4
 
@@ -177,10 +210,31 @@ class HeldSinks:
         """Redact the held events again (with what the run knows now) and deliver them, in order."""
         self._holding = False
         held, self._held = self._held, []
+        redactor = self.emitter.redactor if self.emitter is not None else None
+        self._deliver_held(held, [redactor(e) for e in held] if redactor is not None else held)
+
+    async def release_offloaded(self) -> None:
+        """`release`, with the redaction in a worker thread when the held events carry a long text.
+
+        The redaction finishes (and the events are delivered) even when the caller is cancelled meanwhile.
+        """
+        redactor = self.emitter.redactor if self.emitter is not None else None
+        if redactor is None or not carries_long_text(self._held):
+            self.release()
+            return
+        import anyio
+        import anyio.to_thread
+
+        # Still holding while the worker redacts: an event emitted meanwhile waits behind these, in order.
+        held, self._held = self._held, []
+        with anyio.CancelScope(shield=True):
+            finals = await anyio.to_thread.run_sync(lambda: [redactor(e) for e in held])
+        self._deliver_held(held, finals)
+        self.release()
+
+    def _deliver_held(self, held: list[BaseEvent], finals: list[BaseEvent]) -> None:
         emitter = self.emitter
-        redactor = emitter.redactor if emitter is not None else None
-        for event in held:
-            final = redactor(event) if redactor is not None else event
+        for event, final in zip(held, finals, strict=True):
             if final is not event and emitter is not None:
                 recorded: list[Any] = emitter._events
                 for index in range(len(recorded) - 1, -1, -1):
