@@ -22,6 +22,7 @@ import os
 import re
 from contextlib import AsyncExitStack, aclosing, asynccontextmanager
 from datetime import timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
@@ -65,7 +66,14 @@ from agentkit.providers._sse import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Awaitable,
+        Callable,
+        Iterable,
+        Mapping,
+    )
 
 __all__ = (
     "DEFAULT_IDLE_TIMEOUT",
@@ -564,6 +572,7 @@ class HttpProvider(Provider):
         self._idle = idle_timeout
         self.max_body_bytes = max_body_bytes
         self.max_line_bytes = max_line_bytes
+        self._urls: dict[str, httpx.URL] = {}  # base_url + path, parsed once (see _send)
         self._profile = profile or self.default_profile(model)
         self.clock = clock
 
@@ -799,6 +808,41 @@ class HttpProvider(Provider):
 
     # -------------------------------------------------------------------------------------- the driver
 
+    async def _send(
+        self,
+        client: Any,
+        path: str,
+        body: Mapping[str, Any],
+        headers: dict[str, str],
+        params: Mapping[str, str] | None,
+        request: ModelRequest | None,
+        limits: _Limits,
+    ) -> tuple[Any, Callable[[], Awaitable[object]]]:
+        """POST ``body``: the response with its body unread, and what closes it (the caller must).
+
+        For an ``httpx.AsyncClient``, ``send(stream=True)`` rather than ``stream()`` (no context-manager
+        generator per call) and the parsed URL kept per address, since parsing one costs more than everything
+        else httpx does to build the request. Other clients (httpx2) go through their ``stream()``.
+        """
+        url: Any = self.base_url + path
+        timeout = self._client_timeout(client, request, limits)
+        if isinstance(client, httpx.AsyncClient):
+            parsed = self._urls.get(url)
+            if parsed is None:
+                if len(self._urls) >= 16:  # a base_url changed again and again: start over
+                    self._urls.clear()
+                parsed = self._urls[url] = httpx.URL(url)
+            built = client.build_request(
+                "POST", parsed, json=body, headers=headers, params=params, timeout=timeout
+            )
+            response = await client.send(built, stream=True)
+            return response, response.aclose
+        context = client.stream(
+            "POST", url, json=body, headers=headers, params=params, timeout=timeout
+        )
+        response = await context.__aenter__()
+        return response, partial(context.__aexit__, None, None, None)
+
     async def _open(
         self,
         stack: AsyncExitStack,
@@ -821,16 +865,10 @@ class HttpProvider(Provider):
         if self._owns_client and self._guard is None:
             await self._watch_loop(client)
         try:
-            response = await stack.enter_async_context(
-                client.stream(
-                    "POST",
-                    self.base_url + path,
-                    json=body,
-                    headers=req_headers,
-                    params=params,
-                    timeout=self._client_timeout(client, request, limits),
-                )
+            response, close = await self._send(
+                client, path, body, req_headers, params, request, limits
             )
+            stack.push_async_callback(close)
             if response.status_code >= 400:
                 content = await self._read_body(response, truncate=True)
                 raise self._error(response.status_code, response.headers, content)
@@ -860,19 +898,17 @@ class HttpProvider(Provider):
         status = 0
         with anyio.move_on_after(limits.total) as scope:
             try:
-                async with client.stream(
-                    "POST",
-                    self.base_url + path,
-                    json=body,
-                    headers=req_headers,
-                    params=params,
-                    timeout=self._client_timeout(client, request, limits),
-                ) as response:
+                response, close = await self._send(
+                    client, path, body, req_headers, params, request, limits
+                )
+                try:
                     status = response.status_code
                     if status >= 400:
                         content = await self._read_body(response, truncate=True)
                         raise self._error(status, response.headers, content)
                     content = await self._read_body(response)
+                finally:
+                    await close()
             except Exception as exc:
                 error = self._transport_error(exc)
                 if error is not None:
@@ -988,6 +1024,7 @@ class HttpProvider(Provider):
                         yield event
                 return
             malformed = self.malformed
+            loads = json.loads
             try:
                 async with aclosing(
                     iter_sse(self._chunks(response, limits), max_line_chars=self.max_line_bytes)
@@ -1004,8 +1041,16 @@ class HttpProvider(Provider):
                             if state.done:
                                 break
                             continue
+                        # json.loads inline (the hot path); anything odd goes through decode_json for its
+                        # verdict: a parse error, too deep, or an escaped surrogate (fine only in a pair)
                         try:
-                            payload = decode_json(data)
+                            payload = loads(data)
+                            odd = "\\u" in data and _SURROGATE.search(data) is not None
+                        except (ValueError, RecursionError):
+                            odd = True
+                        try:
+                            if odd:
+                                payload = decode_json(data)
                         except ValueError as exc:
                             if not sse.complete:
                                 raise malformed(f"{state.cut} (cut mid-event)") from None
