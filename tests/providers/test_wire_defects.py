@@ -608,7 +608,7 @@ def test_every_profile_field_is_read() -> None:
     with pytest.warns(DeprecationWarning, match="strict_tools"):
         ModelProfile(strict_tools=True)
     source = "".join(
-        p.read_text() for p in Path("src/agentkit/providers").glob("*.py") if p.name != "_base.py"
+        p.read_text() for p in Path("src/agentkit/providers").rglob("*.py") if p.name != "_base.py"
     )
     for name in _READ_ELSEWHERE:
         assert re.search(rf"profile\.{name}\b", source), name

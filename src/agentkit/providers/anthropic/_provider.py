@@ -1,63 +1,9 @@
-"""Anthropic Messages (``POST /v1/messages``) over plain httpx.
-
-The adapter speaks the Messages wire format both ways:
-
-* **Request.** System messages become the top-level ``system`` string (wherever they appear); consecutive
-  messages of the same role are merged, because Anthropic requires user and assistant turns to alternate; tool
-  results travel as ``tool_result`` blocks in a *user* message (before any text, as the API requires); tool calls
-  become ``tool_use`` blocks whose ``input`` is an object; Anthropic's own thinking blocks are sent back verbatim,
-  signature unchanged, in the place they came in (reasoning from other providers is dropped); tool-call ids from
-  other providers are remapped to ids Anthropic accepts, identically for the call and its result.
-* **Response.** ``text``, ``tool_use``, ``thinking`` (with its ``signature``) and ``redacted_thinking`` blocks map to
-  neutral parts; other blocks (server tools such as ``server_tool_use`` and ``*_tool_result``) are kept as opaque
-  state and sent back unchanged; usage is normalised (``input_tokens`` counts cached tokens too).
-* **Stream.** ``content_block_*`` events are assembled per ``index``; ``message_delta`` usage is cumulative and
-  replaces, never adds to, what came before. ``StreamDone`` holds exactly what `AnthropicProvider.complete` would
-  have returned for the same message, because both go through the same parser.
-
-Choices worth knowing:
-
-* ``max_tokens`` is required by Anthropic: `DEFAULT_MAX_TOKENS` (4096) is sent when ``ModelSettings.max_tokens``
-  is unset.
-* ``seed`` is ignored: the Messages API has none.
-* Extended thinking is switched on through ``ModelSettings.extra_body`` (``{"thinking": {"type": "enabled",
-  "budget_tokens": 2048}}``); ``extra_body`` is merged into the body last, verbatim.
-* ``OutputFormat`` is served by a forced *output tool*: a tool named after the format whose input schema is the
-  requested schema, with ``tool_choice`` forcing it. Its call comes back as a text part holding the JSON answer
-  (text the model wrote before it is dropped from the parts; ``raw`` keeps it). With thinking enabled Anthropic
-  refuses forced tool choice, so the choice falls back to ``auto``.
-* A recorded tool call whose arguments are not a JSON object (a model's broken JSON) is sent back as
-  ``{"_raw_arguments": "<the text>"}``: ``input`` must be an object, and keeping the text lets the model see what
-  it sent next to the repair hint in the tool result. Empty arguments are sent as ``{}``.
-
-Examples:
-    >>> import anyio, httpx
-    >>> from agentkit.messages import Message
-    >>> from agentkit.providers import ModelRequest
-    >>> from agentkit.testing._replay import ReplayTransport
-    >>> replay = ReplayTransport.from_bodies([(200, {"id": "msg_1", "type": "message", "role": "assistant",
-    ...     "model": "claude-sonnet-4-5", "content": [{"type": "text", "text": "Paris."}],
-    ...     "stop_reason": "end_turn", "usage": {"input_tokens": 9, "cache_read_input_tokens": 3,
-    ...     "output_tokens": 2}})])
-    >>> provider = AnthropicProvider("claude-sonnet-4-5", api_key="sk-test",
-    ...                              http_client=httpx.AsyncClient(transport=replay.mock()))
-    >>> response = anyio.run(provider.complete, ModelRequest(messages=[
-    ...     Message.system("Be brief."), Message.user("Capital of France?")]))
-    >>> response.text, response.finish_reason, response.usage.input_tokens, response.usage.cache_read_tokens
-    ('Paris.', 'stop', 12, 3)
-    >>> body = replay.requests[0]["json"]
-    >>> body["system"], body["max_tokens"], replay.requests[0]["headers"]["anthropic-version"]
-    ('Be brief.', 4096, '2023-06-01')
-"""
+"""`AnthropicProvider`: request bodies, response parsing and errors of ``POST /v1/messages``."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-from collections import deque
 from contextlib import aclosing
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -71,7 +17,6 @@ from agentkit.messages import (
     TextPart,
     ToolCallPart,
     ToolResultPart,
-    Usage,
 )
 from agentkit.providers._base import (
     FinishReason,
@@ -79,207 +24,33 @@ from agentkit.providers._base import (
     ModelRequest,
     ModelResponse,
     NamedToolChoice,
-    ReasoningDelta,
     ResponseBuilder,
     StreamEvent,
-    TextDelta,
-    ToolCallDelta,
 )
-from agentkit.providers._coerce import as_count
-from agentkit.providers._http import HttpProvider, StreamState
+from agentkit.providers._http import HttpProvider
 from agentkit.providers._media import check_media, unsupported
+from agentkit.providers.anthropic._profiles import DEFAULT_MAX_TOKENS, anthropic_profile
+from agentkit.providers.anthropic._stream import _StreamState
+from agentkit.providers.anthropic._wire import (
+    _ERROR_STATUS,
+    _OPAQUE,
+    _STOP_REASONS,
+    ANTHROPIC_VERSION,
+    _compact,
+    _Ids,
+    _output_text,
+    _RawJSON,
+    _thinking_enabled,
+    _Tools,
+    _usage,
+)
 from agentkit.tools._contract import ToolContract
 from agentkit.tools.dialects import get_dialect
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+    from collections.abc import AsyncIterator, Mapping, Sequence
 
     from agentkit.tools.dialects import CompiledTool
-
-__all__ = (
-    "ANTHROPIC_VERSION",
-    "DEFAULT_MAX_TOKENS",
-    "AnthropicProvider",
-    "anthropic_profile",
-)
-
-ANTHROPIC_VERSION = "2023-06-01"
-"""The ``anthropic-version`` header sent with every request."""
-
-DEFAULT_MAX_TOKENS = 4096
-"""``max_tokens`` sent when ``ModelSettings.max_tokens`` is unset (Anthropic requires the field)."""
-
-_NO_THINKING_PREFIXES = (
-    "claude-2",
-    "claude-instant",
-    "claude-3-haiku",
-    "claude-3-sonnet",
-    "claude-3-opus",
-    "claude-3-5-",
-)
-"""Models without extended thinking: every Claude before 3.7 (Anthropic's "extended thinking" model list).
-Newer and unknown models are assumed to think, so a new model name never blocks ``thinking``."""
-
-_GENERATION = re.compile(r"^claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?=-|$)")
-"""``claude-<family>-<major>[-<minor>]``: a minor has one or two digits (``-20250514`` is a date)."""
-
-_STOP_REASONS: dict[str, FinishReason] = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "max_tokens": "length",
-    "model_context_window_exceeded": "length",
-    "tool_use": "tool_calls",
-    "refusal": "refusal",
-    "pause_turn": "other",
-}
-
-_ERROR_STATUS = {
-    "invalid_request_error": 400,
-    "authentication_error": 401,
-    "billing_error": 402,
-    "permission_error": 403,
-    "not_found_error": 404,
-    "request_too_large": 413,
-    "rate_limit_error": 429,
-    "api_error": 500,
-    "timeout_error": 504,
-    "overloaded_error": 529,
-}
-"""HTTP status of each documented error type, for errors that arrive inside a 200 stream."""
-
-_VALID_ID = re.compile(r"^[A-Za-z0-9_-]+$")
-_INVALID_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
-_OPAQUE = "anthropic-block:"
-"""``ReasoningPart.id`` prefix marking a content block kept verbatim (server tools and other unknown blocks)."""
-_CUT = "the stream ended before message_stop (connection cut or truncated body)"
-
-
-def anthropic_profile(model: str) -> ModelProfile:
-    """The capability profile of an Anthropic model.
-
-    Tools use the ``anthropic`` dialect, the system prompt is top-level, every ``tool_choice`` is accepted, and
-    ``reasoning`` is set for the models with extended thinking. Claude 4.1 and later (Opus 4.1, Sonnet 4.5, Haiku
-    4.5 and newer) refuse ``temperature`` and ``top_p`` together ("cannot both be specified for this model"), so
-    their profile has ``sampling="one"`` and setting both is a `UsageError` before anything is sent.
-
-    Examples:
-        >>> anthropic_profile("claude-sonnet-4-5").reasoning, anthropic_profile("claude-3-5-haiku-latest").reasoning
-        (True, False)
-        >>> anthropic_profile("claude-haiku-4-5").system_role
-        'top-level'
-        >>> anthropic_profile("claude-sonnet-4-5").sampling, anthropic_profile("claude-sonnet-4-20250514").sampling
-        ('one', True)
-    """
-    return ModelProfile(
-        dialect="anthropic",
-        parallel_tool_calls=True,
-        tool_choice=frozenset({"auto", "none", "required", "named"}),
-        stream_usage=True,
-        system_role="top-level",
-        reasoning=not model.startswith(_NO_THINKING_PREFIXES),
-        sampling="one" if _one_sampling_knob(model) else True,
-        json_schema_output=False,
-        seed=False,
-        # image and document blocks, in user turns and inside tool_result content; no audio input.
-        media_input=frozenset({"image", "document"}),
-        media_in_tool_results=frozenset({"image", "document"}),
-    )
-
-
-def _one_sampling_knob(model: str) -> bool:
-    """Whether ``model`` takes ``temperature`` or ``top_p`` but not both (Claude 4.1 and later)."""
-    match = _GENERATION.match(model)
-    if match is None:
-        return False
-    major, minor = int(match.group(1)), int(match.group(2) or 0)
-    return major > 4 or (major == 4 and minor >= 1)
-
-
-# --------------------------------------------------------------------------------------------- helpers
-
-
-class _RawJSON(str):
-    """Streamed tool input that is not a JSON object: kept verbatim for the repair loop."""
-
-    __slots__ = ()
-
-
-def _usage(raw: Any) -> Usage:
-    """Anthropic usage to agentkit usage: ``input_tokens`` there excludes cache reads and writes; here it counts them.
-
-    ``output_tokens_details.thinking_tokens`` (how many output tokens were thinking) becomes ``reasoning_tokens``.
-    """
-    if not isinstance(raw, dict):
-        return Usage()
-    read = as_count(raw.get("cache_read_input_tokens"))
-    write = as_count(raw.get("cache_creation_input_tokens"))
-    output = as_count(raw.get("output_tokens"))
-    details = raw.get("output_tokens_details")
-    thinking = as_count(details.get("thinking_tokens")) if isinstance(details, dict) else 0
-    return Usage(
-        input_tokens=as_count(raw.get("input_tokens")) + read + write,
-        output_tokens=output,
-        cache_read_tokens=read,
-        cache_write_tokens=write,
-        reasoning_tokens=min(thinking, output),
-    )
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _wire_id(raw: str) -> str:
-    """An id Anthropic accepts (``^[a-zA-Z0-9_-]+$``), deterministic for a given foreign id."""
-    if _VALID_ID.fullmatch(raw) and len(raw) <= 64:
-        return raw
-    clean = _INVALID_ID_CHARS.sub("_", raw)[:40]
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:12]
-    return f"toolu_{clean}_{digest}" if clean else f"toolu_{digest}"
-
-
-def _thinking_enabled(extra_body: Mapping[str, Any]) -> bool:
-    thinking = extra_body.get("thinking")
-    return isinstance(thinking, dict) and thinking.get("type") not in (None, "disabled")
-
-
-@dataclass
-class _Ids:
-    """Maps tool-call ids to Anthropic ids across one conversation: calls and their results stay paired.
-
-    Ids are not assumed unique (OpenRouter upstreams reuse ``"0"``): a repeated id gets a fresh wire id, and each
-    result pairs with the oldest call of that id not yet answered.
-    """
-
-    used: set[str] = field(default_factory=set)
-    pending: dict[str, deque[str]] = field(default_factory=dict)
-
-    def call(self, raw: str) -> str:
-        base = _wire_id(raw)
-        wire, n = base, 1
-        while wire in self.used:
-            n += 1
-            wire = f"{base}_{n}"
-        self.used.add(wire)
-        self.pending.setdefault(raw, deque()).append(wire)
-        return wire
-
-    def result(self, raw: str) -> str:
-        queue = self.pending.get(raw)
-        if queue:
-            return queue.popleft()
-        return _wire_id(raw)
-
-
-@dataclass(frozen=True)
-class _Tools:
-    """The compiled tools of one request: by wire name, plus the forced output tool when there is one."""
-
-    by_wire: dict[str, CompiledTool]
-    output: CompiledTool | None = None
-
-
-# --------------------------------------------------------------------------------------------- the provider
 
 
 class AnthropicProvider(HttpProvider):
@@ -790,196 +561,3 @@ class AnthropicProvider(HttpProvider):
         ) as events:
             async for event in events:
                 yield event
-
-
-def _output_text(tool: CompiledTool, arguments: str) -> str:
-    """The output tool's arguments as the canonical JSON answer (verbatim when they are not a JSON object)."""
-    try:
-        value = json.loads(arguments)
-    except ValueError:
-        return arguments
-    if not isinstance(value, dict):
-        return arguments
-    try:
-        return _compact(tool.decode(value))
-    except Exception:  # a shape the dialect cannot map: let validation explain it
-        return _compact(value)
-
-
-class _StreamState(StreamState):
-    """Assembles a streamed message block by block (keyed by ``index``) into the body ``complete`` would get."""
-
-    cut = _CUT
-
-    def __init__(self, provider: AnthropicProvider, tools: _Tools) -> None:
-        super().__init__()
-        self.provider = provider
-        self.tools = tools
-        self.head: dict[str, Any] = {}
-        self.usage: dict[str, Any] = {}
-        self.blocks: dict[int, dict[str, Any]] = {}
-        self.json: dict[int, list[str]] = {}
-        self.call_index: dict[int, int] = {}
-        self.stopped = False
-
-    def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
-        """The deltas of one event; an ``error`` event raises its typed error (``overloaded_error``...)."""
-        if payload is None:  # an error event without data
-            raise self.provider._inline_error({"error": {"type": "api_error"}})
-        kind = payload.get("type") or event
-        if kind == "error" or event == "error":
-            raise self.provider._inline_error(payload)
-        events = self._feed(str(kind), payload)
-        self.done = self.stopped
-        return events
-
-    def whole(self, data: Any) -> ModelResponse:
-        """A Messages body sent instead of a stream (a gateway, or the API itself)."""
-        return self.provider._parse(data, self.tools)
-
-    def finish(self) -> ModelResponse:
-        """The message ``complete`` would have got; a stream without ``message_stop`` was cut."""
-        if not self.stopped:
-            raise self.provider.malformed(_CUT)
-        return self.provider._parse(self.message(), self.tools)
-
-    def _feed(self, kind: str, payload: dict[str, Any]) -> list[StreamEvent]:
-        if kind == "message_start":
-            message = payload.get("message")
-            if isinstance(message, dict):
-                self.head = {k: v for k, v in message.items() if k != "content"}
-                if isinstance(message.get("usage"), dict):
-                    self.usage = dict(message["usage"])
-            return []
-        if kind == "content_block_start":
-            return self._start(payload)
-        if kind == "content_block_delta":
-            return self._delta(payload)
-        if kind == "content_block_stop":
-            index = payload.get("index")
-            if isinstance(index, int):
-                self._close(index)
-            return []
-        if kind == "message_delta":
-            delta = payload.get("delta")
-            if isinstance(delta, dict):
-                self.head.update(delta)
-            if isinstance(payload.get("usage"), dict):
-                # cumulative counts: the latest value of each field wins, nothing is added up; a field sent as
-                # null means "not restated", never zero
-                self.usage.update({k: v for k, v in payload["usage"].items() if v is not None})
-            return []
-        if kind == "message_stop":
-            self.stopped = True
-        return []  # ping and event types newer than this adapter
-
-    def _index(self, payload: Mapping[str, Any]) -> int:
-        index = payload.get("index")
-        if not isinstance(index, int) or isinstance(index, bool):
-            raise self.provider.malformed(f"stream event without a block index: {payload!r:.200}")
-        return index
-
-    def _start(self, payload: dict[str, Any]) -> list[StreamEvent]:
-        index = self._index(payload)
-        block = payload.get("content_block")
-        if not isinstance(block, dict):
-            raise self.provider.malformed(f"content_block_start without a block: {payload!r:.200}")
-        block = dict(block)
-        self.blocks[index] = block
-        kind = block.get("type")
-        events: list[StreamEvent] = []
-        if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
-            self.json[index] = []
-            name = str(block.get("name") or "")
-            output = self.tools.output
-            if kind == "tool_use" and not (output is not None and name == output.wire_name):
-                compiled = self.tools.by_wire.get(name)
-                position = len(self.call_index)
-                self.call_index[index] = position
-                events.append(
-                    ToolCallDelta(
-                        index=position,
-                        id=str(block.get("id") or "") or None,
-                        name=compiled.name if compiled is not None else name,
-                    )
-                )
-        elif kind == "text" and block.get("text"):
-            events.append(TextDelta(str(block["text"])))
-        elif kind == "thinking" and block.get("thinking"):
-            events.append(ReasoningDelta(str(block["thinking"])))
-        return events
-
-    def _delta(self, payload: dict[str, Any]) -> list[StreamEvent]:
-        index = self._index(payload)
-        delta = payload.get("delta")
-        if not isinstance(delta, dict):
-            return []
-        kind = delta.get("type")
-        block = self.blocks.get(index)
-        if block is None:
-            if kind == "text_delta":
-                block = self.blocks[index] = {"type": "text", "text": ""}
-            elif kind in ("thinking_delta", "signature_delta"):
-                block = self.blocks[index] = {"type": "thinking", "thinking": "", "signature": ""}
-            else:
-                raise self.provider.malformed(
-                    f"a {kind} delta for content block {index}, which never started"
-                )
-        if kind == "text_delta":
-            text = str(delta.get("text") or "")
-            block["text"] = str(block.get("text") or "") + text
-            return [TextDelta(text)] if text else []
-        if kind == "thinking_delta":
-            text = str(delta.get("thinking") or "")
-            block["thinking"] = str(block.get("thinking") or "") + text
-            return [ReasoningDelta(text)] if text else []
-        if kind == "signature_delta":
-            block["signature"] = str(block.get("signature") or "") + str(
-                delta.get("signature") or ""
-            )
-            return []
-        if kind == "input_json_delta":
-            fragment = str(delta.get("partial_json") or "")
-            self.json.setdefault(index, []).append(fragment)
-            if not fragment:
-                return []
-            if index in self.call_index:
-                return [ToolCallDelta(index=self.call_index[index], arguments=fragment)]
-            output = self.tools.output
-            if output is not None and block.get("name") == output.wire_name:
-                return [TextDelta(fragment)]
-            return []
-        if kind == "citations_delta":
-            citation = delta.get("citation")
-            if citation is not None:
-                citations = block.get("citations")
-                # absent, or "citations": null in content_block_start
-                if not isinstance(citations, list):
-                    citations = block["citations"] = []
-                citations.append(citation)
-        return []
-
-    def _close(self, index: int) -> None:
-        fragments = self.json.pop(index, None)
-        block = self.blocks.get(index)
-        if fragments is None or block is None:
-            return
-        text = "".join(fragments).strip()
-        if not text:
-            block["input"] = {}  # a tool without arguments streams one empty fragment
-            return
-        try:
-            value = json.loads(text)
-        except ValueError:
-            block["input"] = _RawJSON(text)
-            return
-        block["input"] = value if isinstance(value, dict) else _RawJSON(text)
-
-    def message(self) -> dict[str, Any]:
-        """The message as one Messages response body."""
-        for index in list(self.json):
-            self._close(index)
-        message = dict(self.head)
-        message["content"] = [self.blocks[i] for i in sorted(self.blocks)]
-        message["usage"] = self.usage
-        return message

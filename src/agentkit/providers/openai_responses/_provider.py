@@ -1,40 +1,4 @@
-"""OpenAI Responses API (``POST /responses``) over plain httpx.
-
-`OpenAIResponsesProvider` builds the request body from a neutral `ModelRequest`, parses the ``response`` object
-(and its SSE event stream) into a neutral `ModelResponse`, and translates every error once, here, into the
-``ProviderError`` tree. Nothing here retries.
-
-Decisions, each checked against the recordings in ``shared/fixtures/openai-responses``:
-
-* **System prompts.** Leading system messages become ``instructions`` (the profile's ``system_role`` is
-  ``"top-level"``); a system message later in the conversation becomes a ``developer`` input item in place. A
-  profile with ``system_role="system"`` or ``"developer"`` sends every system message as an input item of that
-  role instead.
-* **Stateless reasoning.** Reasoning models (``o1``/``o3``/``o4``/``gpt-5``, not ``gpt-5-chat``) get
-  ``store: false`` and ``include: ["reasoning.encrypted_content"]``: the provider keeps nothing, and the
-  encrypted reasoning travels in the conversation (`ReasoningPart.encrypted`, with the ``rs_`` id in
-  `ReasoningPart.id`). Other models leave both out (the server default).
-* **Reasoning replay.** A reasoning item is sent back only when it came from this provider (``provider`` is
-  ``"openai"`` and the id starts with ``rs_``; under ``store: false`` it also needs its encrypted content) and
-  the part right after it in the same message is a tool call that carries its ``fc_`` item id: that is the item
-  it preceded, sent back with the same id. Anything else (a reasoning item before a text answer, or before a
-  tool call from elsewhere) is dropped, because the API rejects a reasoning item without its follower (fixture
-  ``error-400-reasoning-item-without-follower``) and discards reasoning from earlier turns anyway.
-* **Tools** use the Responses API's flat shape ``{"type": "function", "name", "description", "parameters",
-  "strict"}``. ``strict`` is always sent: the API defaults it to ``true`` (the llm recordings send none and get
-  back ``strict: true``), so a schema the dialect could not make strict must say ``false``.
-* **Ids.** A call's ``call_id`` is the `ToolCallPart.id`; the ``fc_`` item id is kept in
-  ``ToolCallPart.provider_details["item_id"]`` and sent back as the item's ``id``.
-* ``ModelSettings.stop`` has no Responses equivalent and raises `UsageError`; ``seed`` is not sent.
-
-Examples:
-    >>> from agentkit.providers.openai_responses import OpenAIResponsesProvider
-    >>> p = OpenAIResponsesProvider("gpt-5-mini", api_key="sk-test")
-    >>> p.profile.reasoning, p.profile.reasoning_in_history, p.profile.dialect
-    (True, True, 'openai-auto')
-    >>> OpenAIResponsesProvider("gpt-4.1", api_key="sk-test").profile.reasoning_in_history
-    False
-"""
+"""`OpenAIResponsesProvider`: request bodies, response parsing and errors of ``POST /responses``."""
 
 from __future__ import annotations
 
@@ -51,129 +15,36 @@ from agentkit.messages import (
     RefusalPart,
     TextPart,
     ToolCallPart,
-    Usage,
 )
 from agentkit.providers._base import (
     FinishReason,
     ModelProfile,
     ModelRequest,
     ModelResponse,
-    ReasoningDelta,
     ResponseBuilder,
-    StreamDone,
     StreamEvent,
-    TextDelta,
-    ToolCallDelta,
     resolve_tool_choice,
 )
-from agentkit.providers._coerce import as_count, as_dict, as_list, as_str
-from agentkit.providers._http import HttpProvider, StreamState, replay_response
+from agentkit.providers._coerce import as_dict, as_list, as_str
+from agentkit.providers._http import HttpProvider
 from agentkit.providers._media import check_media, unsupported
+from agentkit.providers.openai_responses._profiles import _responses_profile
+from agentkit.providers.openai_responses._stream import _StreamState
+from agentkit.providers.openai_responses._wire import (
+    _ENCRYPTED,
+    _INCOMPLETE,
+    _ITEM_ID,
+    _PROMOTED_CODES,
+    _item_id,
+    _reasoning_text,
+    _usage,
+)
 from agentkit.tools.dialects import get_dialect
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+    from collections.abc import AsyncIterator, Mapping, Sequence
 
     from agentkit.tools.dialects import CompiledTool
-
-__all__ = ("OpenAIResponsesProvider",)
-
-_CUT = "the stream ended before response.completed"
-_ENCRYPTED = "reasoning.encrypted_content"
-_ITEM_ID = "item_id"
-
-
-# input_image and input_file, in messages and in function_call_output; the Responses API has no audio input.
-_MEDIA = frozenset({"image", "document"})
-_DEFAULT = ModelProfile(
-    dialect="openai-auto",
-    system_role="top-level",
-    seed=False,
-    media_input=_MEDIA,
-    media_in_tool_results=_MEDIA,
-)
-_REASONING = ModelProfile(
-    dialect="openai-auto",
-    system_role="top-level",
-    seed=False,
-    media_input=_MEDIA,
-    media_in_tool_results=_MEDIA,
-    reasoning=True,
-    reasoning_in_history=True,
-    sampling=False,
-)
-
-# First matching prefix wins; gpt-5 "chat" variants are not reasoning models.
-_MODELS: tuple[tuple[str, ModelProfile], ...] = (
-    ("gpt-5", _REASONING),
-    ("o1", _REASONING),
-    ("o3", _REASONING),
-    ("o4", _REASONING),
-)
-
-_INCOMPLETE: dict[str, FinishReason] = {
-    "max_output_tokens": "length",
-    "content_filter": "content_filter",
-}
-
-# Error codes the generic classifier knows by name, though OpenAI files them under type invalid_request_error.
-_PROMOTED_CODES = frozenset(
-    {"model_not_found", "context_length_exceeded", "insufficient_quota", "rate_limit_exceeded"}
-)
-
-
-def _responses_profile(model: str) -> ModelProfile:
-    name = model.rsplit("/", 1)[-1].lower()
-    for prefix, profile in _MODELS:
-        if name.startswith(prefix) and "-chat" not in name[len(prefix) :]:
-            return profile
-    return _DEFAULT
-
-
-def _usage(raw: Any) -> Usage:
-    """Normalise Responses usage: input includes cached tokens, output includes reasoning tokens."""
-    u = as_dict(raw)
-    inp = as_count(u.get("input_tokens"))
-    out = as_count(u.get("output_tokens"))
-    itd = as_dict(u.get("input_tokens_details"))
-    otd = as_dict(u.get("output_tokens_details"))
-    return Usage(
-        input_tokens=inp,
-        output_tokens=out,
-        cache_read_tokens=min(as_count(itd.get("cached_tokens")), inp),
-        cache_write_tokens=min(as_count(itd.get("cache_write_tokens")), inp),
-        reasoning_tokens=min(as_count(otd.get("reasoning_tokens")), out),
-    )
-
-
-def _reasoning_text(item: Mapping[str, Any]) -> str:
-    """A reasoning item's text: its summaries joined by blank lines, else its raw ``reasoning_text`` content."""
-    summaries = [
-        s["text"]
-        for s in as_list(item.get("summary"))
-        if isinstance(s, dict) and isinstance(s.get("text"), str)
-    ]
-    if summaries:
-        return "\n\n".join(summaries)
-    return "".join(
-        c["text"]
-        for c in as_list(item.get("content"))
-        if isinstance(c, dict) and isinstance(c.get("text"), str)
-    )
-
-
-def _message_text(item: Mapping[str, Any]) -> str:
-    return "".join(
-        c["text"]
-        for c in as_list(item.get("content"))
-        if isinstance(c, dict) and c.get("type") == "output_text" and isinstance(c.get("text"), str)
-    )
-
-
-def _item_id(call: ToolCallPart) -> str | None:
-    details = call.provider_details or {}
-    value = details.get(_ITEM_ID)
-    return value if isinstance(value, str) and value.startswith("fc_") else None
 
 
 class OpenAIResponsesProvider(HttpProvider):
@@ -647,245 +518,3 @@ class OpenAIResponsesProvider(HttpProvider):
         async with aclosing(self.stream_events(self.path, body, state, request=request)) as events:
             async for event in events:
                 yield event
-
-
-class _StreamState(StreamState):
-    """Follows a Responses event stream: deltas out, the final response object kept."""
-
-    cut = _CUT
-
-    def __init__(
-        self, provider: OpenAIResponsesProvider, tools: Mapping[str, CompiledTool] | None = None
-    ) -> None:
-        super().__init__()
-        self.provider = provider
-        self.tools = tools or {}
-        self.final: dict[str, Any] | None = None
-        self.model: str | None = None
-        self.response_id: str | None = None
-        self.text: list[str] = []
-        self.text_by_part: dict[Any, str] = {}
-        self.calls: dict[Any, int] = {}  # item id / output index -> call number
-        self.call_ids: list[str | None] = []
-        self.args: list[list[str]] = []
-        self.summary_index: dict[Any, int] = {}
-        self.done_items: dict[int, dict[str, Any]] = {}
-        self.streamed = False  # some delta was yielded before the final response
-        self.replayed: ModelResponse | None = None
-
-    def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
-        """The deltas of one event; the stream is done at ``response.completed`` (or ``.incomplete``)."""
-        if payload is None:
-            raise self.provider._payload_error(None)
-        kind = payload["type"] if isinstance(payload.get("type"), str) else event
-        events = self._feed(kind, payload)
-        if events:
-            self.streamed = True
-        elif self.final is not None and not self.streamed:
-            # Only the final response came (some proxies send nothing else): its deltas come from it.
-            self.replayed = self.provider.parse_response(self.final_response(), self.tools)
-            events = [e for e in replay_response(self.replayed) if not isinstance(e, StreamDone)]
-        self.done = self.final is not None
-        return events
-
-    def whole(self, data: Any) -> ModelResponse:
-        """A response object sent instead of a stream (the server ignored ``stream``)."""
-        return self.provider.parse_response(data, self.tools)
-
-    def finish(self) -> ModelResponse:
-        """The final response, parsed as `complete` would and checked against the deltas already yielded."""
-        if self.final is None:
-            raise self.provider.malformed(_CUT)
-        if self.replayed is not None:
-            return self.replayed
-        result = self.provider.parse_response(self.final_response(), self.tools)
-        self.check()
-        return result
-
-    def _feed(self, kind: str, payload: Mapping[str, Any]) -> list[StreamEvent]:
-        """The deltas in one event (also records the final response); raises the typed error of a failure."""
-        events: list[StreamEvent] = []
-        if kind == "error":
-            raise self.provider._payload_error(payload.get("error", payload))
-        if kind == "response.failed":
-            raise self.provider._payload_error(as_dict(payload.get("response")).get("error"))
-        if kind in ("response.created", "response.in_progress"):
-            response = as_dict(payload.get("response"))
-            self.model = as_str(response.get("model")) or self.model
-            self.response_id = as_str(response.get("id")) or self.response_id
-        elif kind in ("response.completed", "response.incomplete"):
-            final = payload.get("response")
-            if not isinstance(final, dict):
-                raise self.provider.malformed(f"{kind} carries no response object")
-            self.final = final
-        elif kind == "response.output_item.added":
-            item = as_dict(payload.get("item"))
-            if item.get("type") == "function_call":
-                events.append(self._start_call(payload, item))
-        elif kind == "response.output_item.done":
-            item = as_dict(payload.get("item"))
-            index = payload.get("output_index")
-            if isinstance(index, int):
-                self.done_items[index] = item
-            if item.get("type") == "function_call":
-                events.extend(self._finish_call(payload, item.get("arguments"), item))
-            elif item.get("type") == "message":
-                for n, content in enumerate(as_list(item.get("content"))):
-                    if isinstance(content, dict) and content.get("type") == "output_text":
-                        events.extend(
-                            self._finish_text((self._key(payload), n), content.get("text"))
-                        )
-        elif kind == "response.output_text.delta":
-            delta = payload.get("delta")
-            if isinstance(delta, str) and delta:
-                key = (self._key(payload), payload.get("content_index", 0))
-                self.text_by_part[key] = self.text_by_part.get(key, "") + delta
-                self.text.append(delta)
-                events.append(TextDelta(delta))
-        elif kind == "response.output_text.done":
-            key = (self._key(payload), payload.get("content_index", 0))
-            events.extend(self._finish_text(key, payload.get("text")))
-        elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
-            delta = payload.get("delta")
-            if isinstance(delta, str) and delta:
-                key = self._key(payload)
-                summary = payload.get("summary_index", 0)
-                last = self.summary_index.get(key)
-                if last is not None and summary != last:
-                    events.append(ReasoningDelta("\n\n"))  # summaries are joined by blank lines
-                self.summary_index[key] = summary if isinstance(summary, int) else 0
-                events.append(ReasoningDelta(delta))
-        elif kind == "response.function_call_arguments.delta":
-            delta = payload.get("delta")
-            if isinstance(delta, str) and delta:
-                n = self._call_number(payload)
-                self.args[n].append(delta)
-                events.append(ToolCallDelta(index=n, arguments=delta))
-        elif kind == "response.function_call_arguments.done":
-            events.extend(self._finish_call(payload, payload.get("arguments"), None))
-        # Anything else (content_part.*, refusal deltas, in-progress markers, new event types) carries nothing the
-        # final response will not hold: ignored.
-        return events
-
-    @staticmethod
-    def _key(payload: Mapping[str, Any]) -> Any:
-        index = payload.get("output_index")
-        return index if isinstance(index, int) else payload.get("item_id")
-
-    def _call_number(
-        self, payload: Mapping[str, Any], item: Mapping[str, Any] | None = None
-    ) -> int:
-        keys = [k for k in (payload.get("output_index"), payload.get("item_id")) if k is not None]
-        if item is not None and item.get("id") is not None:
-            keys.append(item["id"])
-        for key in keys:
-            if key in self.calls:
-                n = self.calls[key]
-                break
-        else:
-            n = len(self.args)
-            self.args.append([])
-            self.call_ids.append(None)
-        for key in keys:
-            self.calls[key] = n
-        return n
-
-    def _start_call(self, payload: Mapping[str, Any], item: Mapping[str, Any]) -> ToolCallDelta:
-        n = self._call_number(payload, item)
-        call_id = as_str(item.get("call_id")) or as_str(item.get("id"))
-        self.call_ids[n] = call_id
-        arguments = item.get("arguments")
-        fragment = arguments if isinstance(arguments, str) else ""
-        if fragment:
-            self.args[n].append(fragment)
-        name = as_str(item.get("name"))
-        compiled = self.tools.get(name) if name else None
-        if compiled is not None:
-            name = compiled.name  # deltas name tools canonically, as the final response does
-        self.streamed = True
-        return ToolCallDelta(index=n, id=call_id, name=name, arguments=fragment)
-
-    def _finish_call(
-        self, payload: Mapping[str, Any], arguments: Any, item: Mapping[str, Any] | None
-    ) -> list[StreamEvent]:
-        known = any(
-            k in self.calls
-            for k in (payload.get("output_index"), payload.get("item_id"))
-            if k is not None
-        ) or (item is not None and item.get("id") in self.calls)
-        if not known and item is not None:  # no output_item.added came for this call
-            start = self._start_call(payload, item)
-            return [start] if start.id or start.name or start.arguments else []
-        n = self._call_number(payload, item)
-        if not self.args[n] and isinstance(arguments, str) and arguments:
-            self.args[n].append(arguments)  # no argument deltas came: send the whole arguments once
-            return [ToolCallDelta(index=n, arguments=arguments)]
-        return []
-
-    def _finish_text(self, key: Any, text: Any) -> list[StreamEvent]:
-        if key in self.text_by_part or not isinstance(text, str) or not text:
-            return []
-        self.text_by_part[key] = text  # no text deltas came for this part: send it whole
-        self.text.append(text)
-        return [TextDelta(text)]
-
-    def final_response(self) -> dict[str, Any]:
-        """The final response object; its output is rebuilt from ``output_item.done`` events if it came empty."""
-        assert self.final is not None
-        final = self.final
-        if not as_list(final.get("output")) and self.done_items:
-            final = {**final, "output": [self.done_items[i] for i in sorted(self.done_items)]}
-        return final
-
-    def check(self) -> None:
-        """Raise ``MalformedResponse`` when the deltas already yielded disagree with the final response."""
-        final_text = "".join(
-            _message_text(item)
-            for item in as_list(self.final_response().get("output"))
-            if isinstance(item, dict) and item.get("type") == "message"
-        )
-        streamed = "".join(self.text)
-        if streamed != final_text:
-            raise self.provider.malformed(
-                f"the streamed text ({len(streamed)} chars) disagrees with response.completed "
-                f"({len(final_text)} chars)"
-            )
-        raw_calls = [
-            item
-            for item in as_list(self.final_response().get("output"))
-            if isinstance(item, dict) and item.get("type") == "function_call"
-        ]
-        for n, arguments in enumerate(self.args):
-            streamed_args = "".join(arguments)
-            match = next(
-                (c for c in raw_calls if self.call_ids[n] and c.get("call_id") == self.call_ids[n]),
-                None,
-            )
-            if match is not None and streamed_args and streamed_args != match.get("arguments"):
-                raise self.provider.malformed(
-                    f"the streamed arguments of call {self.call_ids[n]!r} disagree with response.completed"
-                )
-
-
-def __getattr__(name: str) -> Any:
-    """``OpenAIResponsesProfile``: deprecated, `ModelProfile` has every field it added.
-
-    ``stateless`` is now ``reasoning_in_history``.
-    """
-    if name == "OpenAIResponsesProfile":
-        import warnings
-
-        warnings.warn(
-            "agentkit.providers.openai_responses.OpenAIResponsesProfile is deprecated: use "
-            "agentkit.providers.ModelProfile (stateless=True is reasoning_in_history=True)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return _responses_profile_compat
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _responses_profile_compat(*, stateless: bool = False, **fields: Any) -> ModelProfile:
-    """What ``OpenAIResponsesProfile(...)`` built: the Responses defaults, ``stateless`` as ``reasoning_in_history``."""
-    defaults: dict[str, Any] = {"dialect": "openai-auto", "system_role": "top-level", "seed": False}
-    return ModelProfile(**{**defaults, "reasoning_in_history": stateless, **fields})
