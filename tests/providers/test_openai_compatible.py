@@ -558,6 +558,7 @@ def test_server_table() -> None:
         "cerebras",
         "gemini-openai",
         "huggingface",
+        "xai",
         "generic",
     }
     urls = {name: info.base_url for name, info in SERVER_PROFILES.items()}
@@ -568,12 +569,14 @@ def test_server_table() -> None:
     assert urls["openrouter"] == "https://openrouter.ai/api/v1"
     assert urls["deepseek"] == "https://api.deepseek.com/v1"
     assert urls["cerebras"] == "https://api.cerebras.ai/v1"
+    assert urls["xai"] == "https://api.x.ai/v1"
     for name, env in [
         ("groq", "GROQ_API_KEY"),
         ("mistral", "MISTRAL_API_KEY"),
         ("openrouter", "OPENROUTER_API_KEY"),
         ("deepseek", "DEEPSEEK_API_KEY"),
         ("cerebras", "CEREBRAS_API_KEY"),
+        ("xai", "XAI_API_KEY"),
     ]:
         assert SERVER_PROFILES[name].api_key_env == env
         assert SERVER_PROFILES[name].requires_api_key
@@ -650,6 +653,38 @@ def test_profile_driven_request_shapes() -> None:
                 output=OutputFormat(name="o", schema={"type": "object"}),
             )
         )
+
+
+async def test_xai_profile_is_one_table_entry() -> None:
+    """``xai:`` (one ``SERVER_PROFILES`` entry) shapes requests and reads reasoning_content (synthetic, xAI docs)."""
+    provider = infer_provider("xai:grok-3-mini", api_key=h.API_KEY, retry=None)
+    assert isinstance(provider, OpenAICompatibleProvider)
+    assert (provider.system, provider.base_url) == ("xai", "https://api.x.ai/v1")
+    contract = h.contract_of(
+        {"function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}
+    )
+    request = ModelRequest(
+        messages=[Message.user("x")],
+        tools=[contract],
+        tool_choice="required",
+        settings=ModelSettings(max_tokens=9, parallel_tool_calls=True),
+    )
+    body = provider.build_body(request, stream=True)[0]
+    assert (body["tool_choice"], body["max_tokens"]) == ("required", 9)
+    assert "parallel_tool_calls" not in body
+    assert "stream_options" not in body
+    sse = sse_from_chunks(
+        [
+            json.dumps(chunk)
+            for chunk in (
+                {"choices": [{"index": 0, "delta": {"reasoning_content": "think"}}]},
+                {"choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": "stop"}]},
+            )
+        ]
+    )
+    events = await stream_body("xai", sse)
+    response = events[-1].response
+    assert (response.text, response.parts[0]) == ("ok", ReasoningPart(text="think", provider="xai"))
 
 
 async def test_tool_call_in_history_for_another_server() -> None:

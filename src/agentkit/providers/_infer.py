@@ -43,6 +43,7 @@ PROVIDER_PREFIXES: dict[str, tuple[str, str, dict[str, Any]]] = {
         "OpenAICompatibleProvider",
         {"server": "huggingface"},
     ),
+    "xai": ("agentkit.providers.openai", "OpenAICompatibleProvider", {"server": "xai"}),
 }
 """``prefix -> (module, class, extra keyword arguments)``; ``agentkit.providers`` entry points may add more."""
 

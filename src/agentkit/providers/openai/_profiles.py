@@ -192,6 +192,22 @@ SERVER_PROFILES: dict[str, ServerInfo] = {
         api_key_env="HF_TOKEN",
     ),
     # Anything else: only what every Chat-Completions server accepts.
+    # xAI (Grok), docs "Function calling" and "Reasoning": tool_choice auto, required, none or a named function;
+    # parallel calls are on by default under xAI's own switch (parallel_function_calling), so the OpenAI field is
+    # never sent; grok-3-mini streams its reasoning in reasoning_content. No recorded traffic yet: nothing else is
+    # assumed (no stream_options, the classic max_tokens field).
+    "xai": ServerInfo(
+        ModelProfile(
+            dialect="openai",
+            parallel_tool_calls=False,
+            tool_choice=_ALL_CHOICES,
+            stream_usage=False,
+            reasoning_field="reasoning_content",
+            max_tokens_field="max_tokens",
+        ),
+        base_url="https://api.x.ai/v1",
+        api_key_env="XAI_API_KEY",
+    ),
     "generic": ServerInfo(
         ModelProfile(
             dialect="openai",
