@@ -11,6 +11,7 @@ import agentkit
 from agentkit.exceptions import (
     AgentkitError,
     AgentkitSignal,
+    AmbiguousApproval,
     ApprovalRequired,
     ArgumentIssue,
     AuthenticationFailed,
@@ -97,6 +98,7 @@ EVERY_EXCEPTION: list[BaseException] = [
     TamperedRun(run_id="r1", seq=2, reason="its stored hash does not match its content"),
     StorageError("the store is closed"),
     EventsNotStored(run_id="r1", unwritten=2, first_seq=5, reason="OSError: disk full"),
+    AmbiguousApproval(tool_call_id="0", indices=(0, 2)),
     PromptError("bad prompt", prompt="support"),
     PromptDefinitionError(
         "unknown variable",

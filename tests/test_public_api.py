@@ -54,6 +54,7 @@ PUBLIC = {
         "CompiledTool",
         "DialectWarning",
         "GeminiDialect",
+        "ToolDefinitionWarning",
         "MCPDialect",
         "OpenAIDialect",
         "SchemaDialect",
@@ -97,6 +98,7 @@ PUBLIC = {
     "agentkit.exceptions": (
         "AgentkitError",
         "AgentkitSignal",
+        "AmbiguousApproval",
         "ApprovalRequired",
         "ArgumentIssue",
         "AuthenticationFailed",

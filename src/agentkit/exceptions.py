@@ -23,7 +23,8 @@ AgentkitError
 │   │   ├── PromptNotFoundError    no registered prompt matches a name / version requirement
 │   │   ├── PromptLifecycleError   an illegal lifecycle transition
 │   │   └── PromptCollisionError   a name and version registered twice with different content
-│   └── MissingExtraError          an optional extra is not installed (with the pip line)
+│   ├── MissingExtraError          an optional extra is not installed (with the pip line)
+│   └── AmbiguousApproval          an approval names a call id several paused calls share (give the index)
 ├── StorageError                   an event store could not do what was asked (more in agentkit.storage)
 │   └── EventsNotStored            a run ended with events its store never took: the run failed
 └── RunError                       run time: the model, a tool or the world misbehaved
@@ -78,6 +79,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 __all__ = (
     "AgentkitError",
     "AgentkitSignal",
+    "AmbiguousApproval",
     "ApprovalRequired",
     "ArgumentIssue",
     "AuthenticationFailed",
@@ -186,6 +188,37 @@ class UsageError(AgentkitError):
         >>> issubclass(ToolDefinitionError, UsageError)
         True
     """
+
+
+class AmbiguousApproval(UsageError):
+    """A decision given by call id, when several paused calls of the step share that id: say which by index.
+
+    A model may give two calls the same id (``"0"``); each paused call has its position in the step
+    (`agentkit.runtime.PendingCall.index`), and ``Agent.resume`` takes decisions keyed by that position.
+
+    Attributes:
+        tool_call_id: The shared id.
+        indices: The positions of the paused calls that share it.
+
+    Examples:
+        >>> from agentkit.exceptions import AmbiguousApproval
+        >>> print(AmbiguousApproval(tool_call_id="0", indices=(0, 1)))
+        2 paused calls share the id '0' (at positions 0, 1): give one decision per position instead, e.g. decisions={0: approve(), 1: reject()}
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("tool_call_id", "indices")
+
+    def __init__(self, *, tool_call_id: str, indices: tuple[int, ...]) -> None:
+        example = ", ".join(
+            f"{i}: {'approve()' if n == 0 else 'reject()'}" for n, i in enumerate(indices[:2])
+        )
+        super().__init__(
+            f"{len(indices)} paused calls share the id {tool_call_id!r} (at positions "
+            f"{', '.join(map(str, indices))}): give one decision per position instead, e.g. "
+            f"decisions={{{example}}}"
+        )
+        self.tool_call_id = tool_call_id
+        self.indices = tuple(indices)
 
 
 class ToolDefinitionError(UsageError):

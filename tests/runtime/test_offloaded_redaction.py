@@ -36,7 +36,9 @@ class ThreadRecorder:
         self.calls: list[tuple[str, bool, int]] = []
 
     def __call__(self, event: BaseEvent) -> BaseEvent:
-        self.calls.append((event.type, carries_long_text(event), threading.get_ident()))
+        self.calls.append(
+            (getattr(event, "type", ""), carries_long_text(event), threading.get_ident())
+        )
         return event
 
     def long_calls(self) -> list[tuple[str, int]]:

@@ -14,7 +14,7 @@ import anyio
 from agentkit._clock import Clock, system_clock
 from agentkit._scope import DeadlineScope, RunScope, current_scope, scoped
 from agentkit.events import BaseEvent, EventEmitter, EventSink, RunFinished, RunStarted
-from agentkit.exceptions import EventsNotStored, UsageError
+from agentkit.exceptions import AmbiguousApproval, EventsNotStored, UsageError
 from agentkit.providers._base import ModelSettings, Provider, StreamEvent
 from agentkit.registry import Registry, Toolset
 from agentkit.runtime._capture import active_captures
@@ -370,7 +370,7 @@ class Agent(Generic[DepsT, OutputT]):
     async def resume(
         self,
         state: PendingApproval | str | Mapping[str, Any],
-        decisions: Mapping[str, ApprovalDecision | bool],
+        decisions: Mapping[Any, ApprovalDecision | bool],
         *,
         deps: DepsT | None = None,
         limits: Limits | None = None,
@@ -383,7 +383,9 @@ class Agent(Generic[DepsT, OutputT]):
 
         Args:
             state: ``result.pending``, or its JSON (``model_dump_json()``) or dict form.
-            decisions: For each pending ``tool_call_id``: ``approve()``, ``reject(reason)``, or a bool.
+            decisions: For each pending call: ``approve()``, ``reject(reason)``, or a bool, keyed by its
+                ``tool_call_id`` or by its position in the step (``PendingCall.index``). When several pending
+                calls share an id (a model may repeat one), key them by position.
             deps: The dependencies (they are not part of the stored state).
             limits: Limits for the rest of the run (usage so far counts against them).
             settings: Model settings for the rest of the run.
@@ -392,7 +394,8 @@ class Agent(Generic[DepsT, OutputT]):
             transcript: As for `run`.
 
         Raises:
-            UsageError: A pending call has no decision, or a decision names no pending call.
+            AmbiguousApproval: A decision is keyed by an id several pending calls share.
+            UsageError: A pending call has no decision (or two), or a decision names no pending call.
 
         Examples:
             >>> from agentkit.runtime import Agent, PendingApproval
@@ -407,23 +410,7 @@ class Agent(Generic[DepsT, OutputT]):
             state = PendingApproval.model_validate_json(state)
         elif not isinstance(state, PendingApproval):
             state = PendingApproval.model_validate(state)
-        pending_ids = {c.tool_call_id for c in state.calls}
-        missing = sorted(pending_ids - set(decisions))
-        extra = sorted(set(decisions) - pending_ids)
-        if missing or extra:
-            problems = []
-            if missing:
-                problems.append(f"no decision for pending call(s) {', '.join(map(repr, missing))}")
-            if extra:
-                problems.append(
-                    f"decision(s) for {', '.join(map(repr, extra))}, which are not pending"
-                )
-            raise UsageError(
-                "cannot resume: "
-                + "; ".join(problems)
-                + ". Pending calls: "
-                + (", ".join(f"{c.tool_call_id!r} ({c.tool_name})" for c in state.calls) or "none")
-            )
+        resolved = _match_decisions(state, decisions)
         run = self._new_run(
             deps=deps,
             run_id=state.run_id,
@@ -434,11 +421,7 @@ class Agent(Generic[DepsT, OutputT]):
             next_seq=state.next_seq,
         )
         run.load(state, transcript)
-        normalized = {
-            key: value if isinstance(value, ApprovalDecision) else ApprovalDecision(approved=value)
-            for key, value in decisions.items()
-        }
-        return await self._drive(run, resumed=True, decisions=normalized, state=state)
+        return await self._drive(run, resumed=True, decisions=resolved, state=state)
 
     @asynccontextmanager
     async def run_stream(
@@ -602,7 +585,7 @@ class Agent(Generic[DepsT, OutputT]):
         run: _Run,
         *,
         resumed: bool,
-        decisions: Mapping[str, ApprovalDecision] | None = None,
+        decisions: Sequence[ApprovalDecision] | None = None,
         state: PendingApproval | None = None,
     ) -> RunResult[OutputT]:
         emitter = run.emitter
@@ -774,6 +757,67 @@ def _emit_prompt_rendered(emitter: EventEmitter, rendered: Any) -> None:
         return
     if isinstance(rendered, RenderedPrompt):
         emit_prompt_rendered(emitter, rendered)
+
+
+def _match_decisions(
+    state: PendingApproval, decisions: Mapping[Any, ApprovalDecision | bool]
+) -> list[ApprovalDecision]:
+    """One decision per pending call of ``state``, in order, from decisions keyed by call id or by position."""
+    calls = state.calls
+    by_id: dict[str, list[int]] = {}
+    for n, item in enumerate(calls):
+        by_id.setdefault(item.tool_call_id, []).append(n)
+    by_index = {item.index: n for n, item in enumerate(calls) if item.index is not None}
+    chosen: dict[int, ApprovalDecision] = {}
+    extra: list[str] = []
+    twice: list[str] = []
+    for key, value in decisions.items():
+        decision = (
+            value if isinstance(value, ApprovalDecision) else ApprovalDecision(approved=value)
+        )
+        if isinstance(key, int) and not isinstance(key, bool):
+            targets = [by_index[key]] if key in by_index else []
+        else:
+            targets = by_id.get(key, [])
+            if len(targets) > 1:
+                raise AmbiguousApproval(
+                    tool_call_id=key, indices=tuple(calls[n].index or 0 for n in targets)
+                )
+        if not targets:
+            extra.append(repr(key))
+        elif targets[0] in chosen:
+            twice.append(repr(key))
+        else:
+            chosen[targets[0]] = decision
+    missing = [
+        repr(item.tool_call_id)
+        if item.index is None
+        else f"{item.tool_call_id!r} (index {item.index})"
+        for n, item in enumerate(calls)
+        if n not in chosen
+    ]
+    if missing or extra or twice:
+        problems = []
+        if missing:
+            problems.append(f"no decision for pending call(s) {', '.join(missing)}")
+        if extra:
+            problems.append(f"decision(s) for {', '.join(extra)}, which are not pending")
+        if twice:
+            problems.append(f"a second decision for the same call from {', '.join(twice)}")
+        raise UsageError(
+            "cannot resume: "
+            + "; ".join(problems)
+            + ". Pending calls: "
+            + (
+                ", ".join(
+                    f"{c.tool_call_id!r} ({c.tool_name}"
+                    + (f", index {c.index})" if c.index is not None else ")")
+                    for c in calls
+                )
+                or "none"
+            )
+        )
+    return [chosen[n] for n in range(len(calls))]
 
 
 def _not_stored(emitter: EventEmitter) -> EventsNotStored | None:

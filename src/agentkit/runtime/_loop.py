@@ -103,7 +103,8 @@ _TEXT_INSTEAD_OF_TOOL = (
     "Do not answer with text. Call the {name} tool with your final answer as its arguments."
 )
 
-_APPROVED: ContextVar[frozenset[str]] = ContextVar("agentkit_approved_calls", default=frozenset())
+# Whether the call running in this context was approved (set per call: ids may repeat within a step).
+_APPROVED: ContextVar[bool] = ContextVar("agentkit_call_approved", default=False)
 
 
 def is_approved(ctx: RunContext[Any]) -> bool:
@@ -117,7 +118,7 @@ def is_approved(ctx: RunContext[Any]) -> bool:
         >>> is_approved(RunContext(deps=None, tool_call_id="c1"))
         False
     """
-    return ctx.tool_call_id is not None and ctx.tool_call_id in _APPROVED.get()
+    return ctx.tool_call_id is not None and _APPROVED.get()
 
 
 class _Sentinel:
@@ -508,16 +509,18 @@ class _Run:
         calls: Sequence[ToolCallPart],
         tools: Mapping[str, Tool[Any, Any]],
         *,
-        preset: Mapping[str, ToolResultPart] | None = None,
-        approved: frozenset[str] = frozenset(),
+        preset: Mapping[int, ToolResultPart] | None = None,
+        approved: frozenset[int] = frozenset(),
     ) -> _Step:
-        """Answer every call of one step (or pause); the tool message is appended unless the step pauses."""
+        """Answer every call of one step (or pause); the tool message is appended unless the step pauses.
+
+        On a resume, ``preset`` holds the results known already and ``approved`` the calls approved, both by
+        the call's position in the step (ids may repeat).
+        """
         self.open_calls = list(calls)
         self.results = {}
-        if preset:  # approvals address calls by id
-            for index, call in enumerate(calls):
-                if call.id in preset:
-                    self.results[index] = preset[call.id]
+        if preset:
+            self.results.update((i, r) for i, r in preset.items() if 0 <= i < len(calls))
         self.fatal = None
         step = _Step()
         limits = self.limits
@@ -551,9 +554,14 @@ class _Run:
             if found is None:
                 self.unknown_tool(index, call, tools)
                 continue
-            if found.contract.requires_approval and call.id not in approved:
+            if found.contract.requires_approval and index not in approved:
                 step.pending.append(
-                    PendingCall(tool_call_id=call.id, tool_name=call.name, arguments=call.arguments)
+                    PendingCall(
+                        tool_call_id=call.id,
+                        tool_name=call.name,
+                        arguments=call.arguments,
+                        index=index,
+                    )
                 )
                 continue
             planned.append((call, found, index))
@@ -618,16 +626,16 @@ class _Run:
         found: Tool[Any, Any],
         index: int,
         *,
-        approved: frozenset[str],
+        approved: frozenset[int],
         pending: list[PendingCall],
     ) -> None:
         ctx = self.ctx.for_call(call.id)
         self.remember_sensitive(call, found)
-        token = _APPROVED.set(approved)
+        token = _APPROVED.set(index in approved)
         try:
             outcome: ToolOutcome[Any] = await found.invoke_json(call.arguments, ctx)
         except ApprovalRequired as signal:
-            if call.id in approved:
+            if index in approved:
                 # Approved already: a second request for the same call would loop forever.
                 self.answer(
                     index, call, "The tool asked for approval again after being approved.", True
@@ -640,6 +648,7 @@ class _Run:
                     arguments=call.arguments,
                     reason=signal.message,
                     details=signal.details,
+                    index=index,
                 )
             )
             return
@@ -768,15 +777,16 @@ class _Run:
     # ----------------------------------------------------------------------------------------- resume
 
     async def resume_step(
-        self, state: PendingApproval, decisions: Mapping[str, ApprovalDecision]
+        self, state: PendingApproval, decisions: Sequence[ApprovalDecision]
     ) -> _Step:
+        """Resume a paused step; ``decisions`` holds one decision per call of ``state.calls``, in order."""
         calls = self.messages[-1].tool_calls if self.messages else ()
         if not state.calls:
             return _Step()
-        preset = {r.tool_call_id: r for r in state.results}
-        approved: set[str] = set()
-        for item in state.calls:
-            decision = decisions[item.tool_call_id]
+        positions = pending_positions(state, calls)
+        preset = _known_results(state, calls, positions)
+        approved: set[int] = set()
+        for item, position, decision in zip(state.calls, positions, decisions, strict=True):
             self.emitter.emit(
                 ApprovalResolved,
                 tool_name=item.tool_name,
@@ -785,10 +795,10 @@ class _Run:
                 reason=decision.reason,
             )
             if decision.approved:
-                approved.add(item.tool_call_id)
+                approved.add(position)
             else:
                 why = f": {decision.reason}" if decision.reason else ""
-                preset[item.tool_call_id] = ToolResultPart(
+                preset[position] = ToolResultPart(
                     tool_call_id=item.tool_call_id,
                     name=item.tool_name,
                     content=_REJECTED_RESULT.format(reason=why),
@@ -803,6 +813,44 @@ class _Run:
 
 
 # --------------------------------------------------------------------------------------------- helpers
+
+
+def pending_positions(state: PendingApproval, calls: Sequence[ToolCallPart]) -> list[int]:
+    """Each paused call's position in the step: its ``index``, or (states saved before it existed) by its id."""
+    positions: list[int] = []
+    for item in state.calls:
+        if item.index is not None:
+            positions.append(item.index)
+            continue
+        found = [i for i, call in enumerate(calls) if call.id == item.tool_call_id]
+        free = [i for i in found if i not in positions]
+        positions.append(free[0] if free else (found[0] if found else -1))
+    return positions
+
+
+def _known_results(
+    state: PendingApproval, calls: Sequence[ToolCallPart], positions: list[int]
+) -> dict[int, ToolResultPart]:
+    """The results the paused step had already, by position.
+
+    Every call of a paused step is either paused or answered, and `PendingApproval.results` lists the answers in
+    the order of the calls: so the answered positions are the others, in order. A state that does not fit (saved
+    by an older release, or edited) falls back to pairing by id, first unanswered call first.
+    """
+    paused = set(positions)
+    answered = [i for i in range(len(calls)) if i not in paused]
+    exact = len(answered) == len(state.results) and all(
+        calls[i].id == r.tool_call_id for i, r in zip(answered, state.results, strict=True)
+    )
+    if exact:
+        return dict(zip(answered, state.results, strict=True))
+    known: dict[int, ToolResultPart] = {}
+    for result in state.results:
+        for i in answered:
+            if i not in known and calls[i].id == result.tool_call_id:
+                known[i] = result
+                break
+    return known
 
 
 async def emit_sized(emitter: EventEmitter, event_type: type[E], /, **fields: Any) -> E:

@@ -122,10 +122,12 @@ class PendingCall(BaseModel):
         arguments: The raw arguments the model sent.
         reason: Why approval is needed (the tool's ``ApprovalRequired`` message), when given.
         details: Extra context for the approver.
+        index: The call's position among the step's tool calls (``None`` in states saved by releases before
+            it existed). Decisions may be keyed by it; they must be when several paused calls share an id.
 
     Examples:
         >>> from agentkit.runtime import PendingCall
-        >>> PendingCall(tool_call_id="c1", tool_name="book", arguments='{"id": "TP1"}').tool_name
+        >>> PendingCall(tool_call_id="c1", tool_name="book", arguments='{"id": "TP1"}', index=0).tool_name
         'book'
     """
 
@@ -136,12 +138,14 @@ class PendingCall(BaseModel):
     arguments: str
     reason: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+    index: int | None = None
 
 
 class PendingApproval(BaseModel):
     """The whole state of a run paused for approval; JSON-serializable, so it can be stored and resumed later.
 
-    Pass it to ``Agent.resume`` with a decision for each call in `calls`.
+    Pass it to ``Agent.resume`` with a decision for each call in `calls`, keyed by its ``tool_call_id`` or by its
+    ``index`` (its position in the step; required when a model gave several paused calls the same id).
 
     Attributes:
         run_id: The run (events after the resume keep it, and their ``seq`` continues).
