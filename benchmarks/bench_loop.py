@@ -65,12 +65,23 @@ async def lookup(key: str) -> str:
 # ------------------------------------------------------------------------------------------ agentkit
 
 
-def agentkit_contender() -> AsyncCall:
-    """``Agent(FunctionProvider(script), tools=[lookup])``; ``await agent.run(prompt)``."""
+def agentkit_contender(
+    *, retry: bool = False, redaction: bool = True, store: bool = False
+) -> AsyncCall:
+    """``Agent(FunctionProvider(script), tools=[lookup])``; ``await agent.run(prompt)``.
+
+    ``retry`` wraps the provider in the default ``RetryPolicy`` (what ``infer_provider`` does), ``redaction=False``
+    passes ``redactor=False`` and ``store`` records every event to a ``SQLiteStore`` in a temporary directory
+    through a ``StoreSink``. The run scope is always on: ``Agent.run`` sets it.
+    """
+    import tempfile
+
     from agentkit import tool
     from agentkit.messages import ToolCallPart, ToolResultPart
     from agentkit.providers import ModelRequest
+    from agentkit.resilience import RetryPolicy
     from agentkit.runtime import Agent
+    from agentkit.storage import SQLiteStore, StoreSink
     from agentkit.testing import FunctionProvider
 
     def script(request: ModelRequest) -> Any:
@@ -81,13 +92,22 @@ def agentkit_contender() -> AsyncCall:
         return f"done: {_strip_frame(results[-1].content)}"
 
     provider = FunctionProvider(script)
-    agent = Agent(provider, tools=[tool(lookup)])
+    model: Any = RetryPolicy(provider) if retry else provider
+    sinks: list[Any] = []
+    if store:
+        folder = tempfile.mkdtemp(prefix="agentkit-bench-loop-")
+        sinks.append(StoreSink(SQLiteStore(Path(folder) / "events.db")))
+    agent = Agent(model, tools=[tool(lookup)], redactor=redaction, sinks=sinks)
 
     async def call(prompt: str) -> str:
         provider.requests.clear()  # FunctionProvider records every request; keep memory flat
         return (await agent.run(prompt)).output
 
     return call
+
+
+def _stack(**parts: bool) -> Callable[[], AsyncCall]:
+    return lambda: agentkit_contender(**parts)
 
 
 def _strip_frame(content: Any) -> str:
@@ -212,7 +232,11 @@ def openai_agents_contender() -> AsyncCall:
 
 CONTENDERS: tuple[tuple[str, str, Callable[[], AsyncCall]], ...] = (
     # (name, distribution, factory); the first is the reference (ratio 1.0)
-    ("agentkit", "agentkit", agentkit_contender),
+    ("agentkit, full default stack", "agentkit", _stack(retry=True, redaction=True, store=True)),
+    ("agentkit, retry policy off", "agentkit", _stack(retry=False, redaction=True, store=True)),
+    ("agentkit, redaction off", "agentkit", _stack(retry=True, redaction=False, store=True)),
+    ("agentkit, SQLite store off", "agentkit", _stack(retry=True, redaction=True, store=False)),
+    ("agentkit, all off (run scope only)", "agentkit", _stack(retry=False, redaction=False)),
     ("pydantic-ai (FunctionModel)", "pydantic-ai-slim", pydantic_ai_contender),
     ("openai-agents (Runner, scripted Model)", "openai-agents", openai_agents_contender),
 )

@@ -28,6 +28,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 import warnings
@@ -62,7 +63,10 @@ EXTRA_SCENARIOS = {
     "dialects": "bench_dialects",
     "providers": "bench_providers",
     "loop": "bench_loop",  # agent-loop overhead per step against pydantic-ai and openai-agents (~35 s)
+    "definition": "bench_definition",  # register / export / list 1,000 tools, memory per tool (~3 min)
 }
+# What a bare run (`nox -s bench`) measures: every row of issue 13's table.
+DEFAULT_SCENARIOS = (*SCENARIOS, "definition", "loop")
 
 TITLES = {
     "async": "async tool, valid arguments (raw JSON -> result text)",
@@ -151,12 +155,26 @@ def _run_define(contenders: list[_contenders.Contender], duration: float) -> lis
 def _run_imports(rounds: int, *, peers: bool) -> list[dict[str, Any]]:
     chosen = [entry for entry in IMPORTS if peers or entry[2] == 1]
     results = _harness.measure_imports(chosen, rounds=rounds)
-    return [_harness.summarize(r) for r in results]
+    rows = [_harness.summarize(r) for r in results]
+    # Issue 13's bound is against pydantic with one model defined: the per-round ratio to that row.
+    by_name = {r.name: r for r in results}
+    one, tool = (
+        by_name.get("pydantic + BaseModel + one model"),
+        by_name.get("from agentkit import tool"),
+    )
+    if one and tool and one.per_call and len(one.per_call) == len(tool.per_call):
+        ratios = [t / o for t, o in zip(tool.per_call, one.per_call, strict=True)]
+        for row in rows:
+            if row["name"] == "from agentkit import tool" and row.get("status") == "ok":
+                row["ratio_to_one_model_median"] = statistics.median(ratios)
+                row["ratio_to_one_model_p25"] = _harness._quantile(ratios, 0.25)
+                row["ratio_to_one_model_p75"] = _harness._quantile(ratios, 0.75)
+    return rows
 
 
 def _packages() -> dict[str, str]:
     names = [
-        "agentkit",
+        "agentkit-contracts",
         "pydantic",
         "pydantic-core",
         "anyio",
@@ -212,6 +230,180 @@ def _evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     return verdicts
 
 
+def _ok(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in rows if r.get("status") == "ok"}
+
+
+def _best(rows: dict[str, dict[str, Any]], names: list[str], key: str) -> tuple[str, float] | None:
+    found = [(rows[n][key], n) for n in names if n in rows]
+    return (min(found)[1], min(found)[0]) if found else None
+
+
+PEERS = ("pydantic-ai-slim", "openai-agents", "langchain-core", "mcp")
+
+
+def _issue13(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 13's table: one row per measure, floor / best peer / agentkit, with the goal and whether it holds."""
+    sc = report["scenarios"]
+    out: list[dict[str, Any]] = []
+
+    def row(
+        measure: str, floor: str, peer: str, agentkit: str, goal: str, held: bool | None
+    ) -> None:
+        verdict = "not measured" if held is None else ("holds" if held else "MISSED")
+        out.append(
+            {
+                "measure": measure,
+                "floor": floor,
+                "best_peer": peer,
+                "agentkit": agentkit,
+                "goal": goal,
+                "verdict": verdict,
+            }
+        )
+
+    def peer_text(best: tuple[str, float] | None, fmt: str) -> str:
+        return "-" if best is None else f"{best[0]} {format(best[1], fmt)}"
+
+    define = _ok(sc.get("define", {}).get("rows", []))
+    ak = define.get("agentkit")
+    row(
+        "define + schema, x floor",
+        "1.00" if ak else "-",
+        peer_text(_best(define, list(PEERS), "ratio_median"), ".2f"),
+        f"{ak['ratio_median']:.2f}" if ak else "-",
+        "<= 1.1x",
+        None if ak is None else ak["ratio_median"] <= 1.1,
+    )
+    definition = sc.get("definition", {})
+    reg = _ok(definition.get("registry", []))
+    floor = next((r for n, r in reg.items() if n.startswith("floor")), None)
+    ak = reg.get("agentkit (Registry.register)")
+    row(
+        "registry of 1,000 distinct tools, ms",
+        f"{floor['ms_per_1000']:,.0f}" if floor else "-",
+        peer_text(_best(reg, list(PEERS), "ms_per_1000"), ",.0f"),
+        f"{ak['ms_per_1000']:,.0f} ({ak['ratio_median']:.2f}x)" if ak else "-",
+        "<= 1.0x the floor",
+        None if ak is None else ak["ratio_median"] <= 1.0,
+    )
+    exp = _ok(definition.get("export", []))
+    floor = next((r for n, r in exp.items() if n.startswith("floor")), None)
+    strict = exp.get("agentkit cold openai-strict")
+    peers = [n for n in exp if n.endswith(" openai-strict") and not n.startswith("agentkit")]
+    row(
+        "export 1,000 tools to openai-strict, cold ms (x the floor's dump)",
+        f"{floor['ms_per_1000']:,.1f}" if floor else "-",
+        peer_text(_best(exp, peers, "ms_per_1000"), ",.1f"),
+        f"{strict['ms_per_1000']:,.0f} ({strict['ratio_median']:.1f}x)" if strict else "-",
+        "<= 10x",
+        None if strict is None else strict["ratio_median"] <= 10,
+    )
+    loose = [
+        exp[f"agentkit cold {d}"]
+        for d in ("openai", "anthropic", "gemini", "mcp")
+        if f"agentkit cold {d}" in exp
+    ]
+    worst = max(loose, key=lambda r: r["ratio_median"]) if loose else None
+    peers = [n for n in exp if n.endswith(" openai") and not n.startswith("agentkit")]
+    row(
+        "export to the non-strict dialects, cold ms (worst dialect, x the floor's dump)",
+        f"{floor['ms_per_1000']:,.1f}" if floor else "-",
+        peer_text(_best(exp, peers, "ms_per_1000"), ",.1f"),
+        "-"
+        if worst is None
+        else f"{worst['name'].rsplit(' ', 1)[1]} {worst['ms_per_1000']:,.0f} ({worst['ratio_median']:.1f}x)",
+        "<= 2x",
+        None if worst is None else worst["ratio_median"] <= 2,
+    )
+    warm = exp.get("agentkit warm openai-strict")
+    row(
+        "the same export again (warm), ms per 1,000 tools",
+        "-",
+        "-",
+        f"{warm['ms_per_1000']:.2f}" if warm else "-",
+        "<= 1 ms",
+        None if warm is None else warm["ms_per_1000"] <= 1.0,
+    )
+    mem = {r["name"]: r for r in definition.get("memory", []) if r.get("status") == "ok"}
+    floor = next((r for n, r in mem.items() if n.startswith("floor")), None)
+    ak = mem.get("agentkit (Registry.register)")
+    best = _best(mem, list(PEERS), "traced_kib")
+
+    def kib(r: dict[str, Any] | None) -> str:
+        return "-" if r is None else f"{r['traced_kib']:.1f} ({r['rss_kib']:.0f})"
+
+    row(
+        "memory per registered tool, tracemalloc KiB (RSS KiB)",
+        kib(floor),
+        "-" if best is None else f"{best[0]} {kib(mem[best[0]])}",
+        kib(ak),
+        "<= 12 KiB",
+        None if ak is None else ak["traced_kib"] <= 12,
+    )
+    imports = _ok(sc.get("import", {}).get("rows", []))
+    ak = imports.get("from agentkit import tool")
+    ratio = None if ak is None else ak.get("ratio_to_one_model_median")
+    row(
+        "from agentkit import tool, x (import pydantic + one model)",
+        "1.00",
+        "-",
+        "-" if ratio is None else f"{ratio:.2f}",
+        "<= 1.2x",
+        None if ratio is None else ratio <= 1.2,
+    )
+    step = _ok(definition.get("step", []))
+    ak = next((r for n, r in step.items() if n.startswith("agentkit")), None)
+    peers = [n for n in step if not n.startswith("agentkit")]
+    row(
+        "tool list an agent step pays, ms per 1,000 tools",
+        "-",
+        peer_text(_best(step, peers, "ms_per_1000"), ".2f"),
+        f"{ak['ms_per_1000']:.2f}" if ak else "-",
+        "<= 1 ms",
+        None if ak is None else ak["ms_per_1000"] <= 1.0,
+    )
+    loop = _ok(sc.get("loop", {}).get("rows", []))
+    full = loop.get("agentkit, full default stack")
+    bare = loop.get("agentkit, all off (run scope only)")
+    peers = [n for n in loop if not n.startswith("agentkit")]
+    best = _best(loop, peers, "ratio_median")
+    row(
+        "agent loop, one tool call then an answer, us per step (fake model)",
+        "-",
+        "-"
+        if best is None
+        else f"{best[0]} {loop[best[0]]['us_per_step_median']:.0f} ({best[1]:.2f}x)",
+        "-"
+        if full is None
+        else f"{full['us_per_step_median']:.0f} full stack"
+        + ("" if bare is None else f" ({bare['us_per_step_median']:.0f} all off)"),
+        "best peer slower than the full stack",
+        None if best is None or full is None else best[1] > 1.0,
+    )
+    for t in report.get("targets", []):
+        if t["scenario"] in ("async", "invalid"):
+            row(
+                f"call path: {t['target']}",
+                "1.00",
+                "-",
+                "-" if t["measured"] is None else f"{t['measured']:.2f}",
+                f"<= {t['bound']}x",
+                None if t["measured"] is None else t["measured"] <= t["bound"],
+            )
+    return out
+
+
+def _print_issue13(rows: list[dict[str, Any]]) -> None:
+    print("\nissue 13 (the definition path is as fast as the call path):")
+    print(f"  {'measure':<78} {'floor':>14} {'best peer':>34} {'agentkit':>34}  goal / verdict")
+    for r in rows:
+        print(
+            f"  {r['measure']:<78} {r['floor']:>14} {r['best_peer']:>34} {r['agentkit']:>34}"
+            f"  {r['goal']}: {r['verdict']}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the suite, print the tables and targets, optionally write JSON; always exit 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -222,11 +414,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         metavar="LIST",
-        help=f"comma-separated scenarios to run (default: all of {','.join(SCENARIOS)}; "
+        help=f"comma-separated scenarios to run (default: {','.join(DEFAULT_SCENARIOS)}; "
         f"opt-in: {','.join(EXTRA_SCENARIOS)})",
     )
     args = parser.parse_args(argv)
-    chosen = tuple(s.strip() for s in args.only.split(",")) if args.only else SCENARIOS
+    chosen = tuple(s.strip() for s in args.only.split(",")) if args.only else DEFAULT_SCENARIOS
     unknown = set(chosen) - set(SCENARIOS) - set(EXTRA_SCENARIOS)
     if unknown:
         parser.error(
@@ -283,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
         _print_table(scenario, rows)
 
     report["targets"] = _evaluate_targets(report)
+    report["issue13"] = _issue13(report)
+    _print_issue13(report["issue13"])
     print("\ntargets (reported, never enforced):")
     for t in report["targets"]:
         measured = "-" if t["measured"] is None else f"{t['measured']:.2f}x"
