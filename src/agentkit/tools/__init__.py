@@ -28,6 +28,7 @@ from agentkit.tools._function import FunctionTool, tool
 from agentkit.tools._jsonschema import JsonSchemaTool
 from agentkit.tools._semver import Version, VersionRange, parse_version
 from agentkit.tools._sensitive import MASK, Sensitive, mask_arguments
+from agentkit.tools._warnings import ToolDefinitionWarning
 from agentkit.tools.dialects import (
     AnthropicDialect,
     CanonicalDialect,
@@ -63,6 +64,7 @@ __all__ = (
     "Tool",
     "ToolAnnotations",
     "ToolContract",
+    "ToolDefinitionWarning",
     "ToolOutcome",
     "Version",
     "VersionRange",

@@ -10,8 +10,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-from pydantic_core import PydanticSerializationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError, SchemaValidator
 from typing_extensions import TypeVar
 
 from agentkit.events import (
@@ -39,7 +39,12 @@ from agentkit.messages import AudioPart, DocumentPart, ImagePart, TextPart
 from agentkit.tools._context import RunContext
 from agentkit.tools._contract import JSONSchema, ToolAnnotations, ToolContract
 from agentkit.tools._hints import HintBuilder
-from agentkit.tools._schema import CanonicalJsonSchema, find_sensitive_pointers, is_model_class
+from agentkit.tools._schema import (
+    CanonicalJsonSchema,
+    find_sensitive_pointers,
+    forbid_unset_extras,
+    is_model_class,
+)
 from agentkit.tools._semver import parse_version
 from agentkit.tools._sensitive import MASK, mask_arguments, pointer_matches
 
@@ -360,24 +365,18 @@ def _args_validator(
     """Validators (JSON and Python) and the canonical input schema for an arguments type."""
     try:
         if is_model_class(args_type):
-            if args_type.model_config.get("extra") is None:
-                # Unknown fields should come back to the model as "did you mean" hints, not vanish: validate
-                # with a subclass that forbids them (unless the model chose a policy itself).
-                args_type = type(
-                    args_type.__name__,
-                    (args_type,),
-                    {
-                        "model_config": ConfigDict(extra="forbid"),
-                        "__module__": args_type.__module__,
-                        "__qualname__": args_type.__qualname__,
-                    },
-                )
-            validator = args_type.__pydantic_validator__
-            schema = args_type.model_json_schema(schema_generator=CanonicalJsonSchema)
+            validator: Any = args_type.__pydantic_validator__
+            core = args_type.__pydantic_core_schema__
         else:
             adapter: TypeAdapter[Any] = TypeAdapter(args_type)
             validator = adapter.validator
-            schema = adapter.json_schema(schema_generator=CanonicalJsonSchema)
+            core = adapter.core_schema
+        # Unknown fields should come back to the model as "did you mean" hints, not vanish, at every level:
+        # validate with a copy of the core schema where every model that chose no extra-keys policy forbids them.
+        core, changed = forbid_unset_extras(core)
+        if changed:
+            validator = _validator_for(core)
+        schema = CanonicalJsonSchema().generate(core, mode="validation")
     except Exception as exc:
         raise ToolDefinitionError(
             f"cannot build a schema for the arguments: {exc}", tool_name=tool_name
@@ -385,6 +384,14 @@ def _args_validator(
     schema.pop("title", None)
     schema.pop("description", None)
     return validator.validate_json, validator.validate_python, schema
+
+
+def _validator_for(core: Any) -> SchemaValidator:
+    """A validator for a rewritten core schema that never reuses a nested class's own (prebuilt) validator."""
+    try:
+        return SchemaValidator(core, _use_prebuilt=False)  # type: ignore[call-arg,unused-ignore]  # pydantic-core >= 2.27
+    except TypeError:  # pragma: no cover - older pydantic-core: no prebuilt validators to skip
+        return SchemaValidator(core)
 
 
 class _LazySpec:
@@ -528,11 +535,13 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         args_type, result_type = cls._resolve_generic_args()
         validate_json, validate_python, input_schema = _args_validator(args_type, tool_name=name)
         dump, output_schema = _make_dumper(result_type)
-        doc = (
-            cls.description
-            if cls.description is not None
-            else inspect.cleandoc(cls.__dict__.get("__doc__") or "")
-        )
+        doc = cls.description
+        if doc is None:
+            own = cls.__dict__.get("__doc__")
+            # No docstring of its own: the arguments model's docstring (its own, not BaseModel's) describes it.
+            if not own and is_model_class(args_type):
+                own = args_type.__dict__.get("__doc__")
+            doc = inspect.cleandoc(own or "")
         tags = string_tuple(cls.tags, option="tags", tool_name=name, class_attribute=True)
         sensitive = string_tuple(
             cls.sensitive, option="sensitive", tool_name=name, class_attribute=True

@@ -101,14 +101,26 @@ def _parse_google(lines: list[str]) -> ParsedDocstring:
             and _indent(line) == 0
             and header.group(1).strip().lower() in _GOOGLE_PARAM_HEADERS
         ):
+            # A docstring that starts with "Args:" on its first line: cleaning it measured the indentation on the
+            # entries, so they now start at column 0. Read entries at column 0 until a blank line or a section.
+            first_line = i == 0
             i += 1
             entry_indent: int | None = None
             current: str | None = None
-            while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > 0):
+            while i < len(lines):
                 body = lines[i]
                 if not body.strip():
+                    if first_line and entry_indent == 0:
+                        break
                     i += 1
                     continue
+                if _indent(body) == 0 and not (
+                    first_line
+                    and entry_indent in (None, 0)
+                    and not _GOOGLE_SECTION.match(body)
+                    and _GOOGLE_ENTRY.match(body.strip())
+                ):
+                    break
                 if entry_indent is None:
                     entry_indent = _indent(body)
                 match = _GOOGLE_ENTRY.match(body.strip()) if _indent(body) == entry_indent else None

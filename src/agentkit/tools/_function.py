@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import re
 import sys
+import types
 import typing
 import warnings
 from typing import Any, Generic, TypeVar, get_args, get_origin, overload
 
 from pydantic import ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
-from typing_extensions import ParamSpec
+from pydantic_core import PydanticUndefined
+from typing_extensions import ParamSpec, is_typeddict
 
 from agentkit.exceptions import ToolDefinitionError, ToolOptionError, ToolSignatureError
 from agentkit.tools._base import (
@@ -30,6 +33,7 @@ from agentkit.tools._base import (
 from agentkit.tools._context import RunContext
 from agentkit.tools._docstrings import parse_docstring
 from agentkit.tools._schema import find_sensitive_pointers
+from agentkit.tools._warnings import ToolDefinitionWarning
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -44,12 +48,67 @@ R = TypeVar("R")
 _RUN_CONTEXT_STRING = re.compile(r"^(?:[\w.]+\.)?RunContext(?:\[.*\])?$")
 
 
+_OPTIONAL_STRING = re.compile(
+    r"^(?:typing\.)?Optional\[(.*)\]$|^(.*?)\s*\|\s*None$|^None\s*\|\s*(.*)$"
+)
+
+
 def _is_run_context(annotation: Any) -> bool:
+    """Whether ``annotation`` asks for the run context: ``RunContext[...]``, also ``Annotated`` or ``| None``."""
     if annotation is RunContext or get_origin(annotation) is RunContext:
         return True
-    if get_origin(annotation) is typing.Annotated:
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
         return _is_run_context(get_args(annotation)[0])
-    return isinstance(annotation, str) and bool(_RUN_CONTEXT_STRING.match(annotation.strip()))
+    if origin is typing.Union or origin is types.UnionType:
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        return len(members) == 1 and _is_run_context(members[0])
+    if not isinstance(annotation, str):
+        return False
+    text = annotation.strip()
+    optional = _OPTIONAL_STRING.match(text)
+    if optional:
+        text = next(g for g in optional.groups() if g is not None).strip()
+    return bool(_RUN_CONTEXT_STRING.match(text))
+
+
+def _annotated_text(annotation: Any) -> str | None:
+    """The plain strings of ``Annotated[T, "a description"]`` (LangChain's and the OpenAI Agents SDK's way)."""
+    texts: list[str] = []
+    while get_origin(annotation) is typing.Annotated:
+        base, *metadata = get_args(annotation)
+        texts[:0] = [m.strip() for m in metadata if isinstance(m, str) and m.strip()]
+        annotation = base
+    return " ".join(texts) or None
+
+
+def _has_typeddict(annotation: Any, depth: int = 0) -> bool:
+    """Whether a TypedDict that sets no pydantic config of its own appears anywhere in ``annotation``."""
+    if depth > 16:
+        return False
+    if is_typeddict(annotation):
+        return not hasattr(annotation, "__pydantic_config__")
+    return any(_has_typeddict(arg, depth + 1) for arg in get_args(annotation))
+
+
+def _unknown_doc_params(
+    documented: Iterable[str], known: set[str], tool_name: str, where: str
+) -> None:
+    unknown = [name for name in documented if name not in known]
+    if not unknown:
+        return
+    names = ", ".join(repr(n) for n in unknown)
+    close = {n: difflib.get_close_matches(n, sorted(known), n=1, cutoff=0.6) for n in unknown}
+    hints = "; ".join(f"{n!r} may be {c[0]!r}" for n, c in close.items() if c)
+    warnings.warn(
+        ToolDefinitionWarning(
+            f"tool {tool_name!r}: the docstring of {where} describes {names}, which "
+            f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'}; "
+            f"{'the description is' if len(unknown) == 1 else 'their descriptions are'} not used"
+            + (f" ({hints})" if hints else "")
+        ),
+        stacklevel=4,
+    )
 
 
 def _resolve_hints(
@@ -145,8 +204,9 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         _refuse_non_functions(func)
         self.func = func
         functools.update_wrapper(self, func)
+        named = func.func if isinstance(func, functools.partial) else func
         tool_name = (
-            name if name is not None else getattr(func, "__name__", None) or type(func).__name__
+            name if name is not None else getattr(named, "__name__", None) or type(named).__name__
         )
         if tool_name == "<lambda>":
             raise ToolDefinitionError(
@@ -154,24 +214,56 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             )
         tags = string_tuple(tags, option="tags", tool_name=tool_name)
         sensitive = string_tuple(sensitive, option="sensitive", tool_name=tool_name)
-        target = func
+        target: Any = func
+        hints_from: Any = func
+        bound: frozenset[str] = frozenset()
         is_async = inspect.iscoroutinefunction(func)
-        if not inspect.isfunction(func) and not inspect.ismethod(func) and callable(func):
-            # A callable object: look at its __call__.
-            target = func.__call__  # type: ignore[operator]  # callable() checked above
+        doc = parse_docstring(inspect.getdoc(func))
+        doc_params = doc.params
+        doc_where = f"{getattr(func, '__qualname__', tool_name)}"
+        if isinstance(func, functools.partial):
+            # The partial's signature already leaves out the positional arguments it binds; the keywords it binds
+            # are fixed by the partial too, so they leave the schema (the model cannot override them).
+            inner = func.func
+            hints_from = inner
+            bound = frozenset(func.keywords)
+            doc = parse_docstring(inspect.getdoc(inner))
+            doc_params = doc.params
+            doc_where = getattr(inner, "__qualname__", tool_name)
+            is_async = is_async or inspect.iscoroutinefunction(inner)
+        elif not inspect.isfunction(func) and not inspect.ismethod(func) and callable(func):
+            # A callable object: its __call__ holds the signature and, often, the documentation.
+            target = hints_from = func.__call__  # type: ignore[operator]  # callable() checked above
             is_async = is_async or inspect.iscoroutinefunction(target)
+            call_doc = parse_docstring(inspect.getdoc(target))
+            doc_where = f"{type(func).__qualname__}.__call__"
+            # The class docstring describes the tool when it has one; its parameter entries usually describe
+            # __init__, so only __call__'s docstring is checked against the parameters.
+            class_params = {k: v for k, v in doc.params.items() if k in call_doc.params}
+            doc = type(doc)(
+                description=doc.description or call_doc.description,
+                params={**call_doc.params, **class_params},
+                style=call_doc.style,
+            )
+            doc_params = call_doc.params
         try:
             signature = inspect.signature(target)
         except (TypeError, ValueError) as exc:
             raise ToolDefinitionError(
                 f"cannot read the signature: {exc}", tool_name=tool_name
             ) from exc
-        hints = _resolve_hints(target, localns, tool_name)
-        doc = parse_docstring(inspect.getdoc(func))
+        hints = _resolve_hints(hints_from, localns, tool_name)
+        if doc_params:
+            _unknown_doc_params(
+                doc_params, {*inspect.signature(hints_from).parameters}, tool_name, doc_where
+            )
 
         fields: dict[str, Any] = {}
         ctx_param: str | None = None
+        uses_typeddict = False
         for pname, param in signature.parameters.items():
+            if pname in bound:
+                continue
             annotation = hints.get(
                 pname, Any if param.annotation is inspect.Parameter.empty else param.annotation
             )
@@ -209,12 +301,17 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
                     f"parameter {pname!r} starts with '_', which pydantic treats as private; rename it",
                     tool_name=tool_name,
                 )
-            default = ... if param.default is inspect.Parameter.empty else param.default
-            described = doc.params.get(pname)
+            default: Any = ... if param.default is inspect.Parameter.empty else param.default
+            if default is ... and not FieldInfo.from_annotation(annotation).is_required():
+                # Annotated[int, Field(default=3)]: the default lives in the annotation.
+                default = PydanticUndefined
+            # Field(description=...) first, then Annotated[T, "text"], then the docstring.
+            described = _annotated_text(annotation) or doc.params.get(pname)
             if described:
                 existing = FieldInfo.from_annotated_attribute(annotation, default)
                 if existing.description is None:
                     annotation = typing.Annotated[annotation, Field(description=described)]
+            uses_typeddict = uses_typeddict or _has_typeddict(annotation)
             fields[pname] = (annotation, default)
 
         model_name = (
@@ -231,7 +328,12 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
                 args_model = create_model(
                     model_name or "ToolArgs",
                     __config__=ConfigDict(
-                        extra="forbid", strict=strict, arbitrary_types_allowed=False
+                        extra="forbid",
+                        strict=strict,
+                        arbitrary_types_allowed=False,
+                        # A TypedDict without a config of its own takes this one: its attribute docstrings
+                        # become field descriptions (only then, since reading them means reading source).
+                        **({"use_attribute_docstrings": True} if uses_typeddict else {}),
                     ),
                     __module__=getattr(func, "__module__", __name__),
                     **fields,

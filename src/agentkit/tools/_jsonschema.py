@@ -20,6 +20,7 @@ from agentkit.tools._base import (
     string_tuple,
 )
 from agentkit.tools._hints import safe_text
+from agentkit.tools._schema import schema_depth_problem
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -109,6 +110,10 @@ class JsonSchemaTool(Tool[dict[str, Any], Any]):
                     f"{label} must be a JSON object (dict), got {type(schema).__name__}",
                     tool_name=name,
                 )
+            too_deep = schema_depth_problem(schema)
+            if too_deep is not None:
+                # Checked first: the meta-schema check itself would recurse past Python's limit.
+                raise ToolDefinitionError(f"{label}: {too_deep}", tool_name=name)
             try:
                 jsonschema.Draft202012Validator.check_schema(schema)
             except SchemaError as exc:

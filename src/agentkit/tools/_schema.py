@@ -8,18 +8,29 @@ from collections import abc
 from typing import Any, TypeGuard, get_args, get_origin
 
 from pydantic import BaseModel, SecretBytes, SecretStr
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic.json_schema import GenerateJsonSchema, JsonRef, JsonSchemaValue
 
 from agentkit.tools._sensitive import Sensitive
 
 __all__ = (
+    "MAX_SCHEMA_DEPTH",
     "CanonicalJsonSchema",
     "describe_expected",
     "field_names_at",
     "find_sensitive_pointers",
+    "forbid_unset_extras",
     "is_model_class",
+    "schema_depth_problem",
     "subschema_at",
 )
+
+MAX_SCHEMA_DEPTH = 64
+"""How deep a JSON Schema may nest (objects, arrays and ``$ref`` hops counted together) before it is refused.
+
+A remote MCP server may send a schema hundreds of levels deep, or a chain of a thousand ``$ref`` s: walking it
+would exhaust Python's recursion limit. 64 levels is far beyond any real tool (OpenAI strict allows 10 object
+levels), and far below the limit.
+"""
 
 
 class CanonicalJsonSchema(GenerateJsonSchema):
@@ -39,6 +50,160 @@ class CanonicalJsonSchema(GenerateJsonSchema):
         if "const" in json_schema and json_schema.get("enum") == [json_schema["const"]]:
             json_schema = {k: v for k, v in json_schema.items() if k != "enum"}
         return json_schema
+
+    # A nested model whose extra-keys policy agentkit set to "forbid" (see `forbid_unset_extras`) says so in its
+    # schema: what the schema allows is what validation accepts.
+    def model_schema(self, schema: Any) -> JsonSchemaValue:
+        json_schema = super().model_schema(schema)
+        if (schema.get("config") or {}).get("extra_fields_behavior") == "forbid":
+            target = self._target(json_schema)
+            if target is not None and "additionalProperties" not in target:
+                target["additionalProperties"] = False
+        return json_schema
+
+    def dataclass_schema(self, schema: Any) -> JsonSchemaValue:
+        json_schema = super().dataclass_schema(schema)
+        inner = schema.get("schema") or {}
+        if inner.get("extra_behavior") == "forbid":
+            target = self._target(json_schema)
+            if target is not None and "additionalProperties" not in target:
+                target["additionalProperties"] = False
+        return json_schema
+
+    def _target(self, json_schema: JsonSchemaValue) -> dict[str, Any] | None:
+        if "properties" in json_schema or json_schema.get("type") == "object":
+            return json_schema
+        ref = json_schema.get("$ref")
+        if isinstance(ref, str):
+            try:
+                found = self.get_schema_from_definitions(JsonRef(ref))
+            except Exception:  # pragma: no cover - pydantic internals differ between versions
+                return None
+            return found if isinstance(found, dict) else None
+        return None
+
+
+def forbid_unset_extras(core_schema: Any) -> tuple[Any, bool]:
+    """A copy of a core schema where classes that chose no extra-keys policy forbid extra keys; and if any did.
+
+    Every model, TypedDict and dataclass without a policy of its own gets ``extra="forbid"``. pydantic's default (``extra="ignore"``) drops a misspelt key silently: the model's call then succeeds with
+    the field's default, and nobody learns that ``unts`` was meant to be ``units``. A class that sets ``extra``
+    itself (``model_config = ConfigDict(extra="allow")`` or ``"ignore"``, on the class or a base class it inherits
+    from, or ``__pydantic_config__`` on a TypedDict) keeps its policy: the core schema carries a policy only
+    when one was set, which is how the two are told apart. The user's classes are not modified; only the copy the
+    tool validates with is.
+    """
+    changed = False
+
+    def walk(node: Any) -> Any:
+        nonlocal changed
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: walk(value) for key, value in node.items()}
+        kind = out.get("type")
+        if kind == "model" and not out.get("root_model"):
+            config = out.get("config") or {}
+            inner = out.get("schema") or {}
+            if "extra_fields_behavior" not in config and "extra_behavior" not in inner:
+                out["config"] = {**config, "extra_fields_behavior": "forbid"}
+                if isinstance(inner, dict) and inner.get("type") == "model-fields":
+                    out["schema"] = {**inner, "extra_behavior": "forbid"}
+                changed = True
+        elif kind == "typed-dict":
+            config = out.get("config") or {}
+            if "extra_behavior" not in out and "extra_fields_behavior" not in config:
+                out["extra_behavior"] = "forbid"
+                changed = True
+        elif kind == "dataclass":
+            config = out.get("config") or {}
+            inner = out.get("schema")
+            if (
+                isinstance(inner, dict)
+                and inner.get("type") == "dataclass-args"
+                and "extra_fields_behavior" not in config
+                and "extra_behavior" not in inner
+            ):
+                out["schema"] = {**inner, "extra_behavior": "forbid"}
+                changed = True
+        return out
+
+    copied = walk(core_schema)
+    return (copied, True) if changed else (core_schema, False)
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def schema_depth_problem(schema: Any, limit: int = MAX_SCHEMA_DEPTH) -> str | None:
+    """Why ``schema`` nests too deeply to be walked safely, or ``None``.
+
+    Objects and arrays count one level each, and so does every ``$ref`` followed; a reference already being
+    followed (a recursive schema) is not followed again. Never recurses deeper than ``limit`` itself.
+
+    Examples:
+        >>> deep = {"type": "string"}
+        >>> for _ in range(100):
+        ...     deep = {"type": "object", "properties": {"x": deep}}
+        >>> schema_depth_problem(deep)
+        'the schema nests deeper than 64 levels (objects, arrays and $ref hops), at /properties/x/properties/x/...'
+        >>> schema_depth_problem({"type": "object", "properties": {"x": {"type": "string"}}}) is None
+        True
+    """
+    active: set[str] = set()
+    done: set[str] = set()
+    trail: list[str] = []
+
+    def resolve(ref: str) -> Any:
+        target: Any = schema
+        for token in ref[2:].split("/") if ref != "#" else []:
+            token = token.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or token not in target:
+                return None
+            target = target[token]
+        return target
+
+    def visit(node: Any, level: int) -> None:
+        if level > limit:
+            raise _TooDeep
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, dict | list):
+                    trail.append(str(index))
+                    visit(item, level)
+                    trail.pop()
+            return
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#") and ref not in active and ref not in done:
+            target = resolve(ref)
+            if isinstance(target, dict | list):
+                active.add(ref)
+                trail.append("$ref")
+                visit(target, level + 1)
+                trail.pop()
+                active.discard(ref)
+                done.add(ref)
+        for key, value in node.items():
+            if key in ("$defs", "definitions") or not isinstance(value, dict | list):
+                continue
+            trail.append(str(key))
+            visit(value, level + (1 if isinstance(value, dict) and key not in _NAMED else 0))
+            trail.pop()
+
+    try:
+        visit(schema, 0)
+    except _TooDeep:
+        where = "/".join(trail[:4])
+        return f"the schema nests deeper than {limit} levels (objects, arrays and $ref hops), at /{where}/..."
+    return None
+
+
+# Keywords whose value maps names to schemas: the map itself is not a level, the schemas in it are.
+_NAMED = frozenset({"properties", "patternProperties", "dependentSchemas", "$defs", "definitions"})
 
 
 def is_model_class(obj: object) -> TypeGuard[type[BaseModel]]:

@@ -965,6 +965,7 @@ def test_openai_gallery() -> None:
                         "parameters": {
                             "$defs": {
                                 "Cat": {
+                                    "additionalProperties": False,
                                     "properties": {
                                         "kind": {"const": "cat", "type": "string"},
                                         "indoor": {"default": True, "type": "boolean"},
@@ -973,6 +974,7 @@ def test_openai_gallery() -> None:
                                     "type": "object",
                                 },
                                 "Dog": {
+                                    "additionalProperties": False,
                                     "properties": {
                                         "kind": {"const": "dog", "type": "string"},
                                         "good": {"type": "boolean"},
@@ -1031,6 +1033,7 @@ def test_openai_gallery() -> None:
                         "parameters": {
                             "$defs": {
                                 "Address": {
+                                    "additionalProperties": False,
                                     "properties": {
                                         "street": {"type": "string"},
                                         "city": {"type": "string"},
@@ -1071,6 +1074,7 @@ def test_openai_gallery() -> None:
                         "parameters": {
                             "$defs": {
                                 "Node": {
+                                    "additionalProperties": False,
                                     "properties": {
                                         "value": {"type": "integer"},
                                         "children": {
@@ -1101,6 +1105,7 @@ def test_openai_gallery() -> None:
                         "parameters": {
                             "$defs": {
                                 "Item": {
+                                    "additionalProperties": False,
                                     "properties": {
                                         "sku": {"type": "string"},
                                         "qty": {"default": 1, "type": "integer"},
@@ -1281,6 +1286,7 @@ def test_anthropic_gallery() -> None:
                     "input_schema": {
                         "$defs": {
                             "Cat": {
+                                "additionalProperties": False,
                                 "properties": {
                                     "kind": {"const": "cat", "type": "string"},
                                     "indoor": {"default": True, "type": "boolean"},
@@ -1289,6 +1295,7 @@ def test_anthropic_gallery() -> None:
                                 "type": "object",
                             },
                             "Dog": {
+                                "additionalProperties": False,
                                 "properties": {
                                     "kind": {"const": "dog", "type": "string"},
                                     "good": {"type": "boolean"},
@@ -1339,6 +1346,7 @@ def test_anthropic_gallery() -> None:
                     "input_schema": {
                         "$defs": {
                             "Address": {
+                                "additionalProperties": False,
                                 "properties": {
                                     "street": {"type": "string"},
                                     "city": {"type": "string"},
@@ -1375,6 +1383,7 @@ def test_anthropic_gallery() -> None:
                     "input_schema": {
                         "$defs": {
                             "Node": {
+                                "additionalProperties": False,
                                 "properties": {
                                     "value": {"type": "integer"},
                                     "children": {
@@ -1401,6 +1410,7 @@ def test_anthropic_gallery() -> None:
                     "input_schema": {
                         "$defs": {
                             "Item": {
+                                "additionalProperties": False,
                                 "properties": {
                                     "sku": {"type": "string"},
                                     "qty": {"default": 1, "type": "integer"},
@@ -2143,6 +2153,7 @@ def test_mcp_gallery() -> None:
                     "inputSchema": {
                         "$defs": {
                             "Cat": {
+                                "additionalProperties": False,
                                 "properties": {
                                     "kind": {"const": "cat", "type": "string"},
                                     "indoor": {"default": True, "type": "boolean"},
@@ -2152,6 +2163,7 @@ def test_mcp_gallery() -> None:
                                 "type": "object",
                             },
                             "Dog": {
+                                "additionalProperties": False,
                                 "properties": {
                                     "kind": {"const": "dog", "type": "string"},
                                     "good": {"type": "boolean"},
@@ -2207,6 +2219,7 @@ def test_mcp_gallery() -> None:
                     "inputSchema": {
                         "$defs": {
                             "Address": {
+                                "additionalProperties": False,
                                 "properties": {
                                     "street": {"type": "string"},
                                     "city": {"type": "string"},
@@ -2245,6 +2258,7 @@ def test_mcp_gallery() -> None:
                     "inputSchema": {
                         "$defs": {
                             "Node": {
+                                "additionalProperties": False,
                                 "properties": {
                                     "value": {"type": "integer"},
                                     "children": {
@@ -2273,6 +2287,7 @@ def test_mcp_gallery() -> None:
                     "inputSchema": {
                         "$defs": {
                             "Item": {
+                                "additionalProperties": False,
                                 "properties": {
                                     "sku": {"type": "string"},
                                     "qty": {"default": 1, "type": "integer"},
@@ -2426,6 +2441,9 @@ def values(schema: Any, root: dict[str, Any], depth: int = 0) -> st.SearchStrate
     if schema is True or schema == {}:
         return st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=3))
     schema = _resolve(schema, root)
+    if isinstance(schema.get("allOf"), list) and len(schema["allOf"]) == 1:
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        return values({**_resolve(schema["allOf"][0], root), **rest}, root, depth)
     if "anyOf" in schema or "oneOf" in schema:
         return st.one_of(
             [values(s, root, depth + 1) for s in schema.get("anyOf", schema.get("oneOf"))]
@@ -2480,6 +2498,11 @@ def values(schema: Any, root: dict[str, Any], depth: int = 0) -> st.SearchStrate
                 st.text(string.ascii_lowercase, max_size=3),
                 values(extra, root, depth + 1),
                 max_size=3,
+            )
+        if props and (extra is True or extra == {}):
+            # An object that allows extra keys: sometimes send one.
+            return st.tuples(base, st.sampled_from([{}, {"zz_extra": 1}])).map(
+                lambda pair: {**pair[1], **pair[0]}
             )
         return base
     return st.nothing()
@@ -2607,3 +2630,104 @@ def test_dialect_arguments_decode_to_canonical(fn: Any, dialect: str, data: st.D
         if e.validator not in relaxed
     ]
     assert not errors, (arguments, decoded, errors[0].message)
+
+
+# Generated schemas: the keywords the rewriting paths touch ($ref and one-entry allOf with siblings, objects that
+# allow or forbid extra keys, bounds, patterns, optional fields), combined at random.
+_LEAVES = [
+    {"type": "string"},
+    {"type": "string", "maxLength": 4},
+    {"type": "string", "pattern": "^[a-c]+$"},
+    {"type": "string", "pattern": "^[b-d]+$"},
+    {"type": "integer", "minimum": 0},
+    {"type": "integer", "maximum": 10},
+    {"type": "integer", "minimum": 3, "maximum": 7},
+    {"type": "number"},
+    {"type": "boolean"},
+    {"type": "string", "enum": ["a", "b"]},
+]
+_SIBLINGS = [
+    {},
+    {"maximum": 5},
+    {"minimum": 2},
+    {"minimum": -50},
+    {"maximum": 50},
+    {"maxLength": 2},
+    {"maxLength": 40},
+    {"pattern": "^[a-c]+$"},
+    {"description": "beside"},
+]
+
+
+@st.composite
+def _generated_schema(draw: st.DrawFn) -> dict[str, Any]:
+    defs: dict[str, Any] = {}
+
+    def leaf() -> dict[str, Any]:
+        base = copy.deepcopy(draw(st.sampled_from(_LEAVES)))
+        wrap = draw(st.sampled_from(["plain", "plain", "ref", "allOf"]))
+        if wrap == "plain":
+            return base
+        sibling = copy.deepcopy(draw(st.sampled_from(_SIBLINGS)))
+        if wrap == "ref":
+            name = f"D{len(defs)}"
+            defs[name] = base
+            return {"$ref": f"#/$defs/{name}", **sibling}
+        return {"allOf": [base], **sibling}
+
+    def obj(depth: int) -> dict[str, Any]:
+        names = draw(st.lists(st.sampled_from("abcd"), min_size=1, max_size=3, unique=True))
+        props = {n: obj(depth + 1) if depth < 1 and draw(st.booleans()) else leaf() for n in names}
+        out: dict[str, Any] = {"type": "object", "properties": props}
+        required = [n for n in names if draw(st.booleans())]
+        if required:
+            out["required"] = required
+        extra = draw(st.sampled_from(["absent", False, True, {}]))
+        if extra != "absent":
+            out["additionalProperties"] = extra
+        return out
+
+    root = obj(0)
+    if defs:
+        root["$defs"] = defs
+    return root
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
+@given(schema=_generated_schema(), data=st.data())
+def test_generated_schemas_are_kept_or_refused_never_rewritten(
+    dialect: str, schema: dict[str, Any], data: st.DataObject
+) -> None:
+    """A generated schema compiles to one that accepts and decodes the same values (bar warnings), or is refused."""
+    contract = ToolContract(name="generated", input_schema=schema)
+    compiled = _compiled(contract, dialect)
+    if compiled is None:
+        return
+    canonical = contract.input_schema
+    arguments = data.draw(values(canonical, canonical))
+    assume(validator(canonical).is_valid(arguments))
+    encoded = compiled.encode(arguments)
+    errors = list(validator(dialect_schema(compiled)).iter_errors(encoded))
+    assert not errors, (encoded, errors[0].message)
+    assert with_defaults(compiled.decode(encoded), canonical, canonical) == with_defaults(
+        arguments, canonical, canonical
+    )
+    target = dialect_schema(compiled)
+    sent = data.draw(values(target, target))
+    assume(validator(target).is_valid(sent))
+    relaxed = {
+        w.pointer.rsplit("/", 1)[-1] for w in compiled.warnings if w.code == "moved-to-description"
+    }
+    problems = [
+        e
+        for e in validator(canonical).iter_errors(compiled.decode(sent))
+        if e.validator not in relaxed
+    ]
+    assert not problems, (sent, problems[0].message)

@@ -314,11 +314,27 @@ class SchemaDialect(ABC):
             SchemaCompileError: The schema cannot be expressed in this dialect without losing meaning, or the
                 result breaks the target's documented subset.
         """
-        key = (contract.fingerprint, type(self).__module__, type(self).__qualname__, self.cache_key)
-        cached = _CACHE.get(key)
-        if cached is not None:
-            return cached
-        compiled = self.build(contract)
+        try:
+            fingerprint = contract.fingerprint
+            key = (fingerprint, type(self).__module__, type(self).__qualname__, self.cache_key)
+            cached = _CACHE.get(key)
+            if cached is not None:
+                return cached
+            compiled = self.build(contract)
+        except SchemaCompileError:
+            raise
+        except (RecursionError, ValueError) as exc:
+            # A schema nested past what can be serialized or walked (a remote MCP server's, say): a typed refusal.
+            from agentkit.tools._schema import schema_depth_problem
+
+            reason = schema_depth_problem(contract.input_schema)
+            if reason is None and isinstance(exc, ValueError):
+                raise
+            raise SchemaCompileError(
+                tool_name=contract.name,
+                dialect=self.name,
+                reason=reason or "the schema nests too deeply to compile",
+            ) from None
         violations = self.check_subset(compiled)
         if violations:
             raise SchemaCompileError(

@@ -32,6 +32,26 @@ NOISE = frozenset({"title", "$schema", "$id", "$comment", "discriminator", "$anc
 """Keywords dropped silently by the provider dialects: they cost tokens and constrain nothing."""
 
 _MAX_NODES = 20_000
+_MAX_WALK_DEPTH = 100
+"""Nested walks (objects, arrays, unions, $ref hops) before a schema is refused rather than recursed into."""
+
+# Keywords that describe a value without constraining it: beside a $ref (or a one-entry allOf) the parent's own
+# text is the one meant for this use, so it wins.
+_ANNOTATION_KEYWORDS = frozenset(
+    {
+        "description",
+        "title",
+        "default",
+        "examples",
+        "$comment",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
+)
+# Bounds whose conjunction is the tighter one: merging them keeps exactly the same set of valid values.
+_LOWER_BOUNDS = frozenset({"minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"})
+_UPPER_BOUNDS = frozenset({"maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties"})
 
 # Keywords whose value is a map from names to schemas (their keys are names, not keywords).
 _NAMED_SCHEMAS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
@@ -126,6 +146,7 @@ class _Compiler:
         self.in_progress: list[str] = []
         self.inline_stack: list[str] = []
         self.nodes = 0
+        self.depth = 0
         self.out_root: dict[str, Any] = {}
         self.unions: list[UnionCodec] = []
 
@@ -208,8 +229,54 @@ class _Compiler:
         self.out_root.update(schema)
         return schema, codec
 
+    def merge(
+        self, base: Mapping[str, Any], extra: Mapping[str, Any], pointer: str, what: str
+    ) -> dict[str, Any]:
+        """``base`` and the keywords beside it (``extra``) as one schema that accepts exactly the same values.
+
+        Both must hold, so equal keywords stay, annotations take the parent's text, and bounds take the tighter
+        one; any other keyword both set differently is refused: letting one side win would drop a constraint
+        (and could make an unsatisfiable schema satisfiable).
+        """
+        merged = dict(base)
+        for key, value in extra.items():
+            if key not in merged or merged[key] == value or key in _ANNOTATION_KEYWORDS:
+                merged[key] = value
+                continue
+            old = merged[key]
+            numbers = all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in (old, value)
+            )
+            if numbers and key in _LOWER_BOUNDS:
+                merged[key] = max(old, value)
+            elif numbers and key in _UPPER_BOUNDS:
+                merged[key] = min(old, value)
+            elif key == "required" and isinstance(old, list) and isinstance(value, list):
+                merged[key] = [*old, *(v for v in value if v not in old)]
+            else:
+                raise self.error(
+                    pointer,
+                    f"{what} and the keywords beside it both set {key!r}, to {_json(old)} and {_json(value)}; "
+                    f"{self.p.name} needs them merged into one schema, and no merge keeps both meanings, so "
+                    "the schema is refused: make the two agree (or drop one)",
+                )
+        return merged
+
     # ------------------------------------------------------------------ the walk
     def walk(self, node: Any, pointer: str) -> tuple[dict[str, Any], Codec]:
+        if self.depth >= _MAX_WALK_DEPTH:
+            raise self.error(
+                pointer,
+                f"the schema nests deeper than {_MAX_WALK_DEPTH} levels (objects, arrays, unions and $ref "
+                "hops); flatten it",
+            )
+        self.depth += 1
+        try:
+            return self._walk(node, pointer)
+        finally:
+            self.depth -= 1
+
+    def _walk(self, node: Any, pointer: str) -> tuple[dict[str, Any], Codec]:
         self.nodes += 1
         if self.nodes > _MAX_NODES:
             raise self.error(pointer, f"the schema expands to more than {_MAX_NODES} nodes")
@@ -231,8 +298,9 @@ class _Compiler:
                     pointer,
                     f"allOf with several schemas cannot be expressed in {self.p.name}; merge them into one schema",
                 )
-            merged = dict(parts[0]) if isinstance(parts[0], Mapping) else {}
-            merged.update(node)
+            merged = self.merge(
+                parts[0] if isinstance(parts[0], Mapping) else {}, node, pointer, "allOf"
+            )
             if description is not None:
                 merged["description"] = description
             return self.walk(merged, pointer)
@@ -370,8 +438,9 @@ class _Compiler:
                     "recursion cannot be inlined; bound the depth (e.g. a model per level) or use a "
                     "dialect that keeps $ref (openai-strict, anthropic, mcp)",
                 )
-            merged = dict(target) if isinstance(target, Mapping) else {}
-            merged.update(siblings)
+            merged = self.merge(
+                target if isinstance(target, Mapping) else {}, siblings, pointer, f"$ref {ref!r}"
+            )
             if description is not None:
                 merged["description"] = description
             self.inline_stack.append(target_pointer)
@@ -381,7 +450,7 @@ class _Compiler:
                 self.inline_stack.pop()
         if siblings and target_pointer not in self.in_progress and isinstance(target, Mapping):
             # Keywords beside $ref are not allowed by every provider: inline this one level.
-            merged = {**target, **siblings}
+            merged = self.merge(target, siblings, pointer, f"$ref {ref!r}")
             if description is not None:
                 merged["description"] = description
             self.in_progress.append(target_pointer)
@@ -587,6 +656,19 @@ class _Compiler:
                 pointer,
                 f"an object with both fixed properties and typed additionalProperties cannot be "
                 f"expressed in {self.p.name}; move the free keys into their own dict field",
+            )
+        if (
+            self.p.closed_objects
+            and has_props
+            and (addl is True or (isinstance(addl, Mapping) and not typed_map))
+        ):
+            # The schema says "any other key is fine"; closing the object would reject what it accepts.
+            raise self.error(
+                _pointer(pointer, "additionalProperties"),
+                f"this object explicitly allows keys beyond its properties (additionalProperties: "
+                f"{_json(addl)}), which {self.p.name} cannot express: it needs every object closed. Drop "
+                "extra='allow' from the model (or additionalProperties from the schema), or use a dialect "
+                "that keeps it (openai non-strict, anthropic, mcp)",
             )
         out: dict[str, Any] = {"type": self.kind("object")}
         if not has_props and addl is not False:
