@@ -991,7 +991,7 @@ class HttpProvider(Provider):
                 raise error from exc
             raise
 
-    async def stream_events(
+    def stream_events(
         self,
         path: str,
         body: Mapping[str, Any],
@@ -1007,6 +1007,24 @@ class HttpProvider(Provider):
         an object is a ``MalformedResponse``; a JSON answer to a stream request is parsed by ``state.whole`` and
         replayed as deltas (or read as a streamed array when ``state.json_array``).
         """
+        return self.stream_lazily(
+            lambda: (path, body, state), request=request, headers=headers, params=params
+        )
+
+    async def stream_lazily(
+        self,
+        start: Callable[[], tuple[str, Mapping[str, Any], StreamState]],
+        *,
+        request: ModelRequest | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """`stream_events` with the path, body and state built by ``start()`` once iteration begins.
+
+        An adapter's ``stream`` returns this generator as it is (no generator of its own relaying every delta),
+        and a request that cannot be built still raises when the stream is first read, not when it is made.
+        """
+        path, body, state = start()
         limits = self._limits(request)
         async with AsyncExitStack() as stack:
             response = await self._open_within(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from contextlib import aclosing
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -520,7 +519,7 @@ class AnthropicProvider(HttpProvider):
 
     # ---------------------------------------------------------------------------------- stream
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         r"""Send ``request`` and yield deltas as they arrive, then one ``StreamDone``.
 
         An ``error`` event is raised as its typed error (``overloaded_error`` → ``Overloaded``...) after the deltas
@@ -548,16 +547,11 @@ class AnthropicProvider(HttpProvider):
             >>> events[0], events[-1].response.text, events[-1].response.usage.output_tokens
             (TextDelta(text='Hi'), 'Hi', 3)
         """
-        body, tools = self._build(request, stream=True)
-        state = _StreamState(self, tools)
-        async with aclosing(
-            self.stream_events(
-                self.path,
-                body,
-                state,
-                request=request,
-                headers={"anthropic-version": ANTHROPIC_VERSION},
-            )
-        ) as events:
-            async for event in events:
-                yield event
+
+        def start() -> tuple[str, dict[str, Any], _StreamState]:
+            body, tools = self._build(request, stream=True)
+            return self.path, body, _StreamState(self, tools)
+
+        return self.stream_lazily(
+            start, request=request, headers={"anthropic-version": ANTHROPIC_VERSION}
+        )

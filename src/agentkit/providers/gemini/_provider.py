@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections import deque
-from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -470,7 +469,7 @@ class GeminiProvider(HttpProvider):
 
     # ---------------------------------------------------------------------------------- stream
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         r"""Send ``request`` to ``streamGenerateContent?alt=sse`` and yield deltas, then one ``StreamDone``.
 
         Each event is a complete partial response; text and thoughts arrive in pieces, a function call whole.
@@ -492,11 +491,9 @@ class GeminiProvider(HttpProvider):
             >>> events[:2], events[-1].response.text
             ([TextDelta(text='Hi'), TextDelta(text='!')], 'Hi!')
         """
-        body, by_wire = self.build_body(request)
-        path = f"{self.model_path}:streamGenerateContent"
-        state = _Assembler(self, by_wire)
-        async with aclosing(
-            self.stream_events(path, body, state, request=request, params={"alt": "sse"})
-        ) as events:
-            async for event in events:
-                yield event
+
+        def start() -> tuple[str, dict[str, Any], _Assembler]:
+            body, by_wire = self.build_body(request)
+            return f"{self.model_path}:streamGenerateContent", body, _Assembler(self, by_wire)
+
+        return self.stream_lazily(start, request=request, params={"alt": "sse"})

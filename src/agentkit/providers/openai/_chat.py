@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from contextlib import aclosing
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from agentkit.exceptions import ProviderError, UsageError
@@ -389,13 +389,17 @@ class OpenAIChatProvider(HttpProvider):
             finish_reason=finish, raw_finish_reason=raw_finish, raw=raw, name_map=tools or None
         )
 
-    def _reasoning_of(self, holder: Mapping[str, Any]) -> str:
-        """Reasoning text from a message or delta: the profile's field first, then the other known ones."""
+    @cached_property
+    def _reasoning_fields(self) -> tuple[str, ...]:
+        """Where reasoning text may be: the profile's field first, then the other known ones."""
         field = self.profile.reasoning_field
-        fields = (
+        return (
             (field, *(f for f in _REASONING_FIELDS if f != field)) if field else _REASONING_FIELDS
         )
-        for name in fields:
+
+    def _reasoning_of(self, holder: Mapping[str, Any]) -> str:
+        """Reasoning text from a message or delta (see `_reasoning_fields`)."""
+        for name in self._reasoning_fields:
             value = holder.get(name)
             if isinstance(value, str) and value:
                 return value
@@ -451,7 +455,7 @@ class OpenAIChatProvider(HttpProvider):
 
     # ---------------------------------------------------------------------------------- stream
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         r"""Send ``request`` and yield deltas as they arrive, then one ``StreamDone``.
 
         Errors sent inside the stream (an ``event: error`` frame, an ``error`` object in a chunk) are raised as
@@ -473,8 +477,9 @@ class OpenAIChatProvider(HttpProvider):
             >>> events[0], events[-1].response.text
             (TextDelta(text='Hi'), 'Hi')
         """
-        body, by_wire = self.build_body(request, stream=True)
-        state = _StreamState(self, by_wire)
-        async with aclosing(self.stream_events(self.path, body, state, request=request)) as events:
-            async for event in events:
-                yield event
+
+        def start() -> tuple[str, dict[str, Any], _StreamState]:
+            body, by_wire = self.build_body(request, stream=True)
+            return self.path, body, _StreamState(self, by_wire)
+
+        return self.stream_lazily(start, request=request)

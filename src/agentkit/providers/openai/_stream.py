@@ -47,15 +47,15 @@ class _StreamState(StreamState):
 
     def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
         """The deltas of one chunk; an ``error`` event or an ``error`` object in a chunk raises its typed error."""
+        if event == "error" or payload.get("error"):
+            return self._failing(event, payload)
+        return self._chunk(payload)  # a list: no generator per chunk on the hot path
+
+    def _failing(self, event: str, payload: Any) -> Iterator[StreamEvent]:
+        """An ``error`` event's typed error; or a chunk's deltas, then the error object it also carries."""
         if event == "error":
             error = payload.get("error", payload) if isinstance(payload, dict) else {}
             raise self.provider._inline_error(error)
-        if payload.get("error"):
-            return self._failing(payload)
-        return self._chunk(payload)  # a list: no generator per chunk on the hot path
-
-    def _failing(self, payload: Mapping[str, Any]) -> Iterator[StreamEvent]:
-        """The deltas of a chunk that also carries an ``error`` object, then its typed error."""
         yield from self._chunk(payload)
         raise self.provider._inline_error(payload["error"])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from agentkit.exceptions import ProviderError, UsageError
@@ -487,7 +486,7 @@ class OpenAIResponsesProvider(HttpProvider):
 
     # ---------------------------------------------------------------------------------- stream
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         r"""Send ``request`` and yield deltas as they arrive, then one ``StreamDone``.
 
         The final response is parsed from ``response.completed`` (or ``response.incomplete``), exactly as
@@ -513,8 +512,9 @@ class OpenAIResponsesProvider(HttpProvider):
             >>> events[0], events[-1].response.text, events[-1].response.usage.total_tokens
             (TextDelta(text='Hi'), 'Hi', 4)
         """
-        body, by_wire = self.build_body(request, stream=True)
-        state = _StreamState(self, by_wire)
-        async with aclosing(self.stream_events(self.path, body, state, request=request)) as events:
-            async for event in events:
-                yield event
+
+        def start() -> tuple[str, dict[str, Any], _StreamState]:
+            body, by_wire = self.build_body(request, stream=True)
+            return self.path, body, _StreamState(self, by_wire)
+
+        return self.stream_lazily(start, request=request)
