@@ -5,6 +5,18 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests are deterministic and never timed: the same examples on every run (no example database, no seed
+# drawn from the clock) and no wall-clock deadline or "too slow" check, which a loaded 2-core machine would trip.
+settings.register_profile(
+    "agentkit",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("agentkit")
 
 # httpx2 (the httpx fork much of the ecosystem moved to) exists for Python >= 3.11 only; elsewhere its tests cannot
 # be collected at all. Wherever it can be installed, the test sessions install it and its tests must pass.

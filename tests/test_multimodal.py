@@ -337,9 +337,12 @@ def _responder(request: ServedRequest) -> Reply:
 
 
 @pytest.mark.anyio
-async def test_a_screenshot_tool_over_the_wire_is_stored_once_and_replayed(tmp_path: Path) -> None:
+async def test_a_screenshot_tool_over_the_wire_is_stored_once_and_replayed(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """The image reaches the server, the store holds its bytes once, and a replay restores and resends them."""
     store = SQLiteStore(tmp_path / "runs.db")
+    request.addfinalizer(store.close)
     async with FakeProviderServer(responder=_responder) as server:
         provider = OpenAIChatProvider("gpt-4.1", api_key=KEY, base_url=server.url + "/v1")
         agent = Agent(provider, tools=[screenshot], sinks=[StoreSink(store)])
