@@ -818,6 +818,19 @@ class ArgumentIssue(NamedTuple):
         return out
 
 
+def _issue_dict(issue: ArgumentIssue) -> dict[str, Any]:
+    """``ArgumentIssue.to_dict`` without the method lookup: a hint is built on every bad call."""
+    path, problem, message, expected, got, did_you_mean = issue
+    out: dict[str, Any] = {"path": path, "problem": problem, "message": message}
+    if expected is not None:
+        out["expected"] = expected
+    if got is not None:
+        out["got"] = got
+    if did_you_mean is not None:
+        out["did_you_mean"] = did_you_mean
+    return out
+
+
 class InvalidToolArguments(ToolError):
     """The model sent arguments that do not validate against the tool's input schema.
 
@@ -874,7 +887,10 @@ class InvalidToolArguments(ToolError):
             payload = {
                 "error": "invalid_arguments",
                 "tool": self.tool_name,
-                "issues": [issue.to_dict() for issue in self.issues],
+                "issues": [
+                    _issue_dict(issue) if type(issue) is ArgumentIssue else issue.to_dict()
+                    for issue in self.issues
+                ],
                 "hint": f"Fix these arguments and call {self.tool_name} again.",
             }
             self._hint = _to_json()(payload, fallback=str).decode()

@@ -72,6 +72,8 @@ def safe_text(text: str, limit: int | None = None) -> str:
     A model (or a tool) can produce a string holding half of a UTF-16 surrogate pair, which no UTF-8 encoder
     accepts: echoing it in a repair hint would make building the hint raise.
     """
+    if text.isascii() and (limit is None or len(text) <= limit):
+        return text  # the common case: nothing to cut or escape
     if limit is not None and len(text) > limit:
         text = text[:limit] + "…"
     if not text.isascii():
@@ -85,6 +87,8 @@ def safe_text(text: str, limit: int | None = None) -> str:
 def _compact(value: Any) -> Any:
     """Echo a value back to the model, but keep it short and encodable."""
     if isinstance(value, str):
+        if len(value) <= _MAX_GOT_CHARS and value.isascii():
+            return value
         return safe_text(value, _MAX_GOT_CHARS)
     if value is None or isinstance(value, bool):
         return value
@@ -104,6 +108,16 @@ def _compact(value: Any) -> Any:
     return safe_text(text, _MAX_GOT_CHARS)
 
 
+_Static = tuple[
+    str, str, str | None, str | None, bool, list[str] | None, int, tuple[str, ArgumentIssue] | None
+]
+"""What an issue owes to its error kind and place only: path, problem, expected, did-you-mean, sensitive, the
+allowed values (literals), the size of those parts, and the whole issue when it never echoes the input."""
+
+_new_issue: Any = tuple.__new__  # ArgumentIssue without its generated __init__: a third of the cost
+_NO_ECHO = frozenset({"missing", "extra_forbidden"})  # error kinds whose input is never echoed
+
+
 class HintBuilder:
     """Builds ``ArgumentIssue`` lists for one tool's input schema."""
 
@@ -114,10 +128,7 @@ class HintBuilder:
         self.sensitive = sensitive
         self._expected_cache: dict[tuple[str | int, ...], str | None] = {}
         self._names_cache: dict[tuple[str | int, ...], list[str]] = {}
-        self._static_cache: dict[
-            tuple[str, tuple[str | int, ...]],
-            tuple[str, str, str | None, str | None, bool, list[str] | None],
-        ] = {}
+        self._static_cache: dict[tuple[str, tuple[str | int, ...]], _Static] = {}
 
     def _is_sensitive(self, loc: tuple[str | int, ...]) -> bool:
         return any(pointer_matches(p, loc) for p in self.sensitive)
@@ -146,55 +157,75 @@ class HintBuilder:
     def from_pydantic(self, exc: ValidationError) -> tuple[ArgumentIssue, ...]:
         """Issues for a pydantic ``ValidationError``."""
         errors = exc.errors(include_url=False)
-        issues = [self._one_pydantic(err) for err in errors[:MAX_ISSUES]]
+        one = self._one_pydantic
+        issues = []
+        size = 0
+        for err in errors[:MAX_ISSUES]:
+            issue, issue_size = one(err)
+            issues.append(issue)
+            size += issue_size
+        if size <= MAX_HINT_CHARS and len(issues) == len(errors):
+            return tuple(issues)  # the common case: a few short issues, nothing to cut or count
         return self._finish(issues, len(errors))
 
-    def _one_pydantic(self, err: ErrorDetails) -> ArgumentIssue:
+    def _one_pydantic(self, err: ErrorDetails) -> tuple[ArgumentIssue, int]:
+        """One issue, and roughly how many characters it adds to the hint."""
         kind = err["type"]
-        loc = tuple(err["loc"])
+        loc = err["loc"]  # a tuple already
         if kind == "json_invalid":
             ctx = err.get("ctx") or {}
             detail = safe_text(str(ctx.get("error", err["msg"])), _MAX_FIELD_CHARS)
-            return ArgumentIssue(
+            issue = ArgumentIssue(
                 path="",
                 problem="invalid_json",
                 message=f"arguments are not valid JSON: {detail}",
                 expected="a JSON object",
             )
+            return issue, _issue_size(issue)
         if kind == "string_unicode" and not loc:
             # The raw text itself cannot be encoded: it holds a lone UTF-16 surrogate. Never echo it.
-            return ArgumentIssue(
+            issue = ArgumentIssue(
                 path="",
                 problem="invalid_json",
                 message="arguments are not valid Unicode text: they contain a lone UTF-16 surrogate "
                 "(half of an escaped pair such as \\ud83d without its \\ude00)",
                 expected="a JSON object in valid UTF-8",
             )
+            return issue, _issue_size(issue)
+        message = err["msg"]
         # Everything but the input itself depends only on the error kind and where it happened: build it once.
         key = (kind, loc)
         static = self._static_cache.get(key)
         if static is None:
-            static = self._static(kind, loc, err.get("ctx") or {})
+            static = self._static(kind, loc, err.get("ctx") or {}, message)
             if len(self._static_cache) < 1024:
                 self._static_cache[key] = static
-        path, problem, expected, did_you_mean, sensitive, allowed = static
+        path, problem, expected, did_you_mean, sensitive, allowed, size, whole = static
+        if whole is not None and whole[0] == message:
+            return whole[1], size  # nothing of the input in it: the same issue as last time
         value = err.get("input")
         got: Any = None
         if allowed is not None and isinstance(value, str) and not sensitive:
             close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
-            did_you_mean = close[0] if close else None
-        if kind not in ("missing", "extra_forbidden") and not sensitive:
+            if close:
+                did_you_mean = close[0]
+                size += len(did_you_mean)
+        if kind not in _NO_ECHO and not sensitive:
             got = _compact(value)
-        message = err["msg"]
+            if got is not None:
+                size += len(got) if isinstance(got, str) else _MAX_GOT_CHARS
         if sensitive and isinstance(value, str) and value and value in message:
             message = f"the value is not valid ({problem}); it is sensitive and not shown"
-        else:
-            message = safe_text(message, _MAX_FIELD_CHARS)
-        return ArgumentIssue(path, problem, message, expected, got, did_you_mean)
+        elif len(message) > _MAX_FIELD_CHARS or not message.isascii():
+            message = safe_text(
+                message, _MAX_FIELD_CHARS
+            )  # only then: most messages are short ASCII
+        issue = _new_issue(ArgumentIssue, (path, problem, message, expected, got, did_you_mean))
+        return issue, size + len(message)
 
     def _static(
-        self, kind: str, loc: tuple[str | int, ...], ctx: dict[str, Any]
-    ) -> tuple[str, str, str | None, str | None, bool, list[str] | None]:
+        self, kind: str, loc: tuple[str | int, ...], ctx: dict[str, Any], message: str
+    ) -> _Static:
         problem = _PROBLEMS.get(kind)
         if problem is None:
             problem = "wrong_type" if kind.endswith(("_type", "_parsing")) else kind
@@ -224,7 +255,17 @@ class HintBuilder:
             expected = self._expected(loc) if loc or kind != "missing" else None
         if expected is not None:
             expected = safe_text(expected, _MAX_FIELD_CHARS)
-        return _path_text(loc), problem, expected, did_you_mean, sensitive, allowed
+        path = _path_text(loc)
+        size = (
+            len(path) + len(expected or "") + len(did_you_mean or "") + 60
+        )  # 60: keys and punctuation
+        whole = None
+        if kind in _NO_ECHO and not sensitive:
+            text = safe_text(message, _MAX_FIELD_CHARS)
+            issue = _new_issue(ArgumentIssue, (path, problem, text, expected, None, did_you_mean))
+            whole = (message, issue)
+            size += len(text)
+        return path, problem, expected, did_you_mean, sensitive, allowed, size, whole
 
     def from_jsonschema(self, errors: list[Any]) -> tuple[ArgumentIssue, ...]:
         """Issues for ``jsonschema`` validation errors (raw-schema tools)."""
