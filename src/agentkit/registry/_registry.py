@@ -21,7 +21,7 @@ from agentkit.tools import FunctionTool, Tool, tool
 from agentkit.tools._semver import Version, VersionRange
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 __all__ = ("ENTRY_POINT_GROUP", "CollisionPolicy", "Registry")
 
@@ -337,6 +337,10 @@ class Registry:
 
     def tools(self, *, latest_only: bool = False) -> list[Tool[Any, Any]]:
         """Every registered tool (or only the highest release of each name), sorted by name then version."""
+        return list(self._listing(latest_only))
+
+    def _listing(self, latest_only: bool) -> tuple[Tool[Any, Any], ...]:
+        """`tools`, as the tuple kept until the next change (the same object while nothing changes)."""
         listed = self._listed.get(latest_only)
         if listed is None:
             out: list[Tool[Any, Any]] = []
@@ -344,7 +348,7 @@ class Registry:
                 items = sorted(self._tools[key].values(), key=_semver)
                 out.extend([_prefer_release(items[::-1])] if latest_only else items)
             listed = self._listed[latest_only] = tuple(out)
-        return list(listed)
+        return listed
 
     def snapshot(self) -> ContractSnapshot:
         """A stable, reviewable snapshot of every registered contract (commit it; ``diff`` catches breakage).
@@ -381,29 +385,44 @@ class Registry:
             >>> registry.toolset(qualify=True).names()
             ['ops_ping']
         """
+        renamed: dict[int, tuple[Tool[Any, Any], str, Tool[Any, Any]]] = {}
 
-        def source() -> list[Tool[Any, Any]]:
+        def rename(item: Tool[Any, Any], name: str, fresh: dict[int, Any]) -> Tool[Any, Any]:
+            # The same renamed tool while the registry holds the same tool: its contract (and compiled forms)
+            # stay cached from one agent step to the next.
+            hit = renamed.get(id(item))
+            if hit is None or hit[0] is not item or hit[1] != name:
+                hit = (item, name, item.renamed(name))
+            fresh[id(item)] = hit
+            return hit[2]
+
+        def source() -> Sequence[Tool[Any, Any]]:
+            fresh: dict[int, tuple[Tool[Any, Any], str, Tool[Any, Any]]] = {}
+            items: Sequence[Tool[Any, Any]]
             if majors == "all":
-                items = []
+                every: list[Tool[Any, Any]] = []
                 for versions in self._tools.values():
                     ordered = sorted(versions.values(), key=_semver)
                     if len(ordered) == 1:
-                        items.append(ordered[0])
+                        every.append(ordered[0])
                     else:
-                        items.extend(
-                            t.renamed(f"{t.contract.name}_v{t.contract.semver.major}")
+                        every.extend(
+                            rename(t, f"{t.contract.name}_v{t.contract.semver.major}", fresh)
                             for t in ordered
                         )
+                items = every
             else:
-                items = self.tools(latest_only=True)
-            if not qualify:
-                return items
-            return [
-                t.renamed(t.contract.qualified_name.replace(".", "_"))
-                if t.contract.namespace
-                else t
-                for t in items
-            ]
+                items = self._listing(True)
+            if qualify:
+                items = [
+                    rename(t, t.contract.qualified_name.replace(".", "_"), fresh)
+                    if t.contract.namespace
+                    else t
+                    for t in items
+                ]
+            renamed.clear()
+            renamed.update(fresh)
+            return items
 
         return Toolset(source)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -105,9 +106,12 @@ class Toolset:
         ['cancel', 'get_order']
     """
 
-    __slots__ = ("_source",)
+    __slots__ = ("_last", "_source")
 
     def __init__(self, tools: Iterable[Tool[Any, Any]] | _Source = ()) -> None:
+        # The last listing: (the source's tools, the sorted result). A source that yields the same tool objects
+        # in the same order (a registry between changes, a fixed list) is not checked and sorted again.
+        self._last: tuple[tuple[Tool[Any, Any], ...], tuple[Tool[Any, Any], ...]] | None = None
         if callable(tools):
             self._source: _Source = tools
         else:
@@ -121,8 +125,20 @@ class Toolset:
 
     def tools(self) -> list[Tool[Any, Any]]:
         """The tools, sorted by name; raises ``ToolCollisionError`` if two share a name."""
+        items = self._source()
+        last = self._last
+        if last is not None and (
+            items is last[0]
+            or (
+                type(items) is list
+                and len(items) == len(last[0])
+                and all(map(operator.is_, items, last[0]))
+            )
+        ):
+            return list(last[1])
+        items = tuple(items)
         seen: dict[str, Tool[Any, Any]] = {}
-        for item in self._source():
+        for item in items:
             name = item.contract.name
             other = seen.get(name)
             if other is not None and other is not item:
@@ -132,7 +148,9 @@ class Toolset:
                     new_version=item.contract.version,
                 )
             seen[name] = item
-        return [seen[n] for n in sorted(seen)]
+        listed = tuple(seen[n] for n in sorted(seen))
+        self._last = (items, listed)
+        return list(listed)
 
     def names(self) -> list[str]:
         """The names the model sees, sorted."""

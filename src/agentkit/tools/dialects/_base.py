@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import re
 import threading
+import weakref
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from agentkit.exceptions import DialectNotFoundError, SchemaCompileError
 
@@ -63,12 +65,124 @@ def _identity(arguments: dict[str, Any]) -> dict[str, Any]:
     return arguments
 
 
+_READ_ONLY = (
+    "a compiled tool is shared through the compile cache, so its definition and schema are read-only; "
+    "edit a copy (copy.deepcopy(...) returns plain dicts and lists)"
+)
+
+
+def _refuse(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
+    raise TypeError(_READ_ONLY)
+
+
+class FrozenDict(dict[str, Any]):
+    """A ``dict`` that refuses every change: what a compiled (and cached, shared) tool holds.
+
+    It is still a ``dict`` (``isinstance``, ``==``, ``json.dumps`` and ``repr`` behave as for one); ``copy.copy``,
+    ``copy.deepcopy`` and pickling give plain, editable dicts and lists.
+
+    Examples:
+        >>> import copy
+        >>> frozen = freeze({"type": "object", "required": ["a"]})
+        >>> frozen == {"type": "object", "required": ["a"]}
+        True
+        >>> frozen["type"] = "array"
+        Traceback (most recent call last):
+        ...
+        TypeError: a compiled tool is shared through the compile cache, so its definition and schema are read-only; edit a copy (copy.deepcopy(...) returns plain dicts and lists)
+        >>> editable = copy.deepcopy(frozen)
+        >>> editable["required"].append("b")
+        >>> type(editable).__name__, frozen["required"]
+        ('dict', ['a'])
+    """
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse
+    __ior__ = _refuse
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        copied: dict[str, Any] = json_copy(self)
+        return copied
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (json_copy(self),))
+
+
+class FrozenList(list[Any]):
+    """A ``list`` that refuses every change (see `FrozenDict`)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = append = extend = insert = pop = remove = clear = _refuse
+    sort = reverse = __iadd__ = __imul__ = _refuse
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        copied: list[Any] = json_copy(self)
+        return copied
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (json_copy(self),))
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None), FrozenDict, FrozenList})
+
+
+def freeze(value: Any) -> Any:
+    """A read-only deep copy of a JSON value: dicts become `FrozenDict`, lists `FrozenList` (tuples stay tuples).
+
+    Already frozen values are returned as they are.
+
+    Examples:
+        >>> type(freeze({"a": [1]})["a"]).__name__
+        'FrozenList'
+    """
+    kind = type(value)
+    if kind is dict:
+        return FrozenDict({k: v if type(v) in _ATOMS else freeze(v) for k, v in value.items()})
+    if kind is list:
+        return FrozenList([v if type(v) in _ATOMS else freeze(v) for v in value])
+    if kind in _ATOMS:
+        return value
+    if kind is tuple:
+        return tuple(v if type(v) in _ATOMS else freeze(v) for v in value)
+    if isinstance(value, dict):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return FrozenList([freeze(v) for v in value])
+    return value
+
+
+def _frozen(compiled: CompiledTool) -> CompiledTool:
+    """``compiled`` with a read-only definition and schema (the schema stays the same object inside it)."""
+    definition, schema = compiled.definition, compiled.schema
+    if type(definition) is FrozenDict and type(schema) is FrozenDict:
+        return compiled
+    frozen_schema = freeze(schema)
+
+    def walk(value: Any) -> Any:
+        if value is schema:
+            return frozen_schema
+        if isinstance(value, dict):
+            return FrozenDict({k: walk(v) for k, v in value.items()})
+        if isinstance(value, list):
+            return FrozenList([walk(v) for v in value])
+        return freeze(value)
+
+    return dataclasses.replace(compiled, definition=walk(definition), schema=frozen_schema)
+
+
 @dataclass(frozen=True, eq=False)
 class CompiledTool:
     """One tool compiled for one dialect: the provider-ready definition plus the way back.
 
-    Compiled tools are cached and shared: treat ``definition`` and ``schema`` as read-only (``copy.deepcopy``
-    them before editing).
+    Compiled tools are cached and shared, so ``definition`` and ``schema`` are read-only (`FrozenDict` and
+    `FrozenList`: still a ``dict`` and a ``list`` for reading and ``json.dumps``); a change raises ``TypeError``.
+    ``copy.deepcopy`` them to edit.
 
     Attributes:
         dialect: The dialect's name (``"openai-strict"``...).
@@ -178,6 +292,29 @@ class _LRU:
 
 _CACHE = _LRU(DEFAULT_CACHE_SIZE)
 
+# The first level of the cache: each live contract object's compiled results by (dialect class, cache_key), so a
+# warm compile is two dict lookups (no fingerprint key, no lock). Keyed by id() with a weak reference, because
+# contracts are neither hashable nor to carry the cache when pickled; an entry goes when its contract does.
+_MEMO: dict[int, tuple[weakref.ref[Any], dict[tuple[type, str], CompiledTool]]] = {}
+
+
+def _remember(contract: Any, slot: tuple[type, str], compiled: CompiledTool) -> None:
+    key = id(contract)
+    entry = _MEMO.get(key)
+    if entry is None or entry[0]() is not contract:
+
+        def forget(ref: weakref.ref[Any], key: int = key) -> None:
+            current = _MEMO.get(key)
+            if current is not None and current[0] is ref:
+                del _MEMO[key]
+
+        try:
+            entry = (weakref.ref(contract, forget), {})
+        except TypeError:  # an object without weak references: the shared cache still serves it
+            return
+        _MEMO[key] = entry
+    entry[1][slot] = compiled
+
 
 def compile_cache_info() -> CacheInfo:
     """Hits, misses and size of the process-wide compile cache.
@@ -200,6 +337,7 @@ def clear_compile_cache(*, maxsize: int | None = None) -> None:
     """
     with _CACHE.lock:
         _CACHE.data.clear()
+        _MEMO.clear()
         _CACHE.hits = _CACHE.misses = 0
         if maxsize is not None:
             if maxsize < 1:
@@ -310,15 +448,27 @@ class SchemaDialect(ABC):
     def compile(self, contract: ToolContract) -> CompiledTool:
         """Compile ``contract`` for this dialect, or return the cached result.
 
+        The result is shared (cached per contract and per fingerprint), so its ``definition`` and ``schema`` are
+        read-only.
+
         Raises:
             SchemaCompileError: The schema cannot be expressed in this dialect without losing meaning, or the
                 result breaks the target's documented subset.
         """
+        kind = type(self)
+        slot = (kind, self.cache_key)
+        entry = _MEMO.get(id(contract))
+        if entry is not None and entry[0]() is contract:
+            found = entry[1].get(slot)
+            if found is not None:
+                _CACHE.hits += 1
+                return found
         try:
             fingerprint = contract.fingerprint
-            key = (fingerprint, type(self).__module__, type(self).__qualname__, self.cache_key)
+            key = (fingerprint, kind.__module__, kind.__qualname__, slot[1])
             cached = _CACHE.get(key)
             if cached is not None:
+                _remember(contract, slot, cached)
                 return cached
             compiled = self.build(contract)
         except SchemaCompileError:
@@ -343,7 +493,9 @@ class SchemaDialect(ABC):
                 reason="the compiled schema breaks the target's documented subset: "
                 + "; ".join(violations),
             )
+        compiled = _frozen(compiled)
         _CACHE.put(key, compiled)
+        _remember(contract, slot, compiled)
         return compiled
 
     def compile_all(self, contracts: Iterable[ToolContract]) -> list[CompiledTool]:
@@ -433,6 +585,8 @@ def get_dialect(name: str | SchemaDialect) -> SchemaDialect:
 def json_copy(value: Any) -> Any:
     """A deep copy of a JSON value (dicts, lists and scalars), several times faster than ``copy.deepcopy``.
 
+    The copy is plain and editable: read-only `FrozenDict` / `FrozenList` values become ``dict`` / ``list``.
+
     Examples:
         >>> original = {"a": [1, {"b": 2}]}
         >>> copied = json_copy(original)
@@ -440,14 +594,15 @@ def json_copy(value: Any) -> Any:
         (True, False)
     """
     kind = type(value)
-    if kind is dict:
-        return {k: json_copy(v) for k, v in value.items()}
-    if kind is list:
-        return [json_copy(v) for v in value]
-    if kind is tuple:
-        return [json_copy(v) for v in value]
-    if kind in (str, int, float, bool) or value is None:
+    if kind is dict or kind is FrozenDict:
+        return {k: v if type(v) in _SCALARS else json_copy(v) for k, v in value.items()}
+    if kind is list or kind is tuple or kind is FrozenList:
+        return [v if type(v) in _SCALARS else json_copy(v) for v in value]
+    if kind in _SCALARS:
         return value
     import copy
 
     return copy.deepcopy(value)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})

@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from agentkit.exceptions import SchemaCompileError
 from agentkit.tools.dialects._base import (
+    _ATOMS,
     CompiledTool,
     DialectWarning,
+    FrozenDict,
+    FrozenList,
     SchemaDialect,
-    json_copy,
+    freeze,
     register_dialect,
     wire_name,
 )
@@ -22,7 +25,6 @@ from agentkit.tools.dialects._engine import (
     NOISE,
     Profile,
     compile_schema,
-    strip_noise,
 )
 from agentkit.tools.dialects._subset import (
     _STRUCTURAL,
@@ -135,39 +137,48 @@ def _name_problems(compiled: CompiledTool, family: str) -> tuple[str, ...]:
     return (f"tool name {compiled.wire_name!r} does not match {NAME_PATTERNS[family].pattern}",)
 
 
-def _permissive(schema: dict[str, Any]) -> dict[str, Any]:
-    out = strip_noise(schema, NOISE - {"discriminator"})
-    assert isinstance(out, dict)
-    return out
+_DICTS: frozenset[type[Any]] = frozenset((dict, FrozenDict))
+_NAMED = frozenset(_NAMED_SCHEMAS)
+_LISTS = frozenset(_SCHEMA_LISTS)
+_VALUES = frozenset(_SCHEMA_VALUES)
+_PERMISSIVE_NOISE = NOISE - {"discriminator"}
 
 
-def _openai_shapes(schema: Any) -> Any:
-    """``schema`` with the shapes OpenAI insists on even without strict mode.
+def _clean(schema: Any, shapes: bool) -> Any:
+    """A read-only copy of ``schema`` without noise keywords, in one walk (`strip_noise` + `freeze`).
 
-    OpenAI rejects the whole request (``invalid_function_parameters``: "object schema missing properties",
-    "array schema missing items") for an object schema without ``properties`` (how many MCP servers declare a
-    tool without arguments) or an array schema without ``items``; ``properties: {}`` and ``items: {}`` say the
-    same thing in the form it accepts.
+    With ``shapes``, also the shapes OpenAI insists on even without strict mode: it rejects the whole request
+    (``invalid_function_parameters``: "object schema missing properties", "array schema missing items") for an
+    object schema without ``properties`` (how many MCP servers declare a tool without arguments) or an array
+    schema without ``items``; ``properties: {}`` and ``items: {}`` say the same thing in the form it accepts.
     """
-    if not isinstance(schema, dict):
-        return schema
+    if type(schema) not in _DICTS:
+        return freeze(schema)
     out: dict[str, Any] = {}
+    noise = _PERMISSIVE_NOISE
     for key, value in schema.items():
-        if key in _NAMED_SCHEMAS and isinstance(value, dict):
-            out[key] = {name: _openai_shapes(sub) for name, sub in value.items()}
-        elif key in _SCHEMA_LISTS and isinstance(value, list):
-            out[key] = [_openai_shapes(sub) for sub in value]
-        elif key in _SCHEMA_VALUES:
-            out[key] = _openai_shapes(value)
-        else:
+        if key in noise:
+            continue
+        kind = type(value)
+        if kind in _ATOMS and kind not in _DICTS:
             out[key] = value
-    kinds = out.get("type")
-    kinds = kinds if isinstance(kinds, list) else [kinds]
-    if "object" in kinds and "properties" not in out:
-        out["properties"] = {}
-    if "array" in kinds and "items" not in out and "prefixItems" not in out:
-        out["items"] = {}
-    return out
+        elif key in _NAMED and kind in _DICTS:
+            out[key] = FrozenDict({name: _clean(sub, shapes) for name, sub in value.items()})
+        elif key in _LISTS and (kind is list or kind is FrozenList):
+            out[key] = FrozenList([_clean(sub, shapes) for sub in value])
+        elif key in _VALUES:
+            out[key] = _clean(value, shapes)
+        else:
+            out[key] = freeze(value)
+    if shapes:
+        kinds = out.get("type")
+        if type(kinds) is not FrozenList:
+            kinds = (kinds,)
+        if "object" in kinds and "properties" not in out:
+            out["properties"] = FrozenDict()
+        if "array" in kinds and "items" not in out and "prefixItems" not in out:
+            out["items"] = FrozenDict()
+    return FrozenDict(out)
 
 
 class CanonicalDialect(SchemaDialect):
@@ -184,15 +195,15 @@ class CanonicalDialect(SchemaDialect):
 
     def build(self, contract: ToolContract) -> CompiledTool:
         """Copy the contract's schemas into a definition."""
-        schema = json_copy(contract.input_schema)
+        schema = freeze(contract.input_schema)
         definition: dict[str, Any] = {
             "name": contract.name,
             "description": contract.description,
             "input_schema": schema,
         }
         if contract.output_schema is not None:
-            definition["output_schema"] = json_copy(contract.output_schema)
-        return CompiledTool(self.name, contract.name, contract.name, definition, schema)
+            definition["output_schema"] = freeze(contract.output_schema)
+        return CompiledTool(self.name, contract.name, contract.name, FrozenDict(definition), schema)
 
 
 class OpenAIDialect(SchemaDialect):
@@ -237,15 +248,15 @@ class OpenAIDialect(SchemaDialect):
     def _definition(
         self, contract: ToolContract, schema: dict[str, Any], strict: bool
     ) -> dict[str, Any]:
-        return {
-            "type": "function",
-            "function": {
-                "name": self.wire_name(contract.name),
-                "description": contract.description,
-                "parameters": schema,
-                "strict": strict,
-            },
-        }
+        return FrozenDict(
+            type="function",
+            function=FrozenDict(
+                name=self.wire_name(contract.name),
+                description=contract.description,
+                parameters=schema,
+                strict=strict,
+            ),
+        )
 
     def _strict(self, contract: ToolContract) -> CompiledTool:
         schema, codec, warnings = compile_schema(
@@ -273,7 +284,7 @@ class OpenAIDialect(SchemaDialect):
     def _loose(
         self, contract: ToolContract, warnings: tuple[DialectWarning, ...] = ()
     ) -> CompiledTool:
-        schema = _openai_shapes(_permissive(contract.input_schema))
+        schema = _clean(contract.input_schema, True)
         return CompiledTool(
             self.name,
             contract.name,
@@ -349,7 +360,7 @@ class AnthropicDialect(SchemaDialect):
                 ANTHROPIC_STRICT, contract.input_schema, contract.name
             )
         else:
-            schema, codec, warnings = _permissive(contract.input_schema), IDENTITY, ()
+            schema, codec, warnings = _clean(contract.input_schema, False), IDENTITY, ()
         definition: dict[str, Any] = {
             "name": self.wire_name(contract.name),
             "description": contract.description,
@@ -361,7 +372,7 @@ class AnthropicDialect(SchemaDialect):
             self.name,
             contract.name,
             definition["name"],
-            definition,
+            FrozenDict(definition),
             schema,
             warnings,
             self.strict,
@@ -459,7 +470,7 @@ class MCPDialect(SchemaDialect):
 
     def build(self, contract: ToolContract) -> CompiledTool:
         """Compile an MCP ``Tool``."""
-        schema = json_copy(contract.input_schema)
+        schema = freeze(contract.input_schema)
         definition: dict[str, Any] = {
             "name": contract.name,
             "description": contract.description,
@@ -469,7 +480,7 @@ class MCPDialect(SchemaDialect):
         output = contract.output_schema
         if output is not None:
             if output.get("type") == "object":
-                definition["outputSchema"] = json_copy(output)
+                definition["outputSchema"] = freeze(output)
             else:
                 warnings.append(
                     DialectWarning(
@@ -480,9 +491,9 @@ class MCPDialect(SchemaDialect):
                     )
                 )
         hints = contract.annotations.model_dump(exclude_none=True)
-        definition["annotations"] = {_HINTS[k]: v for k, v in hints.items()}
+        definition["annotations"] = FrozenDict({_HINTS[k]: v for k, v in hints.items()})
         return CompiledTool(
-            self.name, contract.name, contract.name, definition, schema, tuple(warnings)
+            self.name, contract.name, contract.name, FrozenDict(definition), schema, tuple(warnings)
         )
 
     def check_subset(self, compiled: CompiledTool) -> tuple[str, ...]:
