@@ -206,10 +206,14 @@ def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str,
         if isinstance(ref, str) and ref.startswith("#"):
             for token in ref[1:].split("/")[1:]:
                 token = token.replace("~1", "/").replace("~0", "~")
-                target = target.get(token, {}) if isinstance(target, Mapping) else {}
+                target = (
+                    target.get(token, {})
+                    if (type(target) is dict or isinstance(target, Mapping))
+                    else {}
+                )
         else:
             target = {}
-        schema = target if isinstance(target, Mapping) else {}
+        schema = target if (type(target) is dict or isinstance(target, Mapping)) else {}
         seen += 1
     return schema
 
@@ -227,7 +231,7 @@ def _type_ok(value: Any, kind: str) -> bool:
 
 def matches(value: Any, schema: Any, root: Mapping[str, Any], depth: int = 0) -> bool:
     """A cheap structural check: types, const/enum, required keys and nested discriminators."""
-    if not isinstance(schema, Mapping):
+    if type(schema) is not dict and not isinstance(schema, Mapping):
         return schema is not False
     schema = _resolve(schema, root)
     if value is None and schema.get("nullable") is True:
@@ -254,6 +258,10 @@ def matches(value: Any, schema: Any, root: Mapping[str, Any], depth: int = 0) ->
         for key, sub in props.items():
             if key in value and not matches(value[key], sub, root, depth + 1):
                 return False
-    if isinstance(value, list) and depth < 4 and isinstance(schema.get("items"), Mapping):
+    if (
+        isinstance(value, list)
+        and depth < 4
+        and (type(schema.get("items")) is dict or isinstance(schema.get("items"), Mapping))
+    ):
         return all(matches(v, schema["items"], root, depth + 1) for v in value)
     return True

@@ -126,12 +126,27 @@ _COMPLEX_REGEX = re.compile(r"\(\?[=!<]|\\b|\\B|\\[1-9]|\\k<")
 
 def _pointer(base: str, *tokens: str | int) -> str:
     for token in tokens:
-        base += "/" + str(token).replace("~", "~0").replace("/", "~1")
+        text = token if type(token) is str else str(token)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        base += "/" + text
     return base
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": ")).encode
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    # One encoder for every call (json.dumps with options builds a new one each time).
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return str(value)
+    return _ENCODE(value)
 
 
 class _Compiler:
@@ -170,7 +185,9 @@ class _Compiler:
         tokens = ref[1:].split("/")[1:] if ref != "#" else []
         for token in tokens:
             token = token.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, Mapping) or token not in target:
+            if (
+                type(target) is not dict and not isinstance(target, Mapping)
+            ) or token not in target:
                 raise self.error(pointer, f"$ref {ref!r} does not resolve")
             target = target[token]
         return ref[1:], target
@@ -186,7 +203,7 @@ class _Compiler:
         return name
 
     def accepts_null(self, schema: Any, depth: int = 0) -> bool:
-        if not isinstance(schema, Mapping) or depth > 8:
+        if (type(schema) is not dict and not isinstance(schema, Mapping)) or depth > 8:
             return schema is True
         if "$ref" in schema:
             try:
@@ -284,7 +301,7 @@ class _Compiler:
             return self.any_value({}, pointer)
         if node is False:
             raise self.error(pointer, "a 'false' schema accepts nothing and cannot be compiled")
-        if not isinstance(node, Mapping):
+        if type(node) is not dict and not isinstance(node, Mapping):
             raise self.error(pointer, f"expected a schema object, got {type(node).__name__}")
         node = {k: v for k, v in node.items() if k not in self.p.noise}
         description = node.pop("description", None)
@@ -299,7 +316,10 @@ class _Compiler:
                     f"allOf with several schemas cannot be expressed in {self.p.name}; merge them into one schema",
                 )
             merged = self.merge(
-                parts[0] if isinstance(parts[0], Mapping) else {}, node, pointer, "allOf"
+                parts[0] if (type(parts[0]) is dict or isinstance(parts[0], Mapping)) else {},
+                node,
+                pointer,
+                "allOf",
             )
             if description is not None:
                 merged["description"] = description
@@ -397,12 +417,12 @@ class _Compiler:
             return None
         resolved = []
         for branch in branches:
-            if isinstance(branch, Mapping) and "$ref" in branch:
+            if (type(branch) is dict or isinstance(branch, Mapping)) and "$ref" in branch:
                 try:
                     branch = self.lookup(branch["$ref"], "")[1]
                 except SchemaCompileError:
                     return None
-            if not isinstance(branch, Mapping):
+            if type(branch) is not dict and not isinstance(branch, Mapping):
                 return None
             resolved.append(branch.get("properties", {}))
         if not resolved:
@@ -412,9 +432,11 @@ class _Compiler:
             tags = []
             for props in resolved:
                 sub = props[key]
-                if isinstance(sub, Mapping) and "const" in sub:
+                if (type(sub) is dict or isinstance(sub, Mapping)) and "const" in sub:
                     tags.append(_json(sub["const"]))
-                elif isinstance(sub, Mapping) and len(sub.get("enum", [])) == 1:
+                elif (type(sub) is dict or isinstance(sub, Mapping)) and len(
+                    sub.get("enum", [])
+                ) == 1:
                     tags.append(_json(sub["enum"][0]))
                 else:
                     break
@@ -439,7 +461,10 @@ class _Compiler:
                     "dialect that keeps $ref (openai-strict, anthropic, mcp)",
                 )
             merged = self.merge(
-                target if isinstance(target, Mapping) else {}, siblings, pointer, f"$ref {ref!r}"
+                target if (type(target) is dict or isinstance(target, Mapping)) else {},
+                siblings,
+                pointer,
+                f"$ref {ref!r}",
             )
             if description is not None:
                 merged["description"] = description
@@ -448,7 +473,11 @@ class _Compiler:
                 return self.walk(merged, pointer)
             finally:
                 self.inline_stack.pop()
-        if siblings and target_pointer not in self.in_progress and isinstance(target, Mapping):
+        if (
+            siblings
+            and target_pointer not in self.in_progress
+            and (type(target) is dict or isinstance(target, Mapping))
+        ):
             # Keywords beside $ref are not allowed by every provider: inline this one level.
             merged = self.merge(target, siblings, pointer, f"$ref {ref!r}")
             if description is not None:
@@ -502,11 +531,14 @@ class _Compiler:
         branches = node.pop("anyOf")
         if not isinstance(branches, list) or not branches:
             raise self.error(pointer, "anyOf must be a non-empty list")
-        null_branch = any(isinstance(b, Mapping) and b.get("type") == "null" for b in branches)
+        null_branch = any(
+            (type(b) is dict or isinstance(b, Mapping)) and b.get("type") == "null"
+            for b in branches
+        )
         others = [
             (i, b)
             for i, b in enumerate(branches)
-            if not (isinstance(b, Mapping) and b.get("type") == "null")
+            if not ((type(b) is dict or isinstance(b, Mapping)) and b.get("type") == "null")
         ]
         compiled = [(self.walk(b, _pointer(pointer, "anyOf", i)), b) for i, b in others]
         if tag is not None:
@@ -643,13 +675,15 @@ class _Compiler:
                 raise self.error(
                     _pointer(pointer, key), f"{key} cannot be expressed in {self.p.name}"
                 )
-        if not isinstance(props, Mapping) or not isinstance(required, list):
+        if (type(props) is not dict and not isinstance(props, Mapping)) or not isinstance(
+            required, list
+        ):
             raise self.error(pointer, "properties must be an object and required a list")
-        typed_map = isinstance(addl, Mapping) and bool(
+        typed_map = (type(addl) is dict or isinstance(addl, Mapping)) and bool(
             {k: v for k, v in addl.items() if k not in self.p.noise}
         )
         if not has_props and typed_map:
-            assert isinstance(addl, Mapping)
+            assert type(addl) is dict or isinstance(addl, Mapping)
             return self.map(node, addl, pointer, notes)
         if typed_map and props and self.p.maps_as_pairs:
             raise self.error(
@@ -660,7 +694,10 @@ class _Compiler:
         if (
             self.p.closed_objects
             and has_props
-            and (addl is True or (isinstance(addl, Mapping) and not typed_map))
+            and (
+                addl is True
+                or ((type(addl) is dict or isinstance(addl, Mapping)) and not typed_map)
+            )
         ):
             # The schema says "any other key is fine"; closing the object would reject what it accepts.
             raise self.error(
@@ -698,8 +735,10 @@ class _Compiler:
             schema, codec = self.walk(sub, _pointer(pointer, "properties", name))
             if self.p.all_required and name not in required:
                 was_nullable = self.accepts_null(sub)
-                default = sub.get("default") if isinstance(sub, Mapping) else None
-                has_default = isinstance(sub, Mapping) and "default" in sub
+                default = (
+                    sub.get("default") if (type(sub) is dict or isinstance(sub, Mapping)) else None
+                )
+                has_default = (type(sub) is dict or isinstance(sub, Mapping)) and "default" in sub
                 if has_default and default is None and not was_nullable:
                     has_default = (
                         False  # a null default on a non-nullable field just means "omitted"
@@ -725,7 +764,7 @@ class _Compiler:
         if self.p.closed_objects:
             out["additionalProperties"] = False
         elif addl is not None and not self.p.openapi:
-            if isinstance(addl, Mapping):
+            if type(addl) is dict or isinstance(addl, Mapping):
                 out["additionalProperties"], _ = self.walk(
                     addl, _pointer(pointer, "additionalProperties")
                 )
@@ -770,7 +809,7 @@ class _Compiler:
             )
         key_schema: dict[str, Any] = {"type": self.kind("string")}
         names = node.pop("propertyNames", None)
-        if isinstance(names, Mapping):
+        if type(names) is dict or isinstance(names, Mapping):
             key_schema, _ = self.walk(
                 {"type": "string", **names}, _pointer(pointer, "propertyNames")
             )
@@ -879,7 +918,7 @@ class _MapValues(Codec):
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
     """``value`` when it is a mapping, else an empty one."""
-    return value if isinstance(value, Mapping) else {}
+    return value if (type(value) is dict or isinstance(value, Mapping)) else {}
 
 
 def compile_schema(

@@ -85,24 +85,27 @@ class SubsetRules:
 
 def _children(node: Mapping[str, Any], pointer: str) -> Iterator[tuple[str, Any]]:
     for key in ("properties", "$defs"):
-        for name, sub in (
-            (node.get(key) or {}).items() if isinstance(node.get(key), Mapping) else ()
-        ):
-            yield f"{pointer}/{key}/{name}", sub
+        named = node.get(key)
+        if named and (type(named) is dict or isinstance(named, Mapping)):
+            for name, sub in named.items():
+                yield f"{pointer}/{key}/{name}", sub
     for key in ("items", "additionalProperties"):
-        if isinstance(node.get(key), Mapping):
-            yield f"{pointer}/{key}", node[key]
-    for i, sub in enumerate(node.get("anyOf") or []):
+        sub = node.get(key)
+        if sub is not None and (type(sub) is dict or isinstance(sub, Mapping)):
+            yield f"{pointer}/{key}", sub
+    for i, sub in enumerate(node.get("anyOf") or ()):
         yield f"{pointer}/anyOf/{i}", sub
 
 
 def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, Mapping):
+    if type(node) is dict or isinstance(node, Mapping):
         ref = node.get("$ref")
         if isinstance(ref, str):
             yield ref
         for key, value in node.items():
-            if key in ("properties", "$defs") and isinstance(value, Mapping):
+            if key in ("properties", "$defs") and (
+                type(value) is dict or isinstance(value, Mapping)
+            ):
                 for sub in value.values():
                     yield from _refs(sub)
             elif key in ("items", "additionalProperties") or (
@@ -141,7 +144,7 @@ def _has_cycle(schema: Mapping[str, Any]) -> bool:
 def check_schema(schema: Any, rules: SubsetRules) -> tuple[str, ...]:
     """Every place where ``schema`` breaks ``rules``, as ``"<pointer>: <problem>"`` strings."""
     problems: list[str] = []
-    if not isinstance(schema, Mapping):
+    if type(schema) is not dict and not isinstance(schema, Mapping):
         return ("(root): the parameters schema must be an object",)
     root_type = "OBJECT" if rules.openapi else "object"
     if schema.get("type") != root_type or "anyOf" in schema:
@@ -156,7 +159,7 @@ def check_schema(schema: Any, rules: SubsetRules) -> tuple[str, ...]:
     while stack:
         pointer, node, depth = stack.pop()
         where = pointer or "(root)"
-        if not isinstance(node, Mapping):
+        if type(node) is not dict and not isinstance(node, Mapping):
             problems.append(f"{where}: a schema must be an object, got {node!r}")
             continue
         allowed = rules.keywords | ({"$defs"} if pointer == "" and rules.refs else set())
