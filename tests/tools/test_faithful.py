@@ -628,3 +628,23 @@ def test_every_parameter_reaches_the_schema_with_its_description_and_default(
     outcome = _run(t, json.dumps(call))
     assert outcome.ok, outcome.content
     assert json.loads(outcome.content) == expected
+
+
+def test_a_default_inside_annotated_survives_a_docstring_description() -> None:
+    """``Annotated[bool, Field(default=False)]`` described in the docstring stays optional (pydantic < 2.10 lost it)."""
+
+    def flag(alpha: Annotated[bool, Field(default=False)]) -> str:
+        """Set a flag.
+
+        Args:
+            alpha: The alpha.
+        """
+        return str(alpha)
+
+    schema = tool(flag).contract.input_schema
+    assert "required" not in schema
+    assert schema["properties"]["alpha"] == {
+        "default": False,
+        "description": "The alpha.",
+        "type": "boolean",
+    }

@@ -14,7 +14,6 @@ from typing import Any, Generic, TypeVar, get_args, get_origin, overload
 
 from pydantic import ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
 from typing_extensions import ParamSpec, is_typeddict
 
 from agentkit.exceptions import ToolDefinitionError, ToolOptionError, ToolSignatureError
@@ -302,9 +301,17 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
                     tool_name=tool_name,
                 )
             default: Any = ... if param.default is inspect.Parameter.empty else param.default
-            if default is ... and not FieldInfo.from_annotation(annotation).is_required():
-                # Annotated[int, Field(default=3)]: the default lives in the annotation.
-                default = PydanticUndefined
+            if default is ...:
+                in_annotation = FieldInfo.from_annotation(annotation)
+                if not in_annotation.is_required():
+                    # Annotated[int, Field(default=3)]: the default lives in the annotation. It is passed on
+                    # explicitly, since pydantic < 2.10 drops it once the annotation is wrapped again (below).
+                    factory = in_annotation.default_factory
+                    default = (
+                        Field(default_factory=factory)
+                        if factory is not None
+                        else in_annotation.default
+                    )
             # Field(description=...) first, then Annotated[T, "text"], then the docstring.
             described = _annotated_text(annotation) or doc.params.get(pname)
             if described:
@@ -343,9 +350,7 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
                 f"cannot build an arguments model: {exc}", tool_name=tool_name
             ) from exc
         self.args_model: type[Any] = args_model
-        validate_json, validate_python, input_schema = _args_validator(
-            args_model, tool_name=tool_name
-        )
+        load_validator, input_schema = _args_validator(args_model, tool_name=tool_name)
 
         return_hint = hints.get("return", inspect.Parameter.empty)
         if is_async and get_origin(return_hint) in (typing.Coroutine, typing.Awaitable):
@@ -372,8 +377,7 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         )
         self._spec = _ToolSpec(
             contract=contract,
-            validate_json=validate_json,
-            validate_python=validate_python,
+            load_validator=load_validator,
             call=func,
             call_mode=_CALL_KWARGS_CTX if ctx_param else _CALL_KWARGS,
             dump=dump,
