@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import PydanticSerializationError, SchemaValidator
+from pydantic_core import PydanticSerializationError, SchemaSerializer, SchemaValidator
 from typing_extensions import TypeVar
 
 from agentkit.events import (
@@ -169,6 +169,8 @@ class _ToolSpec:
     """Everything the fast path needs, resolved once per tool so no call pays for reflection."""
 
     __slots__ = (
+        "_hints",
+        "_load_validator",
         "blocking",
         "call",
         "call_mode",
@@ -176,7 +178,6 @@ class _ToolSpec:
         "ctx_param",
         "dump",
         "fast",
-        "hints",
         "inline",
         "is_async",
         "max_argument_bytes",
@@ -192,8 +193,9 @@ class _ToolSpec:
         self,
         *,
         contract: ToolContract,
-        validate_json: Callable[[str | bytes], Any],
-        validate_python: Callable[[Any], Any],
+        validate_json: Callable[[str | bytes], Any] | None = None,
+        validate_python: Callable[[Any], Any] | None = None,
+        load_validator: Callable[[], Any] | None = None,
         call: Callable[..., Any],
         call_mode: int,
         dump: Callable[[Any], str],
@@ -209,8 +211,13 @@ class _ToolSpec:
             raise ToolDefinitionError("max_argument_bytes must be > 0", tool_name=contract.name)
         self.contract = contract
         self.name = contract.name
-        self.validate_json = validate_json
-        self.validate_python = validate_python
+        # A validator that is not given is built on the first call (``load_validator``): defining and registering
+        # tools, which many never call, does not pay for it.
+        self._load_validator = load_validator
+        self.validate_json = validate_json if validate_json is not None else self._first_json
+        self.validate_python = (
+            validate_python if validate_python is not None else self._first_python
+        )
         self.call = call
         self.call_mode = call_mode
         self.dump = dump
@@ -220,13 +227,37 @@ class _ToolSpec:
         self.max_argument_bytes = max_argument_bytes
         self.timeout = contract.timeout
         self.ctx_param = ctx_param
-        self.hints = HintBuilder(contract.input_schema, contract.sensitive)
+        self._hints: HintBuilder | None = None
         self.nullable_args = not contract.input_schema.get("required")
         # Inline: no timeout to enforce and nothing that may block the event loop.
         self.inline = self.timeout is None and (is_async or not blocking)
         self.fast = self.inline and call_mode in (_CALL_KWARGS, _CALL_MODEL)
 
+    @property
+    def hints(self) -> HintBuilder:
+        """The repair-hint builder, made on the first bad call."""
+        hints = self._hints
+        if hints is None:
+            hints = self._hints = HintBuilder(self.contract.input_schema, self.contract.sensitive)
+        return hints
+
+    def _load(self) -> None:
+        if self._load_validator is not None:
+            validator = self._load_validator()
+            self.validate_json = validator.validate_json
+            self.validate_python = validator.validate_python
+            self._load_validator = None
+
+    def _first_json(self, raw: str | bytes) -> Any:
+        self._load()
+        return self.validate_json(raw)
+
+    def _first_python(self, value: Any) -> Any:
+        self._load()
+        return self.validate_python(value)
+
     def renamed(self, contract: ToolContract) -> _ToolSpec:
+        self._load()  # the copy must not build (and keep) a validator of its own
         spec = copy.copy(self)
         spec.contract = contract
         spec.name = contract.name
@@ -249,19 +280,7 @@ def _make_dumper(result_type: Any) -> tuple[Callable[[Any], str], JSONSchema | N
             raise _ReturnTypeMismatch(value, result_type, "the tool declares it returns None")
 
         return dump_none, None
-    adapter = TypeAdapter(result_type)
-    serializer = adapter.serializer
-    validate = adapter.validator.validate_python
-    schema = adapter.json_schema(mode="serialization", schema_generator=CanonicalJsonSchema)
-    schema.pop("title", None)
-
-    # Values of these declared classes need no check beyond ``type(value) is exact``: a scalar has no parts,
-    # and a pydantic model validated itself when it was made. Everything else is validated (strictly).
-    exact = (
-        result_type
-        if result_type in (str, int, float, bool, bytes) or is_model_class(result_type)
-        else None
-    )
+    serializer, validate, schema, exact = _output_adapter(result_type)
 
     def dump(value: Any) -> str:
         cls = type(value)
@@ -285,7 +304,55 @@ def _make_dumper(result_type: Any) -> tuple[Callable[[Any], str], JSONSchema | N
                 raise  # not a mismatch: a value no serializer can write
             raise _ReturnTypeMismatch(value, result_type, text.split("\n", 1)[-1].strip()) from None
 
-    return dump, schema
+    return dump, _json_copy(schema)
+
+
+_OUTPUT_ADAPTERS: dict[Any, tuple[SchemaSerializer, Callable[..., Any], JSONSchema, Any]] = {}
+_MAX_OUTPUT_ADAPTERS = 512
+
+
+def _output_adapter(
+    result_type: Any,
+) -> tuple[SchemaSerializer, Callable[..., Any], JSONSchema, Any]:
+    """The serializer, strict validator, output schema and exact class for a return type, built once per type.
+
+    Tools share their return types (``str``, ``dict``, a project's result model): one adapter serves them all.
+    """
+    try:
+        return _OUTPUT_ADAPTERS[result_type]
+    except (KeyError, TypeError):  # TypeError: an unhashable annotation, built each time
+        pass
+    adapter = TypeAdapter(result_type)
+    schema = adapter.json_schema(mode="serialization", schema_generator=CanonicalJsonSchema)
+    schema.pop("title", None)
+    # Values of these declared classes need no check beyond ``type(value) is exact``: a scalar has no parts,
+    # and a pydantic model validated itself when it was made. Everything else is validated (strictly).
+    exact = (
+        result_type
+        if result_type in (str, int, float, bool, bytes) or is_model_class(result_type)
+        else None
+    )
+    built = (adapter.serializer, adapter.validator.validate_python, schema, exact)
+    try:
+        if len(_OUTPUT_ADAPTERS) >= _MAX_OUTPUT_ADAPTERS:
+            _OUTPUT_ADAPTERS.pop(next(iter(_OUTPUT_ADAPTERS)))
+        _OUTPUT_ADAPTERS[result_type] = built
+    except (
+        TypeError,
+        StopIteration,
+        RuntimeError,
+    ):  # unhashable, or another thread emptied the cache
+        pass
+    return built
+
+
+def _json_copy(value: Any) -> Any:
+    """A copy of JSON-shaped data (each contract owns its schema: a shared one could be changed through it)."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    return value
 
 
 _MEDIA = (ImagePart, AudioPart, DocumentPart)
@@ -359,23 +426,19 @@ def _snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z][a-z])", r"_\1\2", name).lower()
 
 
-def _args_validator(
-    args_type: Any, *, tool_name: str
-) -> tuple[Callable[..., Any], Callable[..., Any], JSONSchema]:
-    """Validators (JSON and Python) and the canonical input schema for an arguments type."""
+def _args_validator(args_type: Any, *, tool_name: str) -> tuple[Callable[[], Any], JSONSchema]:
+    """A loader of the arguments validator (built on the first call if it costs) and the canonical input schema."""
     try:
         if is_model_class(args_type):
             validator: Any = args_type.__pydantic_validator__
-            core = args_type.__pydantic_core_schema__
+            original = args_type.__pydantic_core_schema__
         else:
             adapter: TypeAdapter[Any] = TypeAdapter(args_type)
             validator = adapter.validator
-            core = adapter.core_schema
+            original = adapter.core_schema
         # Unknown fields should come back to the model as "did you mean" hints, not vanish, at every level:
         # validate with a copy of the core schema where every model that chose no extra-keys policy forbids them.
-        core, changed = forbid_unset_extras(core)
-        if changed:
-            validator = _validator_for(core)
+        core, changed = forbid_unset_extras(original)
         schema = CanonicalJsonSchema().generate(core, mode="validation")
     except Exception as exc:
         raise ToolDefinitionError(
@@ -383,7 +446,10 @@ def _args_validator(
         ) from exc
     schema.pop("title", None)
     schema.pop("description", None)
-    return validator.validate_json, validator.validate_python, schema
+    if not changed:
+        return lambda: validator, schema
+    # A validator of its own, on the first call: the copy is made again then rather than kept meanwhile.
+    return lambda: _validator_for(forbid_unset_extras(original)[0]), schema
 
 
 def _validator_for(core: Any) -> SchemaValidator:
@@ -533,7 +599,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             raise ToolDefinitionError(f"{cls.__name__} is abstract: implement run(self, args, ctx)")
         name = _class_setting(cls, "name") or _snake_case(cls.__name__)
         args_type, result_type = cls._resolve_generic_args()
-        validate_json, validate_python, input_schema = _args_validator(args_type, tool_name=name)
+        load_validator, input_schema = _args_validator(args_type, tool_name=name)
         dump, output_schema = _make_dumper(result_type)
         doc = cls.description
         if doc is None:
@@ -563,8 +629,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         run = cls.run
         return _ToolSpec(
             contract=contract,
-            validate_json=validate_json,
-            validate_python=validate_python,
+            load_validator=load_validator,
             call=run,
             call_mode=_CALL_MODEL,
             dump=dump,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
+import weakref
 from collections import abc
 from typing import Any, TypeGuard, get_args, get_origin
 
@@ -95,18 +96,29 @@ def forbid_unset_extras(core_schema: Any) -> tuple[Any, bool]:
     """
     changed = False
 
+    # Copy on write: a node is copied only when something under it changes, so a schema where every class set
+    # its policy (the common case) is scanned, not copied, and the copy shares every unchanged branch.
     def walk(node: Any) -> Any:
         nonlocal changed
         if isinstance(node, list):
-            return [walk(item) for item in node]
+            items = [walk(item) for item in node]
+            return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
         if not isinstance(node, dict):
             return node
-        out = {key: walk(value) for key, value in node.items()}
+        out = node
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                new = walk(value)
+                if new is not value:
+                    if out is node:
+                        out = dict(node)
+                    out[key] = new
         kind = out.get("type")
         if kind == "model" and not out.get("root_model"):
             config = out.get("config") or {}
             inner = out.get("schema") or {}
             if "extra_fields_behavior" not in config and "extra_behavior" not in inner:
+                out = dict(out) if out is node else out
                 out["config"] = {**config, "extra_fields_behavior": "forbid"}
                 if isinstance(inner, dict) and inner.get("type") == "model-fields":
                     out["schema"] = {**inner, "extra_behavior": "forbid"}
@@ -114,6 +126,7 @@ def forbid_unset_extras(core_schema: Any) -> tuple[Any, bool]:
         elif kind == "typed-dict":
             config = out.get("config") or {}
             if "extra_behavior" not in out and "extra_fields_behavior" not in config:
+                out = dict(out) if out is node else out
                 out["extra_behavior"] = "forbid"
                 changed = True
         elif kind == "dataclass":
@@ -125,12 +138,13 @@ def forbid_unset_extras(core_schema: Any) -> tuple[Any, bool]:
                 and "extra_fields_behavior" not in config
                 and "extra_behavior" not in inner
             ):
+                out = dict(out) if out is node else out
                 out["schema"] = {**inner, "extra_behavior": "forbid"}
                 changed = True
         return out
 
     copied = walk(core_schema)
-    return (copied, True) if changed else (core_schema, False)
+    return copied, changed
 
 
 class _TooDeep(Exception):
@@ -374,10 +388,59 @@ def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
     return annotation, metadata
 
 
+# Whether a model class can reach a sensitive field at all: most cannot, and their pointers need no walk.
+_REACHES_SENSITIVE: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+
+
+def _reaches_sensitive(annotation: Any, visiting: set[Any]) -> tuple[bool, bool]:
+    """Whether a sensitive field may be reachable from ``annotation``, and whether that answer is final.
+
+    An answer is not final when the search met a class it was still exploring (a recursive model): that class
+    decides, once all of its fields are seen. Only final answers are remembered per class.
+    """
+    annotation, metadata = _unwrap(annotation)
+    if _is_sensitive_annotation(annotation, metadata):
+        return True, True
+    if is_model_class(annotation):
+        known = _REACHES_SENSITIVE.get(annotation)
+        if known is not None:
+            return known, True
+        if annotation in visiting:
+            return False, False
+        visiting.add(annotation)
+        final = True
+        for info in annotation.model_fields.values():
+            if _is_sensitive_annotation(info.annotation, list(info.metadata)):
+                found, done = True, True
+            else:
+                found, done = _reaches_sensitive(info.annotation, visiting)
+            if found:
+                _REACHES_SENSITIVE[annotation] = True
+                visiting.discard(annotation)
+                return True, True
+            final = final and done
+        visiting.discard(annotation)
+        if (
+            final or not visiting
+        ):  # the class the search started from has seen everything it reaches
+            _REACHES_SENSITIVE[annotation] = False
+            return False, True
+        return False, False
+    final = True
+    for arg in get_args(annotation):
+        found, done = _reaches_sensitive(arg, visiting)
+        if found:
+            return True, True
+        final = final and done
+    return False, final
+
+
 def find_sensitive_pointers(
     annotation: Any, prefix: str = "", _seen: frozenset[Any] = frozenset()
 ) -> list[str]:
     """JSON pointers of every sensitive field reachable from ``annotation`` (models, lists, dicts, unions)."""
+    if not prefix and not _seen and not _reaches_sensitive(annotation, set())[0]:
+        return []  # nothing sensitive anywhere below: no pointers to build
     annotation, metadata = _unwrap(annotation)
     if _is_sensitive_annotation(annotation, metadata):
         return [prefix or "/"]
