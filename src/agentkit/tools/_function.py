@@ -81,10 +81,18 @@ def _annotated_text(annotation: Any) -> str | None:
     return " ".join(texts) or None
 
 
+def _doc(obj: Any) -> str | None:
+    """``inspect.getdoc`` without its cleaning: `parse_docstring` cleans the text itself, once."""
+    text = getattr(obj, "__doc__", None)
+    return text if isinstance(text, str) else inspect.getdoc(obj)
+
+
 def _has_typeddict(annotation: Any, depth: int = 0) -> bool:
     """Whether a TypedDict that sets no pydantic config of its own appears anywhere in ``annotation``."""
     if depth > 16:
         return False
+    if type(annotation) is type:
+        return False  # a plain class (int, str, a model): not a TypedDict, nothing inside
     if is_typeddict(annotation):
         return not hasattr(annotation, "__pydantic_config__")
     return any(_has_typeddict(arg, depth + 1) for arg in get_args(annotation))
@@ -217,7 +225,7 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         hints_from: Any = func
         bound: frozenset[str] = frozenset()
         is_async = inspect.iscoroutinefunction(func)
-        doc = parse_docstring(inspect.getdoc(func))
+        doc = parse_docstring(_doc(func))
         doc_params = doc.params
         doc_where = f"{getattr(func, '__qualname__', tool_name)}"
         if isinstance(func, functools.partial):
@@ -226,7 +234,7 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             inner = func.func
             hints_from = inner
             bound = frozenset(func.keywords)
-            doc = parse_docstring(inspect.getdoc(inner))
+            doc = parse_docstring(_doc(inner))
             doc_params = doc.params
             doc_where = getattr(inner, "__qualname__", tool_name)
             is_async = is_async or inspect.iscoroutinefunction(inner)
@@ -234,7 +242,7 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             # A callable object: its __call__ holds the signature and, often, the documentation.
             target = hints_from = func.__call__  # type: ignore[operator]  # callable() checked above
             is_async = is_async or inspect.iscoroutinefunction(target)
-            call_doc = parse_docstring(inspect.getdoc(target))
+            call_doc = parse_docstring(_doc(target))
             doc_where = f"{type(func).__qualname__}.__call__"
             # The class docstring describes the tool when it has one; its parameter entries usually describe
             # __init__, so only __call__'s docstring is checked against the parameters.
@@ -253,9 +261,8 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             ) from exc
         hints = _resolve_hints(hints_from, localns, tool_name)
         if doc_params:
-            _unknown_doc_params(
-                doc_params, {*inspect.signature(hints_from).parameters}, tool_name, doc_where
-            )
+            known = signature if hints_from is target else inspect.signature(hints_from)
+            _unknown_doc_params(doc_params, {*known.parameters}, tool_name, doc_where)
 
         fields: dict[str, Any] = {}
         ctx_param: str | None = None
@@ -301,7 +308,8 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
                     tool_name=tool_name,
                 )
             default: Any = ... if param.default is inspect.Parameter.empty else param.default
-            if default is ...:
+            annotated = getattr(annotation, "__metadata__", None) is not None
+            if default is ... and annotated:
                 in_annotation = FieldInfo.from_annotation(annotation)
                 if not in_annotation.is_required():
                     # Annotated[int, Field(default=3)]: the default lives in the annotation. It is passed on
@@ -313,10 +321,14 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
                         else in_annotation.default
                     )
             # Field(description=...) first, then Annotated[T, "text"], then the docstring.
-            described = _annotated_text(annotation) or doc.params.get(pname)
+            described = _annotated_text(annotation) if annotated else None
+            described = described or doc.params.get(pname)
             if described:
-                existing = FieldInfo.from_annotated_attribute(annotation, default)
-                if existing.description is None:
+                if not annotated and not isinstance(default, FieldInfo):
+                    # Nothing else can describe the field: the description goes with the default (wrapping the
+                    # annotation in Annotated costs more than the rest of the field).
+                    default = Field(default, description=described)
+                elif FieldInfo.from_annotated_attribute(annotation, default).description is None:
                     annotation = typing.Annotated[annotation, Field(description=described)]
             uses_typeddict = uses_typeddict or _has_typeddict(annotation)
             fields[pname] = (annotation, default)

@@ -84,6 +84,9 @@ class CanonicalJsonSchema(GenerateJsonSchema):
         return None
 
 
+_CONTAINERS = (dict, list)
+
+
 def forbid_unset_extras(core_schema: Any) -> tuple[Any, bool]:
     """A copy of a core schema where classes that chose no extra-keys policy forbid extra keys; and if any did.
 
@@ -107,12 +110,20 @@ def forbid_unset_extras(core_schema: Any) -> tuple[Any, bool]:
             return node
         out = node
         for key, value in node.items():
-            if isinstance(value, dict | list):
-                new = walk(value)
-                if new is not value:
-                    if out is node:
-                        out = dict(node)
-                    out[key] = new
+            if key == "metadata":
+                continue  # pydantic's notes for JSON Schema generation: never a core schema
+            cls = type(value)
+            if (
+                cls is str
+                or cls is bool
+                or (cls is not dict and cls is not list and not isinstance(value, _CONTAINERS))
+            ):
+                continue  # a leaf: most of a core schema
+            new = walk(value)
+            if new is not value:
+                if out is node:
+                    out = dict(node)
+                out[key] = new
         kind = out.get("type")
         if kind == "model" and not out.get("root_model"):
             config = out.get("config") or {}
@@ -388,6 +399,8 @@ def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
     return annotation, metadata
 
 
+_LITERAL_VALUES = frozenset({str, int, bool, float, bytes, type(None)})
+
 # Whether a model class can reach a sensitive field at all: most cannot, and their pointers need no walk.
 _REACHES_SENSITIVE: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
 
@@ -398,6 +411,11 @@ def _reaches_sensitive(annotation: Any, visiting: set[Any]) -> tuple[bool, bool]
     An answer is not final when the search met a class it was still exploring (a recursive model): that class
     decides, once all of its fields are seen. Only final answers are remembered per class.
     """
+    cls = type(annotation)
+    if cls is type:  # a plain class (str, date, SecretStr): nothing inside
+        return annotation is SecretStr or annotation is SecretBytes, True
+    if cls in _LITERAL_VALUES:  # the values of a Literal
+        return False, True
     annotation, metadata = _unwrap(annotation)
     if _is_sensitive_annotation(annotation, metadata):
         return True, True
@@ -410,7 +428,7 @@ def _reaches_sensitive(annotation: Any, visiting: set[Any]) -> tuple[bool, bool]
         visiting.add(annotation)
         final = True
         for info in annotation.model_fields.values():
-            if _is_sensitive_annotation(info.annotation, list(info.metadata)):
+            if info.metadata and _is_sensitive_annotation(info.annotation, info.metadata):
                 found, done = True, True
             else:
                 found, done = _reaches_sensitive(info.annotation, visiting)

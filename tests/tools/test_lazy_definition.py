@@ -1,0 +1,187 @@
+"""Defining a tool builds only what its contract needs; the rest is built on first use and behaves the same.
+
+Issue 13 ("Fast"): the arguments validator a tool needs of its own, the repair-hint builder and the output
+adapters are not paid for at definition. These tests check that nothing observable changes because of it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import anyio
+import pytest
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from agentkit import Sensitive, tool
+from agentkit.tools._schema import find_sensitive_pointers, forbid_unset_extras
+
+
+def _run(t: Any, raw: str) -> Any:
+    return anyio.run(t.invoke_json, raw)
+
+
+def _configs(node: Any, out: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The config of every model in a core schema, by class name."""
+    out = {} if out is None else out
+    if isinstance(node, dict):
+        if node.get("type") == "model":
+            out[node["cls"].__name__] = node.get("config") or {}
+        for value in node.values():
+            _configs(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _configs(value, out)
+    return out
+
+
+class Loose(BaseModel):
+    """A nested model without an extra-keys policy: the tool forbids unknown keys in it."""
+
+    city: str
+    units: str = "C"
+
+
+class Open(BaseModel):
+    """A nested model that allows extra keys on purpose."""
+
+    model_config = ConfigDict(extra="allow")
+
+    city: str
+
+
+def test_the_first_call_of_a_renamed_copy_rejects_a_nested_unknown_key() -> None:
+    """A copy renamed before any call still validates with the tool's own forbid-unknown-keys validator."""
+
+    @tool
+    def weather(loc: Loose) -> str:
+        """Weather."""
+        return loc.units
+
+    renamed = weather.renamed("forecast")
+    outcome = _run(renamed, '{"loc": {"city": "Oslo", "unts": "F"}}')
+    assert outcome.status == "invalid_arguments"
+    assert json.loads(outcome.content)["issues"][0]["did_you_mean"] == "units"
+    assert _run(weather, '{"loc": {"city": "Oslo", "units": "F"}}').content == "F"
+
+
+def test_a_python_call_first_builds_the_same_validator() -> None:
+    """``invoke`` with a mapping as the very first call rejects a nested unknown key like ``invoke_json`` does."""
+
+    @tool
+    def weather(loc: Loose) -> str:
+        """Weather."""
+        return loc.units
+
+    outcome = anyio.run(weather.invoke, {"loc": {"city": "Oslo", "unts": "F"}})
+    assert outcome.status == "invalid_arguments"
+    assert _run(weather, '{"loc": {"city": "Oslo", "unts": "F"}}').status == "invalid_arguments"
+
+
+def test_a_model_that_allows_extras_keeps_them_on_the_first_call() -> None:
+    """A nested model with ``extra="allow"`` is validated with its own policy from the first call on."""
+
+    @tool
+    def where(loc: Open) -> str:
+        """Where."""
+        return json.dumps(loc.model_dump())
+
+    assert json.loads(_run(where, '{"loc": {"city": "Oslo", "x": 1}}').content) == {
+        "city": "Oslo",
+        "x": 1,
+    }
+
+
+def test_tools_sharing_a_return_type_own_their_output_schemas() -> None:
+    """Two tools returning the same model get equal output schemas, and changing one leaves the other alone."""
+
+    @tool
+    def first() -> Loose:
+        """First."""
+        return Loose(city="a")
+
+    @tool
+    def second() -> Loose:
+        """Second."""
+        return Loose(city="b")
+
+    one, two = first.contract.output_schema, second.contract.output_schema
+    assert one == two
+    assert one is not None
+    assert two is not None
+    one["properties"]["city"]["type"] = "integer"
+    assert two["properties"]["city"]["type"] == "string"
+    assert _run(second, "{}").content == '{"city":"b","units":"C"}'
+
+
+def test_forbid_unset_extras_leaves_the_original_schema_untouched() -> None:
+    """The copy with unknown keys forbidden is a new schema; the class's own core schema does not change."""
+
+    class Args(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        loc: Loose
+        note: str = ""
+
+    original = Args.__pydantic_core_schema__
+    before = repr(original)
+    copied, changed = forbid_unset_extras(original)
+    assert changed
+    assert copied is not original
+    assert repr(original) == before
+    assert _configs(copied)["Loose"]["extra_fields_behavior"] == "forbid"
+    assert "extra_fields_behavior" not in _configs(original)["Loose"]
+
+    class Closed(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        note: str
+
+    schema = Closed.__pydantic_core_schema__
+    assert forbid_unset_extras(schema) == (schema, False)
+
+
+class Node(BaseModel):
+    """A recursive model: the secret is only reached through ``Link``."""
+
+    name: str
+    link: Link | None = None
+
+
+class Link(BaseModel):
+    """Points back to a node, and holds a token."""
+
+    target: Node | None = None
+    token: SecretStr | None = None
+
+
+Node.model_rebuild()
+
+
+@pytest.mark.parametrize("first", ["link", "node"])
+def test_sensitive_fields_behind_a_cycle_are_found_whatever_was_defined_first(first: str) -> None:
+    """A secret reached through recursive models is found the same way whichever model was looked at first."""
+    if first == "link":
+        assert find_sensitive_pointers(Link) == ["/token"]
+    assert find_sensitive_pointers(Node) == ["/link/token"]
+    assert find_sensitive_pointers(Link) == ["/token"]
+
+    @tool
+    def walk(start: Node, pin: Annotated[str, Sensitive()] = "") -> str:
+        """Walk."""
+        return start.name
+
+    assert walk.contract.sensitive == ("/pin", "/start/link/token")
+
+
+def test_models_without_secrets_have_no_sensitive_pointers() -> None:
+    """A tool whose arguments reach no secret has no sensitive pointers, also through a recursive model."""
+
+    class Tree(BaseModel):
+        children: list[Tree] = []
+        label: str = ""
+
+    @tool
+    def plant(tree: Tree, mode: str = "x") -> str:
+        """Plant."""
+        return tree.label
+
+    assert plant.contract.sensitive == ()
