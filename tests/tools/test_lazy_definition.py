@@ -7,6 +7,8 @@ adapters are not paid for at definition. These tests check that nothing observab
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Annotated, Any
 
 import anyio
@@ -185,3 +187,47 @@ def test_models_without_secrets_have_no_sensitive_pointers() -> None:
         return tree.label
 
     assert plant.contract.sensitive == ()
+
+
+def test_defining_and_calling_a_tool_loads_no_events_messages_or_dialects() -> None:
+    """``from agentkit import tool``, a definition and a call load neither the event, message nor dialect modules."""
+    code = (
+        "import anyio, json, sys\n"
+        "from agentkit import tool\n"
+        "@tool\n"
+        "def add(a: int, b: int) -> int:\n"
+        "    '''Add.'''\n"
+        "    return a + b\n"
+        "assert anyio.run(add.invoke_json, '{\"a\": 1, \"b\": 2}').content == '3'\n"
+        "assert anyio.run(add.invoke_json, '{\"a\": 1}').status == 'invalid_arguments'\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('agentkit'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded = set(json.loads(result.stdout))
+    assert loaded & {"agentkit.events", "agentkit.messages", "agentkit.tools.dialects"} == set()
+    assert "agentkit.tools._function" in loaded
+
+
+def test_a_media_result_is_recognised_when_messages_load_after_the_tools() -> None:
+    """A tool returning an image part still sends it as media when messages were imported after the tools."""
+    code = (
+        "import anyio, sys\n"
+        "from agentkit import tool\n"
+        "assert 'agentkit.messages' not in sys.modules\n"
+        "@tool\n"
+        "def plain() -> str:\n"
+        "    '''Plain.'''\n"
+        "    return 'x'\n"
+        "assert anyio.run(plain.invoke_json, '{}').media == ()\n"
+        "from agentkit.messages import ImagePart\n"
+        "@tool\n"
+        "def shot():\n"
+        "    '''Screenshot.'''\n"
+        "    return ['seen', ImagePart(data=b'png', media_type='image/png')]\n"
+        "outcome = anyio.run(shot.invoke_json, '{}')\n"
+        "assert outcome.content == 'seen', outcome.content\n"
+        "assert len(outcome.media) == 1\n"
+    )
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -13,6 +13,8 @@ Examples:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from agentkit.tools._base import (
     DEFAULT_MAX_ARGUMENT_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -29,16 +31,33 @@ from agentkit.tools._jsonschema import JsonSchemaTool
 from agentkit.tools._semver import Version, VersionRange, parse_version
 from agentkit.tools._sensitive import MASK, Sensitive, mask_arguments
 from agentkit.tools._warnings import ToolDefinitionWarning
-from agentkit.tools.dialects import (
-    AnthropicDialect,
-    CanonicalDialect,
-    CompiledTool,
-    DialectWarning,
-    GeminiDialect,
-    MCPDialect,
-    OpenAIDialect,
-    SchemaDialect,
-    get_dialect,
+
+if TYPE_CHECKING:
+    from agentkit.tools.dialects import (
+        AnthropicDialect,
+        CanonicalDialect,
+        CompiledTool,
+        DialectWarning,
+        GeminiDialect,
+        MCPDialect,
+        OpenAIDialect,
+        SchemaDialect,
+        get_dialect,
+    )
+
+# The dialects load when first named: defining and calling tools does not need them.
+_DIALECT_NAMES = frozenset(
+    {
+        "AnthropicDialect",
+        "CanonicalDialect",
+        "CompiledTool",
+        "DialectWarning",
+        "GeminiDialect",
+        "MCPDialect",
+        "OpenAIDialect",
+        "SchemaDialect",
+        "get_dialect",
+    }
 )
 
 __all__ = (
@@ -74,3 +93,17 @@ __all__ = (
     "parse_version",
     "tool",
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DIALECT_NAMES:
+        from agentkit.tools import dialects
+
+        value = getattr(dialects, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'agentkit.tools' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import inspect
 import re
-import traceback
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, get_args, get_origin
@@ -14,12 +14,6 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError, SchemaSerializer, SchemaValidator
 from typing_extensions import TypeVar
 
-from agentkit.events import (
-    ToolArgumentsRejected,
-    ToolCallFailed,
-    ToolCallStarted,
-    ToolCallSucceeded,
-)
 from agentkit.exceptions import (
     ApprovalRequired,
     ArgumentIssue,
@@ -35,7 +29,6 @@ from agentkit.exceptions import (
     ToolSignatureError,
     ToolTimeout,
 )
-from agentkit.messages import AudioPart, DocumentPart, ImagePart, TextPart
 from agentkit.tools._context import RunContext
 from agentkit.tools._contract import JSONSchema, ToolAnnotations, ToolContract
 from agentkit.tools._hints import HintBuilder
@@ -50,6 +43,8 @@ from agentkit.tools._sensitive import MASK, mask_arguments, pointer_matches
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from agentkit.messages import AudioPart, DocumentPart, ImagePart
 
 __all__ = (
     "DEFAULT_MAX_ARGUMENT_BYTES",
@@ -355,31 +350,55 @@ def _json_copy(value: Any) -> Any:
     return value
 
 
-_MEDIA = (ImagePart, AudioPart, DocumentPart)
+# Events and messages are imported on first use, not with the tools: ``from agentkit import tool`` stays light.
+_EVENTS: Any = None
+_MEDIA: tuple[type, ...] = ()  # ImagePart, AudioPart, DocumentPart once agentkit.messages is loaded
+_TEXT_PART: Any = None
 
 
-def _dump_result(
-    dump: Callable[[Any], str], result: Any
-) -> tuple[str, tuple[ImagePart | AudioPart | DocumentPart, ...]]:
+def _events() -> Any:
+    """The `agentkit.events` module (a call that records events needs it; a bare call does not)."""
+    global _EVENTS
+    if _EVENTS is None:
+        from agentkit import events
+
+        _EVENTS = events
+    return _EVENTS
+
+
+def _media_types() -> tuple[type, ...]:
+    """The media part classes, or ``()`` while `agentkit.messages` is not loaded (then no result can be one)."""
+    global _MEDIA, _TEXT_PART
+    messages = sys.modules.get("agentkit.messages")
+    if messages is not None:
+        _TEXT_PART = messages.TextPart
+        _MEDIA = (messages.ImagePart, messages.AudioPart, messages.DocumentPart)
+    return _MEDIA
+
+
+def _dump_result(dump: Callable[[Any], str], result: Any) -> tuple[str, tuple[Any, ...]]:
     """The text and media of a tool's result.
 
     A media part (a screenshot), or a list or tuple mixing text and media parts, goes to the model as its text
     (the strings and `TextPart` texts, one per line) followed by the media; anything else is serialized by
     ``dump`` and has no media.
     """
-    if isinstance(result, _MEDIA):
+    media_types = _MEDIA or _media_types()
+    if not media_types:
+        return dump(result), ()
+    if isinstance(result, media_types):
         return "", (result,)
     if (
         isinstance(result, list | tuple)
-        and any(isinstance(item, _MEDIA) for item in result)
-        and all(isinstance(item, (str, TextPart, *_MEDIA)) for item in result)
+        and any(isinstance(item, media_types) for item in result)
+        and all(isinstance(item, (str, _TEXT_PART, *media_types)) for item in result)
     ):
         texts = [
             item if isinstance(item, str) else item.text
             for item in result
-            if not isinstance(item, _MEDIA)
+            if not isinstance(item, media_types)
         ]
-        media = tuple(item for item in result if isinstance(item, _MEDIA))
+        media = tuple(item for item in result if isinstance(item, media_types))
         return "\n".join(texts), media
     return dump(result), ()
 
@@ -739,7 +758,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         if events is not None:
             started = events.clock.monotonic()
             events.emit(
-                ToolCallStarted,
+                _events().ToolCallStarted,
                 tool_name=spec.name,
                 tool_version=spec.contract.version,
                 tool_call_id=call_id,
@@ -789,9 +808,9 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             }
             if len(content) > _OFFLOAD_CHARS:
                 # Redacting a long output takes a while: off the event loop (the redactor bounds it too).
-                await events.emit_offloaded(ToolCallSucceeded, **fields)
+                await events.emit_offloaded(_events().ToolCallSucceeded, **fields)
             else:
-                events.emit(ToolCallSucceeded, **fields)
+                events.emit(_events().ToolCallSucceeded, **fields)
         return ToolOutcome(spec.name, "success", content, result, None, call_id, media)
 
     @staticmethod
@@ -883,7 +902,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         call_id = ctx.tool_call_id if ctx is not None else None
         if ctx is not None and ctx.events is not None:
             ctx.events.emit(
-                ToolArgumentsRejected,
+                _events().ToolArgumentsRejected,
                 tool_name=spec.name,
                 tool_call_id=call_id,
                 issues=[i.to_dict() for i in issues],
@@ -916,6 +935,8 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             events = ctx.events
             tb = None
             if reason in ("exception", "invalid_output"):
+                import traceback
+
                 tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             message = str(exc)
             # A crash message or traceback may quote a sensitive argument: mask every such value.
@@ -924,7 +945,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 tb = tb.replace(secret, MASK) if tb else tb
             duration = max(0.0, events.clock.monotonic() - started)
             events.emit(
-                ToolCallFailed,
+                _events().ToolCallFailed,
                 tool_name=spec.name,
                 tool_call_id=call_id,
                 reason=reason,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypeVar
 
 from agentkit._clock import Clock, system_clock
-from agentkit.events import EventEmitter
+
+if TYPE_CHECKING:
+    from agentkit.events import EventEmitter  # loaded by new() when asked for: tools do not need it
 
 __all__ = ("DepsT", "RunContext")
 
@@ -88,6 +90,8 @@ class RunContext(Generic[DepsT]):
             >>> ctx.events.run_id
             'r1'
         """
+        from agentkit.events import EventEmitter
+
         emitter: EventEmitter | None
         if isinstance(events, EventEmitter):
             emitter = events

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import re
@@ -104,6 +103,8 @@ def _unknown_doc_params(
     unknown = [name for name in documented if name not in known]
     if not unknown:
         return
+    import difflib  # only a docstring describing unknown parameters needs it
+
     names = ", ".join(repr(n) for n in unknown)
     close = {n: difflib.get_close_matches(n, sorted(known), n=1, cutoff=0.6) for n in unknown}
     hints = "; ".join(f"{n!r} may be {c[0]!r}" for n, c in close.items() if c)

@@ -6,7 +6,6 @@ cached per tool and path, and at most ``MAX_ISSUES`` problems are reported.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from typing import TYPE_CHECKING, Any
@@ -59,6 +58,18 @@ _CONSTRAINT_CTX = {
     "too_short": ("min_length", "min length"),
     "too_long": ("max_length", "max length"),
 }
+
+
+_DIFFLIB: Any = None
+
+
+def _close_matches(word: str, possibilities: Any, n: int, cutoff: float) -> list[str]:
+    global _DIFFLIB
+    if _DIFFLIB is None:  # only bad calls need difflib: it is not loaded with the tools
+        import difflib
+
+        _DIFFLIB = difflib
+    return _DIFFLIB.get_close_matches(word, possibilities, n=n, cutoff=cutoff)  # type: ignore[no-any-return]  # difflib's own annotation
 
 
 def _path_text(loc: tuple[str | int, ...]) -> str:
@@ -206,7 +217,7 @@ class HintBuilder:
         value = err.get("input")
         got: Any = None
         if allowed is not None and isinstance(value, str) and not sensitive:
-            close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+            close = _close_matches(value, allowed, n=1, cutoff=0.6)
             if close:
                 did_you_mean = close[0]
                 size += len(did_you_mean)
@@ -237,7 +248,7 @@ class HintBuilder:
             expected = None
             name = str(loc[-1]) if loc else ""
             candidates = self._names(loc[:-1])
-            close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+            close = _close_matches(name, candidates, n=1, cutoff=0.6)
             did_you_mean = close[0] if close else None
             if candidates and not did_you_mean:
                 expected = "one of the fields " + ", ".join(candidates)
@@ -293,7 +304,7 @@ class HintBuilder:
                 allowed = self._names(loc)
                 extras = [k for k in (err.instance or {}) if k not in allowed]
                 for extra in extras:
-                    close = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.6)
+                    close = _close_matches(extra, allowed, n=1, cutoff=0.6)
                     issues.append(
                         ArgumentIssue(
                             path=_path_text((*loc, extra)),
@@ -323,7 +334,7 @@ class HintBuilder:
                 "maxItems": "wrong_length",
             }.get(validator, validator)
             if validator == "enum" and isinstance(err.instance, str) and not sensitive:
-                close = difflib.get_close_matches(
+                close = _close_matches(
                     err.instance, [str(v) for v in err.validator_value], n=1, cutoff=0.6
                 )
                 did_you_mean = close[0] if close else None
