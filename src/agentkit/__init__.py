@@ -20,7 +20,6 @@ Examples:
 from __future__ import annotations
 
 import importlib
-import logging
 from typing import TYPE_CHECKING, Any
 
 from agentkit.exceptions import (
@@ -56,8 +55,7 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0.dev0"
 
-# A library never prints by itself: without configured logging, agentkit's records go nowhere.
-logging.getLogger("agentkit").addHandler(logging.NullHandler())
+# A library never prints by itself: agentkit._log attaches a NullHandler when the first module that logs loads.
 
 __all__ = (
     "Agent",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 
+from agentkit._log import library_logger
 from agentkit.events import BaseEvent, SinkFanout
 from agentkit.exceptions import UsageError
 from agentkit.messages import MediaPart, Message, ToolResultPart
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ("BUILTIN_PATTERNS", "RedactingSink", "Redactor", "SecretRedactor")
 
-_log = logging.getLogger("agentkit.events")
+_log = library_logger("agentkit.events")
 
 E = TypeVar("E", bound=BaseEvent)
 S = TypeVar("S", str, SecretStr, "str | SecretStr")

@@ -22,7 +22,6 @@ Examples:
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import datetime
 from functools import cache
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, Protocol,
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentkit._clock import Clock, system_clock
+from agentkit._log import library_logger
 from agentkit.messages import Message
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ Version 2 added the content needed to replay a run from its events alone: ``mode
 ``run.finished.new_messages``. Version 1 events read as version 2 with those fields empty.
 """
 
-_log = logging.getLogger("agentkit.events")
+_log = library_logger("agentkit.events")
 
 
 class BaseEvent(BaseModel):

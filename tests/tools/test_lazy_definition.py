@@ -231,3 +231,17 @@ def test_a_media_result_is_recognised_when_messages_load_after_the_tools() -> No
         "assert len(outcome.media) == 1\n"
     )
     subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
+def test_the_first_module_that_logs_keeps_agentkit_quiet() -> None:
+    """``from agentkit import tool`` loads no logging; the first module that logs attaches the library's NullHandler."""
+    code = (
+        "import sys\n"
+        "from agentkit import tool\n"
+        "assert 'logging' not in sys.modules\n"
+        "import logging\n"
+        "import agentkit.events\n"
+        "handlers = logging.getLogger('agentkit').handlers\n"
+        "assert any(isinstance(h, logging.NullHandler) for h in handlers), handlers\n"
+    )
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import copy
-import logging
 import math
 import random
 from typing import TYPE_CHECKING, NoReturn
 
+from agentkit._log import library_logger
 from agentkit.events import DeadlineExceededEvent, RetryGaveUp, RetryScheduled
 from agentkit.exceptions import ProviderError, RateLimited, UsageError
 from agentkit.providers._base import ModelProfile, Provider
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ("DEFAULT_RETRY_STATUSES", "RetryPolicy")
 
-_log = logging.getLogger("agentkit.retry")
+_log = library_logger("agentkit.retry")
 
 DEFAULT_RETRY_STATUSES: frozenset[int] = frozenset({408, 409})
 """HTTP statuses retried even when their error is not marked retryable (timeout, conflict), as the vendor SDKs do."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import threading
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from agentkit._log import library_logger
 from agentkit.events import SinkFanout
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ("HeldSinks", "RunRedactor", "SecretMemory", "remembering", "without_content")
 
-_log = logging.getLogger("agentkit.events")
+_log = library_logger("agentkit.events")
 
 # The fields that hold message or tool content (kept in step with agentkit.observability._content.CONTENT_FIELDS,
 # which the layer above owns; a test checks they agree).

@@ -12,7 +12,6 @@ the ``async with`` block (or `FakeProviderServer.running_in_thread`) ends.
 from __future__ import annotations
 
 import json
-import logging
 import socket
 import struct
 import threading
@@ -25,13 +24,15 @@ from anyio.abc import SocketAttribute, SocketStream, TaskGroup
 from anyio.from_thread import start_blocking_portal
 from anyio.streams.buffered import BufferedByteReceiveStream
 
+from agentkit._log import library_logger
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from types import TracebackType
 
 __all__ = ("FakeProviderServer", "Fault", "FaultKind", "Reply", "ServedRequest", "ServerAction")
 
-_log = logging.getLogger("agentkit.testing.server")
+_log = library_logger("agentkit.testing.server")
 
 FaultKind = Literal["status", "hang", "cut_stream", "malformed_json", "html_page", "reset"]
 """What a `Fault` does."""
