@@ -73,7 +73,7 @@ def test_concurrent_sessions_from_several_processes(tmp_path: Path) -> None:
 
         anyio.run(local)
         # Collect every writer before judging any, so a failure leaves no process or pipe behind.
-        errors = [writer.communicate(timeout=60)[1] for writer in writers]
+        errors = [writer.communicate(timeout=100)[1] for writer in writers]
         for writer, err in zip(writers, errors, strict=True):
             assert writer.returncode == 0, err.decode()
 
