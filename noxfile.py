@@ -31,6 +31,15 @@ TEST_DEPS = [
     # above our floor, so `lowest` on 3.10 leaves it out with tests/providers/test_httpx2.py).
     "httpx2>=2.17; python_version >= '3.11'",
 ]
+# The extras the test suite (and mypy) install: every feature with an optional dependency is tested against it.
+# One per line so that each feature adds its own.
+TEST_EXTRAS = [
+    "testing",
+    "otel",
+    "postgres",
+    "redis",
+]
+EDITABLE = "-e", f".[{','.join(TEST_EXTRAS)}]"
 TYPE_DEPS = ["mypy>=1.13", "types-jsonschema", "types-PyYAML", *TEST_DEPS]
 LINT_DEPS = ["ruff>=0.8"]
 DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
@@ -55,7 +64,7 @@ def tests(session: nox.Session) -> None:
     mode; coverage below the floor in pyproject.toml fails the session. Extra pytest arguments pass through:
     ``nox -s tests -- -k registry``.
     """
-    session.install("-e", ".[otel,postgres,redis]", *TEST_DEPS)
+    session.install(*EDITABLE, *TEST_DEPS)
     session.install(PLUGIN_DIST)
     session.run(
         "pytest",
@@ -70,7 +79,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=["3.10", "3.13"])
 def compat(session: nox.Session) -> None:
     """Run the test suite on the oldest and newest supported Pythons (no coverage gate)."""
-    session.install("-e", ".[otel,postgres,redis]", *TEST_DEPS)
+    session.install(*EDITABLE, *TEST_DEPS)
     session.install(PLUGIN_DIST)
     session.run("pytest", "-q", "-p", "no:cacheprovider", *session.posargs, env=_quiet_env())
 
@@ -79,8 +88,8 @@ def compat(session: nox.Session) -> None:
 def lowest(session: nox.Session) -> None:
     """Run the test suite on the oldest supported Python with the lowest versions ``pyproject.toml`` allows.
 
-    Proves the declared lower bounds: uv resolves agentkit's own dependencies (core plus the ``testing``,
-    ``otel``, ``postgres`` and ``redis`` extras the tests use) with ``--resolution lowest-direct``, so each one is
+    Proves the declared lower bounds: uv resolves agentkit's own dependencies (core plus every extra in
+    ``TEST_EXTRAS``, the ones the tests use) with ``--resolution lowest-direct``, so each one is
     installed at the lowest version its specifier admits; their own dependencies resolve normally, as a user's
     would. Those versions are then pinned as constraints while the test tools install at their normal (newest)
     versions, so a test tool can never quietly lift a bound: a conflict fails the session. The resolved versions
@@ -89,7 +98,7 @@ def lowest(session: nox.Session) -> None:
     """
     session.install("uv")
     python = ("--python", os.path.join(session.bin, "python"))
-    extras = ("testing", "otel", "postgres", "redis")
+    extras = TEST_EXTRAS
     constraints = os.path.join(session.create_tmp(), "lowest-constraints.txt")
     compile_args = [
         "pyproject.toml",
@@ -125,7 +134,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check ``src/`` and ``tests/typing`` with ``mypy --strict``; tests/typing proves generics infer."""
-    session.install("-e", ".[otel,postgres,redis]", *TYPE_DEPS)
+    session.install(*EDITABLE, *TYPE_DEPS)
     session.run("mypy", "src", "tests/typing", "tests/prompts/test_prompt_types.py")
 
 
