@@ -19,8 +19,26 @@ Examples:
 from __future__ import annotations
 
 from agentkit.evals._case import ANY, Case, ExpectedCall, TrajectoryOptions, one_of, optional
+from agentkit.evals._compare import CaseChange, Comparison, compare
 from agentkit.evals._dataset import Dataset
 from agentkit.evals._outcome import CallStatus, CaseOutcome, ObservedCall
+from agentkit.evals._report import (
+    CaseResult,
+    EvalReport,
+    ReportSummary,
+    RunRecord,
+    ScoreRecord,
+    ScorerStats,
+    ToolCallRecord,
+    percentile,
+)
+from agentkit.evals._runner import (
+    Progress,
+    default_scorers,
+    eval_session_id,
+    run_eval,
+    run_eval_sync,
+)
 from agentkit.evals._scorers import (
     CostBudget,
     ExactMatch,
@@ -41,9 +59,13 @@ __all__ = (
     "ANY",
     "CallStatus",
     "Case",
+    "CaseChange",
     "CaseOutcome",
+    "CaseResult",
+    "Comparison",
     "CostBudget",
     "Dataset",
+    "EvalReport",
     "ExactMatch",
     "ExpectedCall",
     "FieldsMatch",
@@ -54,14 +76,26 @@ __all__ = (
     "Mismatch",
     "MismatchKind",
     "ObservedCall",
+    "Progress",
+    "ReportSummary",
+    "RunRecord",
     "Score",
+    "ScoreRecord",
     "Scorer",
+    "ScorerStats",
     "TokenBudget",
+    "ToolCallRecord",
     "TrajectoryMatch",
     "TrajectoryOptions",
     "as_scorer",
     "bfcl_normalize",
+    "compare",
+    "default_scorers",
+    "eval_session_id",
     "one_of",
     "optional",
+    "percentile",
+    "run_eval",
+    "run_eval_sync",
     "scorer_by_name",
 )
