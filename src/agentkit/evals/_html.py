@@ -191,7 +191,7 @@ def _case_chart(report: EvalReport) -> str:
     if not report.cases:
         return _empty("cases", label, "No cases.")
     columns = [*scorers, "pass rate"]
-    left, cell, row = 170, 78, 26
+    left, cell, row = 196, 78, 26
     width = left + cell * len(columns) + 10
     height = 34 + row * len(report.cases)
     body = []
@@ -203,7 +203,7 @@ def _case_chart(report: EvalReport) -> str:
         )
     for i, case in enumerate(report.cases):
         y = 28 + i * row
-        name = case.name if len(case.name) <= 24 else case.name[:23] + "…"
+        name = case.name if len(case.name) <= 26 else case.name[:25] + "…"
         body.append(f'<text x="{left - 8}" y="{y + 17}" text-anchor="end">{escape(name)}</text>')
         values = [case.mean_score(s) for s in scorers] + [case.pass_rate if case.runs else None]
         for j, value in enumerate(values):

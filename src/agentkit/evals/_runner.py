@@ -89,7 +89,6 @@ class Progress:
         error: str | None,
     ) -> None:
         """Record one finished run and show it."""
-        from agentkit.cli._output import escape
         from agentkit.evals._html import format_seconds
 
         self.done += 1
@@ -106,7 +105,7 @@ class Progress:
             line = f"[{self.done}/{self.total}] {'pass' if passed else 'FAIL'}  {name}  {format_seconds(latency_s)}"
             if error:
                 line += f"  {error.splitlines()[0] if error.strip() else error}"
-            self.stream.write(escape(line) + "\n")
+            self.stream.write(_visible(line) + "\n")
         self.stream.flush()
 
     def close(self) -> None:
@@ -114,6 +113,20 @@ class Progress:
         if self.tty and self.done:
             self.stream.write("\n")
             self.stream.flush()
+
+
+# Terminal control characters (C0, DEL, C1) and bidirectional overrides, shown as visible escapes: a case name or
+# an error message must not move the cursor or rewrite the screen (as `agentkit.cli` does for its own output).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(text: str) -> str:
+    return _UNSAFE.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
 def _describe(target: Any) -> str:
