@@ -155,7 +155,7 @@ def test_expected_call_from_bfcl_reads_acceptable_values_and_omissions() -> None
         "a": 1,
         "b": one_of("x", "y"),
         "c": optional("z"),
-        "d": "",
+        "d": optional(""),
         "e": {"k": "v", "o": optional(one_of(1, 2))},
         "l": one_of([1, 2], [2, 1]),
     }

@@ -21,6 +21,7 @@ from __future__ import annotations
 from agentkit.evals._case import ANY, Case, ExpectedCall, TrajectoryOptions, one_of, optional
 from agentkit.evals._compare import CaseChange, Comparison, compare
 from agentkit.evals._dataset import Dataset
+from agentkit.evals._judge import JUDGE_PROMPT, JudgeVars, JudgeVerdict, LLMJudge
 from agentkit.evals._outcome import CallStatus, CaseOutcome, ObservedCall
 from agentkit.evals._report import (
     CaseResult,
@@ -57,6 +58,7 @@ from agentkit.evals._trajectory import Mismatch, MismatchKind, TrajectoryMatch, 
 
 __all__ = (
     "ANY",
+    "JUDGE_PROMPT",
     "CallStatus",
     "Case",
     "CaseChange",
@@ -72,6 +74,9 @@ __all__ = (
     "FunctionScorer",
     "FuzzyMatch",
     "JsonSchemaValid",
+    "JudgeVars",
+    "JudgeVerdict",
+    "LLMJudge",
     "LatencyBudget",
     "Mismatch",
     "MismatchKind",

@@ -61,9 +61,12 @@ def _bfcl_values(values: Any) -> Any:
     """A BFCL list of acceptable values as a pattern; ``""`` among them means "may be left out"."""
     if not isinstance(values, list):
         return _bfcl_value(values)
+    if not values:
+        # BFCL lists no acceptable value: nothing matches (its checker accepts nothing either).
+        return one_of()
     present = [v for v in values if v != ""] or [""]
     pattern = _bfcl_value(present[0]) if len(present) == 1 else one_of(*map(_bfcl_value, present))
-    return optional(pattern) if "" in values and present != [""] else pattern
+    return optional(pattern) if "" in values else pattern
 
 
 class ExpectedCall(BaseModel):

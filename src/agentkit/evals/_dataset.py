@@ -22,8 +22,8 @@ __all__ = ("Dataset",)
 def _yaml() -> Any:
     try:
         import yaml
-    except ImportError as exc:  # pragma: no cover - pyyaml ships with the evals and testing extras
-        raise MissingExtraError(extra="evals", package="yaml") from exc
+    except ImportError as exc:  # pragma: no cover - pyyaml ships with the testing extra
+        raise MissingExtraError(extra="testing", package="yaml") from exc
     return yaml
 
 
@@ -120,7 +120,7 @@ class Dataset(BaseModel):
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Dataset:
-        """Read a dataset from a YAML file (needs PyYAML: the ``evals`` extra).
+        """Read a dataset from a YAML file (needs PyYAML, which the ``testing`` extra brings).
 
         Examples:
             >>> import tempfile, pathlib
@@ -148,7 +148,7 @@ class Dataset(BaseModel):
         return cls.model_validate(data)
 
     def to_yaml(self, path: str | Path) -> Path:
-        """Write the dataset to a YAML file (needs PyYAML: the ``evals`` extra); returns its path."""
+        """Write the dataset to a YAML file (needs PyYAML, which the ``testing`` extra brings); returns its path."""
         target = Path(path)
         text = _yaml().safe_dump(self._data(), sort_keys=False, allow_unicode=True)
         target.write_text(text, encoding="utf-8")

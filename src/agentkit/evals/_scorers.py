@@ -6,6 +6,7 @@ functions ``(case, outcome) -> bool | float | Score``, sync or async, become sco
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import inspect
 import json
@@ -266,6 +267,10 @@ class ExactMatch(_TextScorer):
             and outcome.output is not None
         ):
             expected, got = _plain(case.expected_output), _plain(outcome.output)
+            if not isinstance(expected, str) and isinstance(got, str):
+                # Data expected, JSON text produced: compare the data.
+                with contextlib.suppress(ValueError):
+                    got = json.loads(got)
             if not isinstance(expected, str) and not isinstance(got, str):
                 same = expected == got
                 return Score(
