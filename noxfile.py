@@ -45,6 +45,9 @@ LINT_DEPS = ["ruff>=0.8"]
 DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
 BENCH_DEPS = ["pydantic-ai-slim", "openai-agents", "langchain-core", "mcp"]
 PLUGIN_DIST = "./tests/plugin_dist"
+# A headless Chromium from the npm registry for `report_check` (a compressed build inside the package; it runs on
+# Node 20 despite asking for 22) and the driver for it. Pinned: the pair is what the check was written against.
+CHROMIUM_DEPS = ["@sparticuz/chromium@153.0.0", "puppeteer-core@24.43.1"]
 
 
 def _quiet_env() -> dict[str, str]:
@@ -155,6 +158,58 @@ def demo(session: nox.Session) -> None:
     session.install(".")
     session.run("python", "examples/quickstart.py")
     session.run("python", "examples/travel_agent.py")
+
+
+@nox.session
+def eval(session: nox.Session) -> None:  # named for `nox -s eval`
+    """Run the bundled example eval (examples/evals) from the command line: record, gate, replay offline, compare.
+
+    Offline with no API key (a scripted model answers, and gets one of the five cases wrong on purpose); with
+    ``OPENAI_API_KEY`` or ``ANTHROPIC_API_KEY`` set, the agent talks to the real model. Reports go to
+    ``build/eval/`` (``report.json``, ``report.html``, ``offline.json``).
+    """
+    session.install(".", "pyyaml>=6")
+    out = os.path.join("build", "eval")
+    os.makedirs(out, exist_ok=True)
+    db = os.path.join(out, "runs.sqlite3")
+    if os.path.exists(db):
+        os.remove(db)
+    dataset, agent = "examples/evals/travel.yaml", "examples.evals.travel_eval:agent"
+    report, offline = os.path.join(out, "report.json"), os.path.join(out, "offline.json")
+    common = ["agentkit", "eval", "run", dataset, "--agent", agent, "--store", db]
+    common += ["--fail-under", "0.8"]
+    session.run(*common, "--json", report, "--html", os.path.join(out, "report.html"))
+    session.run(*common, "--offline", "--json", offline)
+    session.run("agentkit", "eval", "compare", report, offline, "--fail-on-regression")
+
+
+@nox.session
+def report_check(session: nox.Session) -> None:
+    """Render the example eval's HTML report in a real headless Chromium and check it; writes a screenshot.
+
+    Chromium comes from the npm registry (``@sparticuz/chromium``: a compressed build shipped inside the package)
+    and is driven by ``puppeteer-core``, both installed into this session's directory with the machine's npm and
+    Node.js. tests/evals/browser/check_report.mjs fails on a console message, a page error, any fetched URL, a
+    missing or empty chart, horizontal overflow, or case details that do not open; the screenshot is
+    ``build/report-check/report.png``.
+    """
+    import shutil
+
+    session.install(".", "pyyaml>=6")
+    out = os.path.abspath(os.path.join("build", "report-check"))
+    session.run("python", "examples/evals/travel_eval.py", out, env=_quiet_env())
+    browser = os.path.join(session.create_tmp(), "browser")
+    os.makedirs(browser, exist_ok=True)
+    session.run(
+        "npm", "install", "--prefix", browser, "--no-audit", "--no-fund", "--no-save", "--loglevel=error",
+        *CHROMIUM_DEPS,
+        external=True,
+    )  # fmt: skip
+    # The script goes beside node_modules, where its imports resolve.
+    script = os.path.join(browser, "check_report.mjs")
+    shutil.copyfile(os.path.join("tests", "evals", "browser", "check_report.mjs"), script)
+    report = os.path.join(out, "report.html")
+    session.run("node", script, report, os.path.join(out, "report.png"), external=True)
 
 
 @nox.session

@@ -19,24 +19,27 @@ class ExitCode(enum.IntEnum):
     OK = 0
     """Success: the command did what was asked (``contracts check``: every change is versioned correctly)."""
     CHECK_FAILED = 1
-    """The check failed: a contract change is not versioned correctly (``contracts check``), or a replayed run
-    diverged from its recording or cannot be replayed (``runs replay``)."""
+    """The check failed: a contract change is not versioned correctly (``contracts check``), a replayed run
+    diverged from its recording or cannot be replayed (``runs replay``), an eval's pass rate is below
+    ``--fail-under`` (``eval run``) or a case regressed with ``--fail-on-regression`` (``eval compare``)."""
     USAGE = 2
     """The command line is wrong: an unknown option, a missing argument, a malformed value (argparse's code)."""
     LOAD_ERROR = 3
     """User code could not be loaded: a ``-m`` module or ``--agent`` cannot be imported, raises while
     importing (a tool definition error, for example), or its tools cannot be registered together."""
     MISSING = 4
-    """Something the command needs is missing or unusable: the lock file or the database does not exist or
-    cannot be read (or the lock cannot be written), or the named run or tool is not there."""
+    """Something the command needs is missing or unusable: the lock file, the database, a dataset or an eval
+    report does not exist or cannot be read (or an output cannot be written), or the named run or tool is not
+    there."""
 
 
 MEANINGS: dict[ExitCode, str] = {  # one line each, for --help and docs/cli.md
     ExitCode.OK: "success",
-    ExitCode.CHECK_FAILED: "check failed: a contract change is not versioned correctly, a replay diverged",
+    ExitCode.CHECK_FAILED: "check failed: a contract change is not versioned correctly, a replay diverged, "
+    "an eval is below --fail-under or regressed",
     ExitCode.USAGE: "bad command line: unknown option, missing or malformed argument",
     ExitCode.LOAD_ERROR: "a -m module or --agent could not be imported, or its tools not registered",
-    ExitCode.MISSING: "a lock file, database, run or tool is missing or unreadable",
+    ExitCode.MISSING: "a lock file, database, dataset, report, run or tool is missing or unreadable",
 }
 
 EXIT_CODES_HELP = "exit codes:\n" + "\n".join(

@@ -123,6 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     add_runs_commands(commands)
+    from agentkit.cli._eval import add_eval_commands
+
+    add_eval_commands(commands)
     return parser
 
 
@@ -157,7 +160,12 @@ def main(
     if args.command is None:
         parser.print_help(out)
         return int(ExitCode.USAGE)
-    sub = {"tools": "tools_command", "contracts": "contracts_command", "runs": "runs_command"}
+    sub = {
+        "tools": "tools_command",
+        "contracts": "contracts_command",
+        "runs": "runs_command",
+        "eval": "eval_command",
+    }
     if getattr(args, sub[args.command]) is None:  # a command group without its subcommand
         args.group_parser.print_help(out)
         return int(ExitCode.USAGE)
@@ -165,6 +173,10 @@ def main(
         from agentkit.cli._runs import run_runs_command
 
         return run_runs_command(args, out)
+    if args.command == "eval":
+        from agentkit.cli._eval import run_eval_command
+
+        return run_eval_command(args, out)
     try:
         return int(_tools_or_contracts(args, Output(out), stdin or sys.stdin))
     except CommandError as exc:
