@@ -30,11 +30,15 @@ TEST_DEPS = [
     # http_client= accepts an httpx2.AsyncClient: tested with the real one (Python >= 3.11; it needs anyio >= 4.10,
     # above our floor, so `lowest` on 3.10 leaves it out with tests/providers/test_httpx2.py).
     "httpx2>=2.17; python_version >= '3.11'",
+    # MCP servers nobody here wrote, started over stdio by tests/mcp (the git one on a temporary repository).
+    "mcp-server-time>=2026.10.19",
+    "mcp-server-git>=2026.10.19",
 ]
 # The extras the test suite (and mypy) install: every feature with an optional dependency is tested against it.
 # One per line so that each feature adds its own.
 TEST_EXTRAS = [
     "testing",
+    "mcp",
     "otel",
     "postgres",
     "redis",

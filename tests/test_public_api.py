@@ -149,6 +149,7 @@ PUBLIC = {
         "UnsupportedContent",
         "UsageError",
     ),
+    "agentkit.mcp": ("MCPServer", "MCPToolset", "normalise_schema"),
     "agentkit.messages": (
         "AnyMedia",
         "AudioPart",

@@ -44,6 +44,7 @@ def test_the_command_tree_is_what_the_page_covers() -> None:
         "eval add-run",
         "eval compare",
         "eval run",
+        "mcp serve",
         "runs list",
         "runs replay",
         "runs show",

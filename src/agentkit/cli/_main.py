@@ -126,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     from agentkit.cli._eval import add_eval_commands
 
     add_eval_commands(commands)
+    from agentkit.cli._mcp import add_mcp_commands
+
+    add_mcp_commands(commands)
     return parser
 
 
@@ -164,6 +167,7 @@ def main(
         "tools": "tools_command",
         "contracts": "contracts_command",
         "runs": "runs_command",
+        "mcp": "mcp_command",
         "eval": "eval_command",
     }
     if getattr(args, sub[args.command]) is None:  # a command group without its subcommand
@@ -173,6 +177,10 @@ def main(
         from agentkit.cli._runs import run_runs_command
 
         return run_runs_command(args, out)
+    if args.command == "mcp":
+        from agentkit.cli._mcp import run_mcp_command
+
+        return run_mcp_command(args)
     if args.command == "eval":
         from agentkit.cli._eval import run_eval_command
 

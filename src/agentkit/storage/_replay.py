@@ -612,7 +612,7 @@ def _recorded_tool(
                 f"replay: no recorded result for call {ctx.tool_call_id!r} of {name!r}"
             )
         if recorded.is_error:
-            raise ToolFailed(recorded.content)
+            raise ToolFailed(_unframe(name, recorded.content))
         output = outputs.get(ctx.tool_call_id or "")
         text = output if output is not None else _unframe(name, recorded.content)
         return [text, *recorded.media] if recorded.media else text  # a screenshot comes back too

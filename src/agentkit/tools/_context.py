@@ -10,7 +10,11 @@ from typing_extensions import TypeVar
 from agentkit._clock import Clock, system_clock
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from agentkit.events import EventEmitter  # loaded by new() when asked for: tools do not need it
+
+    ProgressReporter = Callable[[float, "float | None", "str | None"], Awaitable[None]]
 
 __all__ = ("DepsT", "RunContext")
 
@@ -32,6 +36,8 @@ class RunContext(Generic[DepsT]):
         events: Where tool-execution events go; ``None`` disables events.
         clock: Where durations and event times are read from.
         retries: Consecutive invalid calls per tool name in this run (the per-tool retry budget's state).
+        progress: Where `report_progress` sends progress (set by whoever runs the tool, e.g. the MCP server,
+            which forwards it to the calling client); ``None`` drops it.
 
     Examples:
         >>> from dataclasses import dataclass
@@ -55,6 +61,26 @@ class RunContext(Generic[DepsT]):
     events: EventEmitter | None = None
     clock: Clock = system_clock
     retries: dict[str, int] = field(default_factory=dict)
+    progress: ProgressReporter | None = None
+
+    async def report_progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        """Tell the caller how far the tool has got (a no-op when nobody listens).
+
+        Examples:
+            >>> import anyio
+            >>> from agentkit import RunContext
+            >>> seen = []
+            >>> async def listener(progress, total, message):
+            ...     seen.append((progress, total, message))
+            >>> ctx = RunContext(deps=None, progress=listener)
+            >>> anyio.run(ctx.report_progress, 1, 4, "1 of 4 files")
+            >>> seen
+            [(1, 4, '1 of 4 files')]
+        """
+        if self.progress is not None:
+            await self.progress(progress, total, message)
 
     def for_call(self, tool_call_id: str | None) -> RunContext[DepsT]:
         """Return a copy for one tool call; run-wide state (events, retry counts) stays shared.

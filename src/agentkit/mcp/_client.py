@@ -1,0 +1,437 @@
+"""``MCPToolset``: an MCP server's tools as an agentkit toolset, with timeouts and reconnection."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import anyio
+import mcp_types as types
+from mcp import Client, MCPError, StdioServerParameters
+from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+from agentkit.exceptions import AgentkitError, ToolDefinitionError, ToolFailed, ToolTimeout
+from agentkit.registry import Toolset
+from agentkit.tools import JsonSchemaTool, RunContext, Tool, ToolAnnotations
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from anyio.abc import TaskGroup, TaskStatus
+
+__all__ = ("MCPConnectionError", "MCPToolset", "normalise_schema")
+
+_LOST = (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError)
+
+
+class MCPConnectionError(AgentkitError):
+    """An MCP server could not be reached (it did not start, answer or finish the handshake in time).
+
+    Examples:
+        >>> from agentkit.mcp._client import MCPConnectionError
+        >>> str(MCPConnectionError("no answer from 'time' within 5s"))
+        "no answer from 'time' within 5s"
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ("message",)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def normalise_schema(schema: Any) -> dict[str, Any]:
+    """A tool input schema as agentkit needs it: an object schema, and no object or array left open-ended.
+
+    Many MCP servers declare a tool without arguments as ``{"type": "object"}`` and lists as
+    ``{"type": "array"}``; this adds ``"properties": {}`` and ``"items": {}`` wherever they are missing (at any
+    depth) so every dialect can compile the schema, and turns a missing or non-object schema into an empty object
+    schema.
+
+    Examples:
+        >>> from agentkit.mcp import normalise_schema
+        >>> normalise_schema({"type": "object"})
+        {'type': 'object', 'properties': {}}
+        >>> normalise_schema({"type": "object", "properties": {"ids": {"type": "array"}}})
+        {'type': 'object', 'properties': {'ids': {'type': 'array', 'items': {}}}}
+        >>> normalise_schema(None)
+        {'type': 'object', 'properties': {}}
+    """
+    if not isinstance(schema, Mapping):
+        return {"type": "object", "properties": {}}
+    out: dict[str, Any] = _normalise(schema)
+    if "type" not in out:
+        out["type"] = "object"
+    if out.get("type") == "object":
+        out.setdefault("properties", {})
+    return out
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        out = {key: _normalise(item) for key, item in value.items()}
+        kinds = out.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if "object" in kinds and "properties" not in out and "additionalProperties" not in out:
+            out["properties"] = {}
+        if "array" in kinds and "items" not in out and "prefixItems" not in out:
+            out["items"] = {}
+        return out
+    if isinstance(value, list):
+        return [_normalise(item) for item in value]
+    return value
+
+
+class MCPToolset(Toolset):
+    """The tools of an MCP server as an agentkit `agentkit.registry.Toolset`, for an `agentkit.Agent`.
+
+    ``server`` is a URL (streamable HTTP) or a command (a list: program and arguments) started over stdio. Use it
+    as an async context manager: entering connects (within ``connect_timeout``) and lists the tools; the toolset
+    then follows the server's ``tools/list_changed`` notifications. Tools are named ``namespace_name`` and keep
+    the server's input schema (normalised by `normalise_schema`) and hints; arguments are validated locally with
+    agentkit's repair hints before they are sent. A call that takes longer than ``call_timeout`` ends as a tool
+    timeout, an ``isError`` result becomes ``ToolFailed`` with the server's text, and a server that died is
+    started (or reconnected) again on the next call; a read-only or idempotent call is retried once at once.
+    Every call is a tool call of the run, with its events (and spans, through the telemetry sinks).
+
+    Args:
+        server: An ``http(s)://`` URL, or the command and its arguments.
+        namespace: Tool names become ``namespace_name``, and the contracts carry the namespace.
+        env: Environment variables for a stdio server (added to the SDK's safe default environment).
+        cwd: Working directory for a stdio server.
+        connect_timeout: Seconds to start, connect and list tools.
+        call_timeout: Seconds one call may take (``None``: no limit).
+        mode: The SDK's protocol negotiation (``"auto"``, ``"legacy"`` or a protocol version).
+
+    Examples:
+        >>> import anyio
+        >>> from agentkit import tool
+        >>> from agentkit.mcp import MCPServer, MCPToolset
+        >>> @tool
+        ... def add(a: int, b: int) -> int:
+        ...     '''Add two integers.'''
+        ...     return a + b
+        >>> async def main():
+        ...     async with MCPToolset(MCPServer([add]).lowlevel, namespace="calc") as tools:
+        ...         outcome = await tools.get("calc_add").invoke_json('{"a": 2, "b": 3}')
+        ...         return tools.names(), outcome.content
+        >>> anyio.run(main)
+        (['calc_add'], '5')
+    """
+
+    def __init__(
+        self,
+        server: str | Sequence[str] | Any,
+        *,
+        namespace: str | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        connect_timeout: float = 30.0,
+        call_timeout: float | None = 60.0,
+        mode: str = "auto",
+    ) -> None:
+        super().__init__(self._current)
+        if isinstance(server, Sequence) and not isinstance(server, str):
+            if not server:
+                raise ToolDefinitionError("an MCP server command needs at least the program")
+            command = [str(part) for part in server]
+            self._target: Any = StdioServerParameters(
+                command=command[0],
+                args=command[1:],
+                env=None if env is None else {**_default_env(), **env},
+                cwd=cwd,
+            )
+            label = command[0]
+        else:
+            self._target = server
+            label = server if isinstance(server, str) else type(server).__name__
+        self.label = label
+        self.namespace = namespace
+        self.connect_timeout = connect_timeout
+        self.call_timeout = call_timeout
+        self.mode = mode
+        self.connections = 0
+        """How many times a connection was opened (1 after entering; more after reconnections)."""
+        self.last_error: BaseException | None = None
+        """What ended the last connection, when it did not end by closing the toolset."""
+        self.skipped: dict[str, str] = {}
+        """Server tools left out, by server name, with the reason (a schema agentkit cannot validate with)."""
+        self._tools: list[Tool[Any, Any]] = []
+        self._client: Client | None = None
+        self._drop: anyio.Event | None = None
+        self._lock = anyio.Lock()
+        self._stack: AsyncExitStack | None = None
+        self._tg: TaskGroup | None = None
+
+    # ------------------------------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> MCPToolset:
+        stack = AsyncExitStack()
+        self._tg = await stack.enter_async_context(anyio.create_task_group())
+        self._stack = stack
+        try:
+            await self.connect()
+        except BaseException:
+            await self.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection (and stop a stdio server)."""
+        stack, self._stack = self._stack, None
+        if stack is None:
+            return
+        if self._drop is not None:
+            self._drop.set()
+        assert self._tg is not None
+        self._tg.cancel_scope.cancel()
+        await stack.aclose()
+        self._tg = None
+
+    async def connect(self) -> None:
+        """Connect (when not connected) and list the tools; `MCPConnectionError` if that takes too long."""
+        async with self._lock:
+            if self._client is not None:
+                return
+            if self._tg is None:
+                raise MCPConnectionError(
+                    f"use 'async with MCPToolset(...)' before calling the tools of {self.label!r}"
+                )
+            try:
+                with anyio.fail_after(self.connect_timeout):
+                    self._client, self._drop = await self._tg.start(self._hold)
+                    await self._refresh(self._client)
+            except TimeoutError:
+                self._lost()
+                raise MCPConnectionError(
+                    f"MCP server {self.label!r} did not connect within {self.connect_timeout:g}s"
+                ) from None
+            except Exception as exc:
+                self._lost()
+                cause = _first(exc)
+                raise MCPConnectionError(
+                    f"cannot connect to MCP server {self.label!r}: {type(cause).__name__}: {cause}"
+                ) from exc
+
+    async def _hold(self, *, task_status: TaskStatus[tuple[Client, anyio.Event]]) -> None:
+        drop = anyio.Event()
+        started = False
+        client = Client(self._target, mode=self.mode, message_handler=self._on_message)
+        try:
+            async with client, anyio.create_task_group() as tg:
+                self.connections += 1
+                tools = client.server_capabilities.tools
+                if (
+                    client.protocol_version in MODERN_PROTOCOL_VERSIONS
+                    and tools
+                    and tools.list_changed
+                ):
+                    await tg.start(self._listen, client)
+                task_status.started((client, drop))
+                started = True
+                await drop.wait()
+                tg.cancel_scope.cancel()
+        except Exception as exc:
+            if not started:
+                raise
+            self.last_error = exc  # the server died: the next call reconnects
+        finally:
+            if self._client is client:
+                self._lost()
+
+    async def _listen(self, client: Client, *, task_status: TaskStatus[None]) -> None:
+        async with client.listen(tools_list_changed=True) as events:
+            task_status.started()
+            async for _ in events:
+                await self._refresh(client)
+
+    async def _on_message(self, message: Any) -> None:
+        root = getattr(message, "root", message)
+        if isinstance(root, types.ToolListChangedNotification) and self._client is not None:
+            client = self._client
+            assert self._tg is not None
+            self._tg.start_soon(self._refresh, client)
+
+    def _lost(self) -> None:
+        self._client = None
+        if self._drop is not None:
+            self._drop.set()
+            self._drop = None
+
+    # ------------------------------------------------------------------------------------------ tools
+
+    def _current(self) -> list[Tool[Any, Any]]:
+        return self._tools
+
+    async def refresh(self) -> None:
+        """List the server's tools again (done by itself on ``tools/list_changed``)."""
+        await self.connect()
+        assert self._client is not None
+        await self._refresh(self._client)
+
+    async def _refresh(self, client: Client) -> None:
+        listed: list[types.Tool] = []
+        cursor: str | None = None
+        while True:
+            page = await client.list_tools(cursor=cursor, cache_mode="refresh")
+            listed.extend(page.tools)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        tools: list[Tool[Any, Any]] = []
+        skipped: dict[str, str] = {}
+        for remote in listed:
+            wrapped = self._wrap_or_reason(remote)
+            if isinstance(wrapped, str):
+                skipped[remote.name] = wrapped
+            else:
+                tools.append(wrapped)
+        self._tools = tools
+        self.skipped = skipped
+
+    def _wrap_or_reason(self, remote: types.Tool) -> Tool[Any, Any] | str:
+        try:
+            return self._wrap(remote)
+        except ToolDefinitionError as exc:
+            return str(exc)
+
+    def _wrap(self, remote: types.Tool) -> Tool[Any, Any]:
+        hints = remote.annotations
+        annotations = None
+        if hints is not None:
+            annotations = ToolAnnotations(
+                read_only=hints.read_only_hint,
+                destructive=hints.destructive_hint,
+                idempotent=hints.idempotent_hint,
+                open_world=hints.open_world_hint,
+            )
+        output = remote.output_schema
+        if output is not None:
+            output = _normalise(output)
+        name = f"{self.namespace}_{remote.name}" if self.namespace else remote.name
+        retry = bool(hints and (hints.read_only_hint or hints.idempotent_hint))
+        remote_name = remote.name
+
+        async def call(arguments: dict[str, Any], ctx: RunContext[Any]) -> Any:
+            return await self._call(name, remote_name, arguments, ctx, retry=retry)
+
+        return JsonSchemaTool(
+            name=name,
+            namespace=self.namespace,
+            description=remote.description or remote.title or remote.name,
+            input_schema=normalise_schema(remote.input_schema),
+            output_schema=output,
+            annotations=annotations,
+            tags=("mcp",),
+            handler=call,
+        )
+
+    async def _call(
+        self,
+        name: str,
+        remote_name: str,
+        arguments: dict[str, Any],
+        ctx: RunContext[Any],
+        *,
+        retry: bool,
+    ) -> Any:
+        for attempt in (1, 2):
+            await self.connect()
+            client = self._client
+            assert client is not None
+
+            async def progress(progress: float, total: float | None, message: str | None) -> None:
+                await ctx.report_progress(progress, total, message)
+
+            try:
+                result = await client.call_tool(
+                    remote_name,
+                    arguments,
+                    read_timeout_seconds=self.call_timeout,
+                    progress_callback=progress,
+                )
+            except MCPError as exc:
+                if exc.code == REQUEST_TIMEOUT and self.call_timeout is not None:
+                    raise ToolTimeout(tool_name=name, timeout=self.call_timeout) from exc
+                if exc.code != CONNECTION_CLOSED:
+                    raise ToolFailed(f"MCP error {exc.code}: {exc.message}") from exc
+                lost: BaseException = exc
+            except _LOST as exc:
+                lost = exc
+            else:
+                return _value(result)
+            self.last_error = lost
+            if self._client is client:
+                self._lost()
+            if not retry or attempt == 2:
+                raise ToolFailed(
+                    f"the MCP server {self.label!r} closed the connection during the call; "
+                    "it is reconnected for the next call"
+                ) from lost
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def __repr__(self) -> str:
+        state = "connected" if self._client is not None else "not connected"
+        return f"MCPToolset({self.label!r}, {state}, {len(self._tools)} tools)"
+
+
+def _first(exc: BaseException) -> BaseException:
+    """The first leaf of an exception group (what a reader needs to see), else the exception itself."""
+    inner = getattr(exc, "exceptions", None)  # an exception group (a builtin from Python 3.11 on)
+    while isinstance(inner, tuple) and inner and isinstance(inner[0], BaseException):
+        exc = inner[0]
+        inner = getattr(exc, "exceptions", None)
+    return exc
+
+
+def _default_env() -> dict[str, str]:
+    from mcp.client.stdio import get_default_environment
+
+    return get_default_environment()
+
+
+def _value(result: types.CallToolResult) -> Any:
+    """What the agentkit tool returns for a ``tools/call`` result (``isError`` raises ``ToolFailed``)."""
+    texts = [block.text for block in result.content if isinstance(block, types.TextContent)]
+    if result.is_error:
+        raise ToolFailed("\n".join(texts) or "the MCP tool reported an error")
+    if result.structured_content is not None:
+        return result.structured_content
+    from agentkit.messages import AudioPart, DocumentPart, ImagePart
+
+    parts: list[Any] = []
+    for block in result.content:
+        if isinstance(block, types.TextContent):
+            parts.append(block.text)
+        elif isinstance(block, types.ImageContent):
+            parts.append(ImagePart(data=base64.b64decode(block.data), media_type=block.mime_type))
+        elif isinstance(block, types.AudioContent):
+            parts.append(AudioPart(data=base64.b64decode(block.data), media_type=block.mime_type))
+        elif isinstance(block, types.EmbeddedResource):
+            resource = block.resource
+            if isinstance(resource, types.BlobResourceContents):
+                parts.append(
+                    DocumentPart(
+                        data=base64.b64decode(resource.blob),
+                        media_type=resource.mime_type or "application/octet-stream",
+                        filename=str(resource.uri).rsplit("/", 1)[-1] or None,
+                    )
+                )
+            else:
+                parts.append(resource.text)
+        elif isinstance(block, types.ResourceLink):
+            parts.append(f"{block.name}: {block.uri}")
+    if all(isinstance(part, str) for part in parts):
+        return "\n".join(parts)
+    return parts
