@@ -76,7 +76,9 @@ class _StreamState(StreamState):
             b.model = chunk["model"]
         if b.response_id is None and isinstance(chunk.get("id"), str) and chunk["id"]:
             b.response_id = chunk["id"]
-        usage = chunk.get("usage") or as_dict(chunk.get("x_groq")).get("usage")
+        usage = chunk.get("usage")
+        if not usage:
+            usage = as_dict(chunk["x_groq"]).get("usage") if "x_groq" in chunk else None
         if isinstance(usage, dict):
             b.usage = _usage(usage)
             self.saw_usage = True
@@ -87,7 +89,19 @@ class _StreamState(StreamState):
         for choice in choices:
             if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
                 continue
-            delta = as_dict(choice.get("delta"))
+            delta = choice.get("delta")
+            if type(delta) is dict and len(delta) == 1:
+                # The hot path: most chunks carry one text fragment and nothing else.
+                text = delta.get("content")
+                if type(text) is str:
+                    if text:
+                        b.add_text(text)
+                        events.append(TextDelta(text))
+                    finish = choice.get("finish_reason")
+                    if isinstance(finish, str) and finish:
+                        self.finish_reason = finish
+                    continue
+            delta = as_dict(delta)
             reasoning = self.provider._reasoning_of(delta)
             if reasoning:
                 b.add_reasoning(reasoning)
