@@ -211,8 +211,8 @@ class RunManager:
         self._task_group: TaskGroup | None = None
         self._sessions: dict[str, Session] = {}
         self._waiters: dict[str, anyio.Event] = {}
-        self._idle = anyio.Event()
-        self._idle.set()
+        # Made in `running`: before anyio 4.5 (our floor is 4.4) an Event cannot be made outside an event loop.
+        self._idle: anyio.Event | None = None
         self._loop_thread: int | None = None
         self._lock = threading.Lock()
 
@@ -222,6 +222,9 @@ class RunManager:
     async def running(self) -> AsyncIterator[None]:
         """Accept runs for the block; on exit, let running runs finish, then cancel (and so store) the rest."""
         self._loop_thread = threading.get_ident()
+        self._idle = anyio.Event()
+        if not self.active:
+            self._idle.set()
         async with anyio.create_task_group() as tg:
             self._task_group = tg
             self.accepting = True
@@ -332,7 +335,7 @@ class RunManager:
     def _end(self, run_id: str) -> None:
         self.active.pop(run_id, None)
         self._wake(run_id)
-        if not self.active:
+        if not self.active and self._idle is not None:
             self._idle.set()
 
     def _session(self, session_id: str) -> Session:
