@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from agentkit import Registry, ToolContract, Toolset, tool
-from agentkit.tools.dialects import available_dialects, clear_compile_cache, get_dialect
+from agentkit.registry import StaticFlags
+from agentkit.tools.dialects import (
+    available_dialects,
+    clear_compile_cache,
+    compile_cache_info,
+    get_dialect,
+)
 
 _SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -136,3 +142,113 @@ def test_a_toolset_over_a_changing_list_sees_every_change() -> None:
     assert toolset.names() == ["a", "b"]
     items[:] = [b]
     assert toolset.names() == ["b"]
+
+
+def _schema_for(i: int) -> dict[str, Any]:
+    schema = copy.deepcopy(_SCHEMA)
+    schema["properties"][f"extra_{i}"] = {"type": "integer", "minimum": i}
+    return schema
+
+
+def _contracts(count: int) -> list[ToolContract]:
+    return [
+        ToolContract(name=f"tool_{i}", description=f"Tool {i}.", input_schema=_schema_for(i))
+        for i in range(count)
+    ]
+
+
+def _dumped(compiled: list[Any]) -> list[str]:
+    return [json.dumps(c.definition, sort_keys=True) for c in compiled]
+
+
+@pytest.mark.parametrize("dialect", available_dialects())
+def test_a_cached_export_equals_a_fresh_one(dialect: str) -> None:
+    """compile_all from the cache (twice over) gives byte for byte what a cleared cache compiles again."""
+    clear_compile_cache()
+    contracts = _contracts(5)
+    target = get_dialect(dialect)
+    cold = _dumped(target.compile_all(contracts))
+    assert _dumped(target.compile_all(contracts)) == cold
+    assert _dumped(target.compile_all(tuple(contracts))) == cold
+    clear_compile_cache()
+    assert _dumped(target.compile_all(_contracts(5))) == cold
+    assert _dumped([target.compile(c) for c in contracts]) == cold
+
+
+def test_compile_all_serves_a_repeated_list_whole_and_any_other_list_afresh() -> None:
+    """The same contracts in the same order hit; a replaced, reordered, longer or shorter list does not."""
+    clear_compile_cache()
+    dialect = get_dialect("openai-strict")
+    contracts = _contracts(4)
+    first = dialect.compile_all(contracts)
+    hits = compile_cache_info().hits
+    again = dialect.compile_all(list(contracts))
+    assert compile_cache_info().hits == hits + 4
+    assert again == first
+    assert again is not first
+    assert all(a is b for a, b in zip(again, first, strict=True))
+    again.clear()  # the caller's list is its own
+    assert dialect.compile_all(contracts) == first
+    replaced = [*contracts[:2], _contracts(5)[4], contracts[3]]
+    assert [c.name for c in dialect.compile_all(replaced)] == [
+        "tool_0",
+        "tool_1",
+        "tool_4",
+        "tool_3",
+    ]
+    assert [c.name for c in dialect.compile_all(contracts[::-1])] == [
+        "tool_3",
+        "tool_2",
+        "tool_1",
+        "tool_0",
+    ]
+    assert [c.name for c in dialect.compile_all(contracts[:3])] == ["tool_0", "tool_1", "tool_2"]
+    assert [c.name for c in dialect.compile_all(iter(contracts))] == [c.name for c in first]
+    assert dialect.compile_all([]) == []
+
+
+def test_compile_all_is_per_dialect_and_forgets_on_clear() -> None:
+    """The same list compiled for two dialects keeps each one's results; clearing the cache compiles anew."""
+    contracts = _contracts(3)
+    strict = get_dialect("openai-strict").compile_all(contracts)
+    loose = get_dialect("openai").compile_all(contracts)
+    assert [c.dialect for c in get_dialect("openai-strict").compile_all(contracts)] == [
+        "openai-strict"
+    ] * 3
+    assert [c.dialect for c in get_dialect("openai").compile_all(contracts)] == ["openai"] * 3
+    assert all(s.strict and not lo.strict for s, lo in zip(strict, loose, strict=True))
+    clear_compile_cache()
+    fresh = get_dialect("openai-strict").compile_all(contracts)
+    assert all(a is not b for a, b in zip(fresh, strict, strict=True))
+    assert _dumped(fresh) == _dumped(strict)
+
+
+def test_a_step_tool_list_follows_the_registry_and_its_flags() -> None:
+    """The compiled list of a registry toolset changes with a registration and with a feature flag."""
+    registry = Registry()
+    flags = StaticFlags({"beta": False})
+
+    def ping() -> str:
+        """Ping."""
+        return "pong"
+
+    def probe(host: str) -> str:
+        """Probe a host."""
+        return host
+
+    registry.register(ping)
+    registry.register(tool(tags=["flag:beta"])(probe))
+    toolset = registry.toolset().gated(flags)
+    dialect = get_dialect("gemini")
+
+    def step() -> list[str]:
+        return [c.wire_name for c in dialect.compile_all([t.contract for t in toolset.tools()])]
+
+    assert step() == ["ping"]
+    assert step() == ["ping"]
+    flags.flags["beta"] = True
+    assert step() == ["ping", "probe"]
+    registry.unregister("ping")
+    assert step() == ["probe"]
+    flags.flags["beta"] = False
+    assert step() == []

@@ -158,8 +158,7 @@ class AnthropicProvider(HttpProvider):
     def _compile(self, request: ModelRequest) -> _Tools:
         dialect = get_dialect(self.profile.dialect)
         by_wire: dict[str, CompiledTool] = {}
-        for contract in request.tools:
-            tool = dialect.compile(contract)
+        for tool in dialect.compile_all(request.tools):
             other = by_wire.get(tool.wire_name)
             if other is not None and other.name != tool.name:
                 raise UsageError(

@@ -173,7 +173,7 @@ class GeminiProvider(HttpProvider):
         from agentkit.tools.dialects import get_dialect
 
         dialect = get_dialect(self.profile.dialect)
-        compiled = [dialect.compile(contract) for contract in request.tools]
+        compiled = dialect.compile_all(request.tools)
         by_wire: dict[str, CompiledTool] = {}
         for tool in compiled:
             other = by_wire.get(tool.wire_name)

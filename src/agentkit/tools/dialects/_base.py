@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import operator
 import re
 import threading
 import weakref
@@ -316,6 +317,14 @@ def _remember(contract: Any, slot: tuple[type, str], compiled: CompiledTool) -> 
     entry[1][slot] = compiled
 
 
+# The tool lists compiled together by `SchemaDialect.compile_all`, per (dialect class, cache_key): the last few
+# (contracts, results) pairs, newest first. An agent step sends the same contract objects in the same order while
+# nothing changes, so its whole list is one identity check. The contracts are held strongly (a dead contract's
+# id could be reused by a new one), which bounds what is kept to _BATCHES_KEPT lists per dialect.
+_BATCHES: dict[tuple[type, str], list[tuple[tuple[Any, ...], tuple[CompiledTool, ...]]]] = {}
+_BATCHES_KEPT = 4
+
+
 def compile_cache_info() -> CacheInfo:
     """Hits, misses and size of the process-wide compile cache.
 
@@ -338,6 +347,7 @@ def clear_compile_cache(*, maxsize: int | None = None) -> None:
     with _CACHE.lock:
         _CACHE.data.clear()
         _MEMO.clear()
+        _BATCHES.clear()
         _CACHE.hits = _CACHE.misses = 0
         if maxsize is not None:
             if maxsize < 1:
@@ -499,7 +509,11 @@ class SchemaDialect(ABC):
         return compiled
 
     def compile_all(self, contracts: Iterable[ToolContract]) -> list[CompiledTool]:
-        """Compile several contracts (each one cached on its own).
+        """Compile several contracts (each one cached on its own), in order; a new list each time.
+
+        The same contract objects in the same order as one of the last lists compiled (what an agent step sends
+        while its toolset is unchanged) are served as a whole, in one identity check; any other list is
+        compiled contract by contract, from the cache where it can be.
 
         Examples:
             >>> from agentkit import ToolContract
@@ -507,7 +521,22 @@ class SchemaDialect(ABC):
             >>> [t.wire_name for t in get_dialect("openai").compile_all([c])]
             ['ping']
         """
-        return [self.compile(contract) for contract in contracts]
+        batch = contracts if type(contracts) is tuple else tuple(contracts)
+        key = (type(self), self.cache_key)
+        kept = _BATCHES.get(key)
+        if kept is not None:
+            size = len(batch)
+            for held, results in kept:
+                if len(held) == size and all(map(operator.is_, batch, held)):
+                    _CACHE.hits += size
+                    return list(results)
+        compile_ = self.compile
+        results = tuple([compile_(contract) for contract in batch])
+        with _CACHE.lock:
+            kept = _BATCHES.setdefault(key, [])
+            kept.insert(0, (batch, results))
+            del kept[_BATCHES_KEPT:]
+        return list(results)
 
     @abstractmethod
     def build(self, contract: ToolContract) -> CompiledTool:
