@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/run.py [--quick] [--json out.json] [--only async,sync,invalid,define,import]
     python benchmarks/run.py --only loop [--quick]   # opt-in: agent-loop overhead per step (bench_loop.py)
+    python benchmarks/run.py --only server [--quick] # opt-in: the HTTP service under load (bench_server.py)
 
 Scenarios, each for agentkit, the floor and every available peer, on one representative tool (see ``_tool.py``):
 
@@ -64,6 +65,7 @@ EXTRA_SCENARIOS = {
     "providers": "bench_providers",
     "loop": "bench_loop",  # agent-loop overhead per step against pydantic-ai and openai-agents (~35 s)
     "definition": "bench_definition",  # register / export / list 1,000 tools, memory per tool (~3 min)
+    "server": "bench_server",  # the HTTP service under load: invoke and runs, ops/s and p99 (~2 min; [server])
 }
 # What a bare run (`nox -s bench`) measures: every row of issue 13's table.
 DEFAULT_SCENARIOS = (*SCENARIOS, "definition", "loop")
