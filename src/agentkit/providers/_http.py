@@ -75,6 +75,8 @@ if TYPE_CHECKING:
         Mapping,
     )
 
+    from agentkit.tools.dialects import CompiledTool
+
 __all__ = (
     "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_MAX_BODY_BYTES",
@@ -435,10 +437,35 @@ class StreamState:
     and the driver replays it as deltas; with ``json_array`` set, a JSON answer is a streamed array whose elements
     are fed like events (Gemini without ``alt=sse``).
 
+    A state is made per stream (`HttpProvider.stream_state`) and keeps everything it needs: a `ResponseBuilder`
+    is the usual way to collect the parts. ``feed`` is called once per event, so keep it lean: return a list (no
+    generator per event) and build the final response only in `finish`.
+
     Attributes:
         done: The stream's last event has been seen.
         cut: The message of the ``MalformedResponse`` for a stream that ends too soon.
         json_array: Read a JSON answer as a streamed array of events (``feed("message", element)``).
+
+    Examples:
+        A state for events ``{"delta": "..."}`` closed by ``{"end": true}``, fed by hand as the driver would:
+
+        >>> from agentkit.providers import ResponseBuilder, TextDelta
+        >>> class Deltas(StreamState):
+        ...     def __init__(self) -> None:
+        ...         super().__init__()
+        ...         self.builder = ResponseBuilder(provider="demo")
+        ...     def feed(self, event, payload):
+        ...         self.done = bool(payload.get("end"))
+        ...         text = payload.get("delta") or ""
+        ...         self.builder.add_text(text)
+        ...         return [TextDelta(text)] if text else []
+        ...     def finish(self):
+        ...         return self.builder.build(finish_reason="stop")
+        >>> state = Deltas()
+        >>> [list(state.feed("message", e)) for e in ({"delta": "Hel"}, {"delta": "lo"}, {"end": True})]
+        [[TextDelta(text='Hel')], [TextDelta(text='lo')], []]
+        >>> state.done, state.finish().text
+        (True, 'Hello')
     """
 
     cut: ClassVar[str] = "stream ended before the response was complete"
@@ -502,6 +529,10 @@ class _Limits:
 class HttpProvider(Provider):
     """Base for adapters that speak JSON (and SSE) over httpx: the one driver every adapter plugs into.
 
+    `complete` and `stream` are the driver's: a subclass supplies the hooks they call (`encode`,
+    `parse_response`, `stream_state`; `endpoint` or ``path``; optionally `auth_headers`, ``request_headers``,
+    `classify_error`, `default_profile`). See `agentkit.providers.http` for a complete example.
+
     Args:
         model: The model name.
         api_key: The key; read from ``api_key_env`` when omitted. Held as a secret.
@@ -522,8 +553,15 @@ class HttpProvider(Provider):
     """
 
     default_base_url: ClassVar[str] = ""
+    """The API root used when no ``base_url`` is given."""
     api_key_env: ClassVar[str | None] = None
+    """The environment variable the key is read from when no ``api_key`` is given."""
     requires_api_key: ClassVar[bool] = True
+    """Whether a provider without a key is a ``UsageError`` (``False`` for local servers)."""
+    path: ClassVar[str] = ""
+    """The endpoint under ``base_url`` that `complete` and `stream` POST to (see `endpoint`)."""
+    request_headers: ClassVar[Mapping[str, str]] = {}
+    """Headers sent with every request besides `auth_headers` (an API version); never secret."""
 
     def __init__(
         self,
@@ -558,6 +596,10 @@ class HttpProvider(Provider):
             api_key if isinstance(api_key, SecretStr) or api_key is None else SecretStr(api_key)
         )
         self.base_url = (base_url or self.default_base_url).rstrip("/")
+        if not self.base_url:
+            raise UsageError(
+                f"{type(self).__name__} needs base_url=... (the API root, e.g. 'https://api.example.com/v1')"
+            )
         self._owns_client = http_client is None
         self._given_client = http_client
         self._owned: Any = None  # the client this provider made, and the event loop it belongs to
@@ -614,6 +656,104 @@ class HttpProvider(Provider):
     def auth_headers(self) -> dict[str, str]:
         """Authentication headers (adapters override; the default is a bearer token)."""
         return {"authorization": f"Bearer {self.api_key}"} if self._api_key else {}
+
+    def endpoint(self, *, stream: bool) -> str:
+        """The path under ``base_url`` to POST to, query included (default: `path` for both kinds of call).
+
+        Examples:
+            >>> from agentkit.providers.gemini import GeminiProvider
+            >>> GeminiProvider("gemini-2.5-flash", api_key="k").endpoint(stream=True)
+            '/models/gemini-2.5-flash:streamGenerateContent?alt=sse'
+        """
+        return self.path
+
+    def encode(self, request: ModelRequest, *, stream: bool) -> tuple[Mapping[str, Any], Any]:
+        """The JSON body for ``request``, and the context `parse_response` and `stream_state` are handed.
+
+        The context is whatever reading the answer needs from the request; usually the compiled tools by wire name
+        (`compile_tools`), so calls come back under their canonical names. Raise ``UsageError`` for a request the
+        API cannot take: nothing has been sent yet.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define encode(request, *, stream)")
+
+    def parse_response(self, data: Any, context: Any) -> ModelResponse:
+        """The `ModelResponse` for a decoded JSON answer; raise ``self.malformed(...)`` for one that is not.
+
+        ``context`` is the second value `encode` returned for the request.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must define parse_response(data, context)"
+        )
+
+    def stream_state(self, context: Any) -> StreamState:
+        """A fresh `StreamState` for one streamed answer (``context`` as in `parse_response`)."""
+        raise NotImplementedError(f"{type(self).__name__} must define stream_state(context)")
+
+    def compile_tools(self, request: ModelRequest) -> dict[str, CompiledTool]:
+        """The request's tools compiled with the profile's dialect, by wire name.
+
+        Raises:
+            UsageError: Two tools map to the same wire name.
+
+        Examples:
+            >>> from agentkit import tool
+            >>> from agentkit.messages import Message
+            >>> from agentkit.providers.openai import OpenAIChatProvider
+            >>> @tool
+            ... def find_hotel(city: str) -> str:
+            ...     "Find a hotel."
+            ...     return city
+            >>> tools = OpenAIChatProvider("gpt-4.1", api_key="k").compile_tools(
+            ...     ModelRequest(messages=[Message.user("hi")], tools=[find_hotel.contract]))
+            >>> {wire: compiled.name for wire, compiled in tools.items()}
+            {'find_hotel': 'find_hotel'}
+        """
+        from agentkit.tools.dialects import get_dialect
+
+        dialect = get_dialect(self.profile.dialect)
+        by_wire: dict[str, CompiledTool] = {}
+        for tool in dialect.compile_all(request.tools):
+            other = by_wire.get(tool.wire_name)
+            if other is not None and other.name != tool.name:
+                raise UsageError(
+                    f"tools {other.name!r} and {tool.name!r} both map to the wire name {tool.wire_name!r}; "
+                    "rename one of them (or expose them through a prefixed toolset)"
+                )
+            by_wire[tool.wire_name] = tool
+        return by_wire
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Send ``request`` and return the whole answer: `encode`, POST to `endpoint`, `parse_response`.
+
+        Raises:
+            ProviderError: A typed error (``RateLimited``, ``InvalidRequest``, ``MalformedResponse``...), from
+                `classify_error` for an error status.
+        """
+        body, context = self.encode(request, stream=False)
+        data = await self.post_json(
+            self.endpoint(stream=False),
+            body,
+            request=request,
+            headers=self.request_headers or None,
+        )
+        return self.parse_response(data, context)
+
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        """Send ``request`` and yield deltas as they arrive, then one ``StreamDone`` (see `StreamState`).
+
+        The request is built when iteration begins, so a request that cannot be built raises on first read.
+        Errors sent inside the stream are raised as typed errors after the deltas already received; a stream
+        that ends too soon raises ``MalformedResponse``.
+        """
+        return self.stream_lazily(
+            partial(self._start_stream, request),
+            request=request,
+            headers=self.request_headers or None,
+        )
+
+    def _start_stream(self, request: ModelRequest) -> tuple[str, Mapping[str, Any], StreamState]:
+        body, context = self.encode(request, stream=True)
+        return self.endpoint(stream=True), body, self.stream_state(context)
 
     def classify_error(
         self, status: int, headers: Mapping[str, str], body: Any, text: str
@@ -1195,6 +1335,27 @@ class HttpProvider(Provider):
     def __repr__(self) -> str:
         key = "***" if self._api_key else None
         return f"{type(self).__name__}(model={self.model!r}, base_url={self.base_url!r}, api_key={key!r})"
+
+
+class ToolMapProvider(HttpProvider):
+    """An adapter whose `build_body` returns the body and the compiled tools by wire name, its call context.
+
+    `encode` is `build_body`; `parse_response` and `stream_state` receive the tools by wire name.
+    """
+
+    def build_body(
+        self, request: ModelRequest, *, stream: bool = False
+    ) -> tuple[dict[str, Any], dict[str, CompiledTool]]:
+        """The JSON body for ``request`` and the compiled tools by wire name (to map calls back)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define build_body(request, *, stream)"
+        )
+
+    def encode(
+        self, request: ModelRequest, *, stream: bool
+    ) -> tuple[dict[str, Any], dict[str, CompiledTool]]:
+        """The driver's hook: `build_body`."""
+        return self.build_body(request, stream=stream)
 
 
 def _masked(value: Any, key: str) -> Any:

@@ -1,4 +1,33 @@
-"""Messages API streams: content-block events fed by the driver, deltas out, one response at the end."""
+r"""Messages API streams: content-block events fed by the driver, deltas out, one response at the end.
+
+An ``error`` event is raised as its typed error (``overloaded_error`` → ``Overloaded``...) after the deltas already
+yielded; a stream that ends before ``message_stop`` raises ``MalformedResponse``. ``ping`` and unknown event types
+are ignored. ``StreamDone`` holds what ``complete`` would have returned: the stream is assembled into the same
+message body and parsed by the same parser.
+
+Examples:
+    >>> import anyio, httpx
+    >>> from agentkit.messages import Message
+    >>> from agentkit.providers import ModelRequest
+    >>> from agentkit.providers.anthropic import AnthropicProvider
+    >>> from agentkit.testing._replay import ReplayTransport, sse_from_chunks
+    >>> sse = sse_from_chunks([
+    ...     '{"type":"message_start","message":{"id":"msg_1","model":"claude-haiku-4-5","content":[],'
+    ...     '"usage":{"input_tokens":5,"output_tokens":1}}}',
+    ...     '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+    ...     '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}',
+    ...     '{"type":"content_block_stop","index":0}',
+    ...     '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3}}',
+    ...     '{"type":"message_stop"}'], with_event_names=True)
+    >>> replay = ReplayTransport.from_bodies([(200, sse)], content_type="text/event-stream")
+    >>> provider = AnthropicProvider("claude-haiku-4-5", api_key="k",
+    ...                              http_client=httpx.AsyncClient(transport=replay.mock()))
+    >>> async def main():
+    ...     return [e async for e in provider.stream(ModelRequest(messages=[Message.user("hi")]))]
+    >>> events = anyio.run(main)
+    >>> events[0], events[-1].response.text, events[-1].response.usage.output_tokens
+    (TextDelta(text='Hi'), 'Hi', 3)
+"""
 
 from __future__ import annotations
 
@@ -13,6 +42,8 @@ from agentkit.providers._base import (
     ToolCallDelta,
 )
 from agentkit.providers._http import StreamState
+from agentkit.providers.anthropic._errors import inline_error
+from agentkit.providers.anthropic._response import parse_message
 from agentkit.providers.anthropic._wire import _CUT, _RawJSON, _Tools
 
 if TYPE_CHECKING:
@@ -40,23 +71,23 @@ class _StreamState(StreamState):
     def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
         """The deltas of one event; an ``error`` event raises its typed error (``overloaded_error``...)."""
         if payload is None:  # an error event without data
-            raise self.provider._inline_error({"error": {"type": "api_error"}})
+            raise inline_error(self.provider, {"error": {"type": "api_error"}})
         kind = payload.get("type") or event
         if kind == "error" or event == "error":
-            raise self.provider._inline_error(payload)
+            raise inline_error(self.provider, payload)
         events = self._feed(str(kind), payload)
         self.done = self.stopped
         return events
 
     def whole(self, data: Any) -> ModelResponse:
         """A Messages body sent instead of a stream (a gateway, or the API itself)."""
-        return self.provider._parse(data, self.tools)
+        return parse_message(self.provider, data, self.tools)
 
     def finish(self) -> ModelResponse:
         """The message ``complete`` would have got; a stream without ``message_stop`` was cut."""
         if not self.stopped:
             raise self.provider.malformed(_CUT)
-        return self.provider._parse(self.message(), self.tools)
+        return parse_message(self.provider, self.message(), self.tools)
 
     def _feed(self, kind: str, payload: dict[str, Any]) -> list[StreamEvent]:
         if kind == "message_start":

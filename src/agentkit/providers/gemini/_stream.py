@@ -1,4 +1,26 @@
-"""streamGenerateContent: chunks (SSE or a streamed JSON array) fed by the driver, deltas out."""
+r"""streamGenerateContent: chunks (SSE or a streamed JSON array) fed by the driver, deltas out.
+
+Each event is a complete partial response; text and thoughts arrive in pieces, a function call whole. An error
+object inside the stream raises its typed error; a stream that ends before a finish reason (or cut inside an
+event) raises ``MalformedResponse``.
+
+Examples:
+    >>> import anyio, httpx
+    >>> from agentkit.messages import Message
+    >>> from agentkit.providers import ModelRequest
+    >>> from agentkit.providers.gemini import GeminiProvider
+    >>> from agentkit.testing._replay import ReplayTransport
+    >>> sse = (b'data: {"candidates": [{"content": {"parts": [{"text": "Hi"}]}}]}\r\n\r\n'
+    ...        b'data: {"candidates": [{"content": {"parts": [{"text": "!"}]}, "finishReason": "STOP"}]}\r\n\r\n')
+    >>> replay = ReplayTransport.from_bodies([(200, sse)], content_type="text/event-stream")
+    >>> provider = GeminiProvider("gemini-2.5-flash", api_key="test-key",
+    ...                           http_client=httpx.AsyncClient(transport=replay.mock()))
+    >>> async def main():
+    ...     return [e async for e in provider.stream(ModelRequest(messages=[Message.user("hi")]))]
+    >>> events = anyio.run(main)
+    >>> events[:2], events[-1].response.text
+    ([TextDelta(text='Hi'), TextDelta(text='!')], 'Hi!')
+"""
 
 from __future__ import annotations
 
@@ -19,6 +41,7 @@ from agentkit.providers._coerce import as_dict
 from agentkit.providers._http import (
     StreamState,
 )
+from agentkit.providers.gemini._errors import inline_error
 from agentkit.providers.gemini._wire import _CUT, _FINISH, _json_path, _usage
 
 if TYPE_CHECKING:
@@ -60,7 +83,7 @@ class _Assembler(StreamState):
     def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
         """The deltas of one streamed chunk."""
         if payload is None:  # an error event without data
-            raise self.provider.inline_error({})
+            raise inline_error(self.provider, {})
         return self.chunk(payload)
 
     def end_marker(self) -> None:
@@ -73,7 +96,7 @@ class _Assembler(StreamState):
     def chunk(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
         """The deltas in one chunk (also records usage, model, ids and the finish reason)."""
         if chunk.get("error") is not None and not chunk.get("candidates"):
-            raise self.provider.inline_error(chunk["error"])
+            raise inline_error(self.provider, chunk["error"])
         b = self.builder
         model, response_id = chunk.get("modelVersion"), chunk.get("responseId")
         if b.model is None and isinstance(model, str) and model:

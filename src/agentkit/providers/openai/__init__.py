@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentkit.providers.openai._chat import OpenAIChatProvider
 from agentkit.providers.openai._compatible import OpenAICompatibleProvider
 from agentkit.providers.openai._profiles import SERVER_PROFILES, ServerInfo, _chat_profile_compat
+from agentkit.providers.openai._provider import OpenAIChatProvider
 
 __all__ = (
     "SERVER_PROFILES",

@@ -10,8 +10,8 @@ from agentkit.providers._http import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_LINE_BYTES,
 )
-from agentkit.providers.openai._chat import OpenAIChatProvider
 from agentkit.providers.openai._profiles import SERVER_PROFILES
+from agentkit.providers.openai._provider import OpenAIChatProvider
 
 if TYPE_CHECKING:
     import httpx

@@ -1,4 +1,26 @@
-"""Chat Completions streams: chunks fed by the driver, deltas out, one response at the end."""
+r"""Chat Completions streams: chunks fed by the driver, deltas out, one response at the end.
+
+Errors sent inside the stream (an ``event: error`` frame, an ``error`` object in a chunk) are raised as typed
+errors after the deltas already received; a stream that ends before ``[DONE]`` or a finish reason raises
+``MalformedResponse``.
+
+Examples:
+    >>> import anyio, httpx
+    >>> from agentkit.messages import Message
+    >>> from agentkit.providers import ModelRequest
+    >>> from agentkit.providers.openai import OpenAIChatProvider
+    >>> from agentkit.testing._replay import ReplayTransport
+    >>> sse = (b'data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n'
+    ...        b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')
+    >>> replay = ReplayTransport.from_bodies([(200, sse)], content_type="text/event-stream")
+    >>> provider = OpenAIChatProvider("gpt-4.1", api_key="sk-test",
+    ...                               http_client=httpx.AsyncClient(transport=replay.mock()))
+    >>> async def main():
+    ...     return [e async for e in provider.stream(ModelRequest(messages=[Message.user("hi")]))]
+    >>> events = anyio.run(main)
+    >>> events[0], events[-1].response.text
+    (TextDelta(text='Hi'), 'Hi')
+"""
 
 from __future__ import annotations
 
@@ -16,12 +38,15 @@ from agentkit.providers._coerce import as_dict
 from agentkit.providers._http import (
     StreamState,
 )
+from agentkit.providers.openai._errors import inline_error
+from agentkit.providers.openai._response import call_details, reasoning_fields, reasoning_of
+from agentkit.providers.openai._response import finish as finished_response
 from agentkit.providers.openai._wire import _CUT, _arguments_text, _text_of, _usage
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
-    from agentkit.providers.openai._chat import OpenAIChatProvider
+    from agentkit.providers.openai._provider import OpenAIChatProvider
     from agentkit.tools.dialects import CompiledTool
 
 
@@ -44,6 +69,7 @@ class _StreamState(StreamState):
         self.id_sent: set[int] = set()
         self.last: int | None = None
         self.details: dict[str, Any] | None = None
+        self.reasoning_fields = reasoning_fields(provider.profile.reasoning_field)
 
     def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
         """The deltas of one chunk; an ``error`` event or an ``error`` object in a chunk raises its typed error."""
@@ -55,9 +81,9 @@ class _StreamState(StreamState):
         """An ``error`` event's typed error; or a chunk's deltas, then the error object it also carries."""
         if event == "error":
             error = payload.get("error", payload) if isinstance(payload, dict) else {}
-            raise self.provider._inline_error(error)
+            raise inline_error(self.provider, error)
         yield from self._chunk(payload)
-        raise self.provider._inline_error(payload["error"])
+        raise inline_error(self.provider, payload["error"])
 
     def whole(self, data: Any) -> ModelResponse:
         """A ``chat.completion`` body sent instead of a stream."""
@@ -102,7 +128,7 @@ class _StreamState(StreamState):
                         self.finish_reason = finish
                     continue
             delta = as_dict(delta)
-            reasoning = self.provider._reasoning_of(delta)
+            reasoning = reasoning_of(delta, self.reasoning_fields)
             if reasoning:
                 b.add_reasoning(reasoning)
                 events.append(ReasoningDelta(reasoning))
@@ -114,7 +140,7 @@ class _StreamState(StreamState):
             if isinstance(refusal, str) and refusal:
                 b.add_refusal(refusal)
                 self.refused = True
-            details = self.provider._call_details(delta)
+            details = call_details(delta)
             if details:
                 self.details = details
             calls = delta.get("tool_calls")
@@ -196,7 +222,7 @@ class _StreamState(StreamState):
             for slot in range(len(self.ids)):
                 self.builder.tool_call(slot, provider_details=self.details)
         self.builder.usage_reported = self.saw_usage
-        return self.provider._finish(
+        return finished_response(
             self.builder,
             self.finish_reason,
             has_calls=bool(self.ids),

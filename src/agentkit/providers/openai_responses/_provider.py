@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from agentkit.providers._http import HttpProvider
+from agentkit.providers._http import ToolMapProvider
 from agentkit.providers.openai_responses._errors import promoted
 from agentkit.providers.openai_responses._profiles import _responses_profile
 from agentkit.providers.openai_responses._request import build_body
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from agentkit.tools.dialects import CompiledTool
 
 
-class OpenAIResponsesProvider(HttpProvider):
+class OpenAIResponsesProvider(ToolMapProvider):
     """The OpenAI Responses API over plain httpx.
 
     Tools are compiled with the profile's dialect (``openai-auto``: strict where the schema allows) into the flat
@@ -93,12 +93,6 @@ class OpenAIResponsesProvider(HttpProvider):
             ('Be brief.', [{'role': 'user', 'content': 'hi'}], False, ['reasoning.encrypted_content'])
         """
         return build_body(self, request, stream=stream)
-
-    def encode(
-        self, request: ModelRequest, *, stream: bool
-    ) -> tuple[dict[str, Any], dict[str, CompiledTool]]:
-        """The driver's hook: `build_body`."""
-        return self.build_body(request, stream=stream)
 
     def parse_response(
         self, data: Any, tools: Mapping[str, CompiledTool] | None = None

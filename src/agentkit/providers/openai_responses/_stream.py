@@ -1,4 +1,28 @@
-"""Responses API streams: typed events fed by the driver, deltas out, one response at the end."""
+r"""Responses API streams: typed events fed by the driver, deltas out, one response at the end.
+
+An ``error`` event or ``response.failed`` is raised as a typed error after the deltas received so far; a stream
+that is cut mid-event or ends without a final response raises ``MalformedResponse``.
+
+Examples:
+    >>> import anyio, httpx, json
+    >>> from agentkit.messages import Message
+    >>> from agentkit.providers import ModelRequest
+    >>> from agentkit.providers.openai_responses import OpenAIResponsesProvider
+    >>> from agentkit.testing._replay import ReplayTransport, sse_from_chunks
+    >>> done = {"id": "resp_1", "status": "completed", "output": [{"type": "message", "role": "assistant",
+    ...     "content": [{"type": "output_text", "text": "Hi"}]}], "usage": {"input_tokens": 3, "output_tokens": 1}}
+    >>> sse = sse_from_chunks([json.dumps(c) for c in (
+    ...     {"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0, "delta": "Hi"},
+    ...     {"type": "response.completed", "response": done})], with_event_names=True)
+    >>> replay = ReplayTransport.from_bodies([(200, sse)], content_type="text/event-stream")
+    >>> provider = OpenAIResponsesProvider("gpt-4.1", api_key="sk-test",
+    ...                                    http_client=httpx.AsyncClient(transport=replay.mock()))
+    >>> async def main():
+    ...     return [e async for e in provider.stream(ModelRequest(messages=[Message.user("hi")]))]
+    >>> events = anyio.run(main)
+    >>> events[0], events[-1].response.text, events[-1].response.usage.total_tokens
+    (TextDelta(text='Hi'), 'Hi', 4)
+"""
 
 from __future__ import annotations
 
@@ -14,6 +38,7 @@ from agentkit.providers._base import (
 )
 from agentkit.providers._coerce import as_dict, as_list, as_str
 from agentkit.providers._http import StreamState, replay_response
+from agentkit.providers.openai_responses._errors import payload_error
 from agentkit.providers.openai_responses._wire import _CUT, _message_text
 
 if TYPE_CHECKING:
@@ -50,7 +75,7 @@ class _StreamState(StreamState):
     def feed(self, event: str, payload: Any) -> Iterable[StreamEvent]:
         """The deltas of one event; the stream is done at ``response.completed`` (or ``.incomplete``)."""
         if payload is None:
-            raise self.provider._payload_error(None)
+            raise payload_error(self.provider, None)
         kind = payload["type"] if isinstance(payload.get("type"), str) else event
         events = self._feed(kind, payload)
         if events:
@@ -80,9 +105,9 @@ class _StreamState(StreamState):
         """The deltas in one event (also records the final response); raises the typed error of a failure."""
         events: list[StreamEvent] = []
         if kind == "error":
-            raise self.provider._payload_error(payload.get("error", payload))
+            raise payload_error(self.provider, payload.get("error", payload))
         if kind == "response.failed":
-            raise self.provider._payload_error(as_dict(payload.get("response")).get("error"))
+            raise payload_error(self.provider, as_dict(payload.get("response")).get("error"))
         if kind in ("response.created", "response.in_progress"):
             response = as_dict(payload.get("response"))
             self.model = as_str(response.get("model")) or self.model
