@@ -373,6 +373,18 @@ PUBLIC = {
         "emit_prompt_rendered",
     ),
     "agentkit.providers.openai_responses": ("OpenAIResponsesProvider",),
+    "agentkit.providers.http": (
+        "DEFAULT_IDLE_TIMEOUT",
+        "DEFAULT_MAX_BODY_BYTES",
+        "DEFAULT_MAX_LINE_BYTES",
+        "DEFAULT_TIMEOUT",
+        "DEFAULT_TOTAL_TIMEOUT",
+        "HttpProvider",
+        "StreamState",
+        "error_from_response",
+        "parse_retry_after",
+        "replay_response",
+    ),
     "agentkit.evals": (
         "ANY",
         "CallStatus",
