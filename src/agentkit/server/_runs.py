@@ -211,6 +211,9 @@ class RunManager:
         self._task_group: TaskGroup | None = None
         self._sessions: dict[str, Session] = {}
         self._waiters: dict[str, anyio.Event] = {}
+        # The events of each run executing here, as its sinks get them: a live stream reads new events from here
+        # instead of reading the whole run from the store again on every event.
+        self._seen: dict[str, list[Any]] = {}
         # Made in `running`: before anyio 4.5 (our floor is 4.4) an Event cannot be made outside an event loop.
         self._idle: anyio.Event | None = None
         self._loop_thread: int | None = None
@@ -330,10 +333,12 @@ class RunManager:
 
     def _begin(self, run_id: str, agent: Agent[Any, Any], session_id: str | None) -> None:
         self.active[run_id] = _Active(agent.name, session_id)
+        self._seen[run_id] = []
         self._idle = anyio.Event()
 
     def _end(self, run_id: str) -> None:
         self.active.pop(run_id, None)
+        self._seen.pop(run_id, None)
         self._wake(run_id)
         if not self.active and self._idle is not None:
             self._idle.set()
@@ -439,16 +444,27 @@ class RunManager:
             waiter = self._waiters.get(run_id)
             if waiter is None:
                 waiter = self._waiters[run_id] = anyio.Event()
-            try:
-                events = await self.store.read_async(run_id)
-            except RunNotFound:
-                events = []
-            for event in events[cursor:]:
-                data = self.redact(event.model_dump_json())
-                yield f"id: {event.seq}\nevent: {event.type}\ndata: {data}\n\n"
-                cursor = event.seq + 1
-            if run_id not in self.active and (
-                not events or isinstance(events[-1], RunFinished) or not self.accepting
+            seen = self._seen.get(run_id)
+            events: list[Any] | None = None
+            fresh: Sequence[Any]
+            # Running here: the events since the cursor are in memory. Otherwise (the backlog, a run of another
+            # process) the store has them, and it reads whole runs.
+            if seen and seen[0].seq <= cursor:
+                fresh = seen[cursor - seen[0].seq :]
+            else:
+                try:
+                    events = list(await self.store.read_async(run_id))
+                except RunNotFound:
+                    events = []
+                fresh = events[cursor:]
+            for item in fresh:
+                data = self.redact(item.model_dump_json())
+                yield f"id: {item.seq}\nevent: {item.type}\ndata: {data}\n\n"
+                cursor = item.seq + 1
+            if (
+                events is not None
+                and run_id not in self.active
+                and (not events or isinstance(events[-1], RunFinished) or not self.accepting)
             ):
                 return
             with anyio.move_on_after(_POLL):
@@ -471,6 +487,9 @@ class RunManager:
 
     def _sink(self, run_id: str) -> Callable[[BaseEvent], None]:
         def wake(event: BaseEvent) -> None:
+            seen = self._seen.get(run_id)
+            if seen is not None:
+                seen.append(event)
             self._wake(run_id)
 
         return wake
