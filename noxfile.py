@@ -30,6 +30,9 @@ TEST_DEPS = [
     # http_client= accepts an httpx2.AsyncClient: tested with the real one (Python >= 3.11; it needs anyio >= 4.10,
     # above our floor, so `lowest` on 3.10 leaves it out with tests/providers/test_httpx2.py).
     "httpx2>=2.17; python_version >= '3.11'",
+    # agentkit.server's generated OpenAPI document is fuzzed against the live loopback app (tests/server). Python
+    # >= 3.11: on 3.10 every schemathesis needs typing-extensions >= 4.12.2, above our floor (see tests/server).
+    "schemathesis>=4.0; python_version >= '3.11'",
     # MCP servers nobody here wrote, started over stdio by tests/mcp (the git one on a temporary repository).
     "mcp-server-time>=2026.10.19",
     "mcp-server-git>=2026.10.19",
@@ -42,6 +45,7 @@ TEST_EXTRAS = [
     "otel",
     "postgres",
     "redis",
+    "server",
 ]
 EDITABLE = "-e", f".[{','.join(TEST_EXTRAS)}]"
 TYPE_DEPS = ["mypy>=1.13", "types-jsonschema", "types-PyYAML", *TEST_DEPS]

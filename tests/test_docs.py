@@ -362,7 +362,6 @@ def test_architecture_lists_the_modules_that_exist() -> None:
     planned = set(
         re.findall(r"`(agentkit\.\w+)`", text.split("**Planned**", 1)[1].split("\n\n")[0])
     )
-    assert {"agentkit.mcp", "agentkit.server"} <= planned
     assert planned.isdisjoint(public_modules())
 
 

@@ -228,6 +228,14 @@ PUBLIC = {
         "refusal",
         "testing_mode",
     ),
+    "agentkit.server": (
+        "APIKeys",
+        "AuthChecker",
+        "NoAuth",
+        "RemoteToolset",
+        "ServerLimits",
+        "create_app",
+    ),
     "agentkit.storage": (
         "DEFAULT_DB",
         "CachingProvider",

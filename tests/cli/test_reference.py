@@ -48,6 +48,7 @@ def test_the_command_tree_is_what_the_page_covers() -> None:
         "runs list",
         "runs replay",
         "runs show",
+        "serve",
         "tools list",
         "tools show",
     ]

@@ -126,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     from agentkit.cli._eval import add_eval_commands
 
     add_eval_commands(commands)
+    from agentkit.cli._serve import add_serve_command
+
+    add_serve_command(commands)
     from agentkit.cli._mcp import add_mcp_commands
 
     add_mcp_commands(commands)
@@ -163,6 +166,10 @@ def main(
     if args.command is None:
         parser.print_help(out)
         return int(ExitCode.USAGE)
+    if args.command == "serve":
+        from agentkit.cli._serve import run_serve_command
+
+        return run_serve_command(args)
     sub = {
         "tools": "tools_command",
         "contracts": "contracts_command",

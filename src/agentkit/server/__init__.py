@@ -1,4 +1,4 @@
-"""Tools and agent runs over HTTP: a FastAPI service (``agentkit[server]``) and a client toolset for it.
+"""Tools and agent runs over HTTP: a FastAPI service (``agentkit-contracts[server]``) and a client toolset for it.
 
 `create_app` serves a registry's tools (list, contracts in any dialect, invoke; an OpenAPI operation per tool
 version) and agents' runs (start, stream events as SSE, approve paused calls, read stored runs, continue
