@@ -14,7 +14,8 @@ from mcp.server.lowlevel.server import Server
 from agentkit import RunContext, ToolFailed
 from agentkit.exceptions import ToolTimeout
 from agentkit.mcp import MCPServer, MCPToolset
-from agentkit.mcp._client import MCPConnectionError, _value
+from agentkit.mcp._client import MCPConnectionError
+from agentkit.mcp._sdk import tool_value
 
 from .conftest import HERE, PEER, serve_command
 
@@ -181,10 +182,10 @@ def test_other_content_blocks_are_text() -> None:
             types.ResourceLink(uri="file:///b.txt", name="b"),
         ]
     )
-    assert _value(result) == "alpha\nb: file:///b.txt"
-    assert _value(types.CallToolResult(content=[])) == ""
+    assert tool_value(result) == "alpha\nb: file:///b.txt"
+    assert tool_value(types.CallToolResult(content=[])) == ""
     with pytest.raises(ToolFailed, match="reported an error"):
-        _value(types.CallToolResult(content=[], is_error=True))
+        tool_value(types.CallToolResult(content=[], is_error=True))
 
 
 async def test_malformed_schemas_are_normalised_and_unusable_ones_skipped() -> None:

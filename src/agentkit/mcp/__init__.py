@@ -4,6 +4,10 @@
 streamable HTTP; `MCPToolset` imports an MCP server's tools (a command started over stdio, or a URL) as an
 agentkit toolset that an `agentkit.Agent` uses like any other.
 
+This module imports (and ``help()`` renders it) without the ``mcp`` extra: the SDK is imported when a
+`MCPServer` or `MCPToolset` is created, which raises `agentkit.exceptions.MissingExtraError` with the install
+hint when it is missing. `normalise_schema` needs no SDK at all.
+
 Examples:
     >>> from agentkit import tool
     >>> from agentkit.mcp import MCPServer
@@ -17,14 +21,31 @@ Examples:
 
 from __future__ import annotations
 
-from agentkit.exceptions import MissingExtraError
+from typing import TYPE_CHECKING, Any
 
-try:
-    import mcp  # noqa: F401  # the extra's presence, checked once with the install hint
-except ImportError as exc:  # pragma: no cover - the test sessions install the extra
-    raise MissingExtraError(extra="mcp", package="mcp") from exc
+from agentkit.mcp._schema import normalise_schema
 
-from agentkit.mcp._client import MCPToolset, normalise_schema
-from agentkit.mcp._server import MCPServer
+if TYPE_CHECKING:
+    from agentkit.mcp._client import MCPToolset
+    from agentkit.mcp._server import MCPServer
 
 __all__ = ("MCPServer", "MCPToolset", "normalise_schema")
+
+
+def __getattr__(name: str) -> Any:
+    # The classes' modules are light (the SDK loads when an instance is made); they load on first use, so
+    # ``import agentkit.mcp`` costs nothing beyond the core.
+    if name == "MCPServer":
+        from agentkit.mcp._server import MCPServer
+
+        return MCPServer
+    if name == "MCPToolset":
+        from agentkit.mcp._client import MCPToolset
+
+        return MCPToolset
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # List the lazy classes too, so help(), inspect.getmembers and IDEs see the whole public surface.
+    return sorted(set(globals()) | set(__all__))

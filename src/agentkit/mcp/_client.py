@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
-import mcp_types as types
-from mcp import Client, MCPError, StdioServerParameters
-from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
-from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from agentkit.exceptions import AgentkitError, ToolDefinitionError, ToolFailed, ToolTimeout
+from agentkit.mcp._schema import normalise, normalise_schema
 from agentkit.registry import Toolset
 from agentkit.tools import JsonSchemaTool, RunContext, Tool, ToolAnnotations
 
 if TYPE_CHECKING:
     from types import TracebackType
 
+    import mcp_types as types
     from anyio.abc import TaskGroup, TaskStatus
+    from mcp import Client
 
-__all__ = ("MCPConnectionError", "MCPToolset", "normalise_schema")
+__all__ = ("MCPConnectionError", "MCPToolset")
 
 _LOST = (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError)
 
@@ -41,48 +39,6 @@ class MCPConnectionError(AgentkitError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def normalise_schema(schema: Any) -> dict[str, Any]:
-    """A tool input schema as agentkit needs it: an object schema, and no object or array left open-ended.
-
-    Many MCP servers declare a tool without arguments as ``{"type": "object"}`` and lists as
-    ``{"type": "array"}``; this adds ``"properties": {}`` and ``"items": {}`` wherever they are missing (at any
-    depth) so every dialect can compile the schema, and turns a missing or non-object schema into an empty object
-    schema.
-
-    Examples:
-        >>> from agentkit.mcp import normalise_schema
-        >>> normalise_schema({"type": "object"})
-        {'type': 'object', 'properties': {}}
-        >>> normalise_schema({"type": "object", "properties": {"ids": {"type": "array"}}})
-        {'type': 'object', 'properties': {'ids': {'type': 'array', 'items': {}}}}
-        >>> normalise_schema(None)
-        {'type': 'object', 'properties': {}}
-    """
-    if not isinstance(schema, Mapping):
-        return {"type": "object", "properties": {}}
-    out: dict[str, Any] = _normalise(schema)
-    if "type" not in out:
-        out["type"] = "object"
-    if out.get("type") == "object":
-        out.setdefault("properties", {})
-    return out
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        out = {key: _normalise(item) for key, item in value.items()}
-        kinds = out.get("type")
-        kinds = kinds if isinstance(kinds, list) else [kinds]
-        if "object" in kinds and "properties" not in out and "additionalProperties" not in out:
-            out["properties"] = {}
-        if "array" in kinds and "items" not in out and "prefixItems" not in out:
-            out["items"] = {}
-        return out
-    if isinstance(value, list):
-        return [_normalise(item) for item in value]
-    return value
 
 
 class MCPToolset(Toolset):
@@ -133,15 +89,18 @@ class MCPToolset(Toolset):
         call_timeout: float | None = 60.0,
         mode: str = "auto",
     ) -> None:
+        # The SDK is needed from here on: without the extra this raises MissingExtraError.
+        from agentkit.mcp import _sdk
+
         super().__init__(self._current)
         if isinstance(server, Sequence) and not isinstance(server, str):
             if not server:
                 raise ToolDefinitionError("an MCP server command needs at least the program")
             command = [str(part) for part in server]
-            self._target: Any = StdioServerParameters(
+            self._target: Any = _sdk.StdioServerParameters(
                 command=command[0],
                 args=command[1:],
-                env=None if env is None else {**_default_env(), **env},
+                env=None if env is None else {**_sdk.get_default_environment(), **env},
                 cwd=cwd,
             )
             label = command[0]
@@ -225,15 +184,17 @@ class MCPToolset(Toolset):
                 ) from exc
 
     async def _hold(self, *, task_status: TaskStatus[tuple[Client, anyio.Event]]) -> None:
+        from agentkit.mcp import _sdk
+
         drop = anyio.Event()
         started = False
-        client = Client(self._target, mode=self.mode, message_handler=self._on_message)
+        client = _sdk.Client(self._target, mode=self.mode, message_handler=self._on_message)
         try:
             async with client, anyio.create_task_group() as tg:
                 self.connections += 1
                 tools = client.server_capabilities.tools
                 if (
-                    client.protocol_version in MODERN_PROTOCOL_VERSIONS
+                    client.protocol_version in _sdk.MODERN_PROTOCOL_VERSIONS
                     and tools
                     and tools.list_changed
                 ):
@@ -257,8 +218,10 @@ class MCPToolset(Toolset):
                 await self._refresh(client)
 
     async def _on_message(self, message: Any) -> None:
+        from agentkit.mcp import _sdk
+
         root = getattr(message, "root", message)
-        if isinstance(root, types.ToolListChangedNotification) and self._client is not None:
+        if isinstance(root, _sdk.types.ToolListChangedNotification) and self._client is not None:
             client = self._client
             assert self._tg is not None
             self._tg.start_soon(self._refresh, client)
@@ -318,7 +281,7 @@ class MCPToolset(Toolset):
             )
         output = remote.output_schema
         if output is not None:
-            output = _normalise(output)
+            output = normalise(output)
         name = f"{self.namespace}_{remote.name}" if self.namespace else remote.name
         retry = bool(hints and (hints.read_only_hint or hints.idempotent_hint))
         remote_name = remote.name
@@ -346,6 +309,8 @@ class MCPToolset(Toolset):
         *,
         retry: bool,
     ) -> Any:
+        from agentkit.mcp import _sdk
+
         for attempt in (1, 2):
             await self.connect()
             client = self._client
@@ -361,16 +326,16 @@ class MCPToolset(Toolset):
                     read_timeout_seconds=self.call_timeout,
                     progress_callback=progress,
                 )
-            except MCPError as exc:
-                if exc.code == REQUEST_TIMEOUT and self.call_timeout is not None:
+            except _sdk.MCPError as exc:
+                if exc.code == _sdk.REQUEST_TIMEOUT and self.call_timeout is not None:
                     raise ToolTimeout(tool_name=name, timeout=self.call_timeout) from exc
-                if exc.code != CONNECTION_CLOSED:
+                if exc.code != _sdk.CONNECTION_CLOSED:
                     raise ToolFailed(f"MCP error {exc.code}: {exc.message}") from exc
                 lost: BaseException = exc
             except _LOST as exc:
                 lost = exc
             else:
-                return _value(result)
+                return _sdk.tool_value(result)
             self.last_error = lost
             if self._client is client:
                 self._lost()
@@ -393,45 +358,3 @@ def _first(exc: BaseException) -> BaseException:
         exc = inner[0]
         inner = getattr(exc, "exceptions", None)
     return exc
-
-
-def _default_env() -> dict[str, str]:
-    from mcp.client.stdio import get_default_environment
-
-    return get_default_environment()
-
-
-def _value(result: types.CallToolResult) -> Any:
-    """What the agentkit tool returns for a ``tools/call`` result (``isError`` raises ``ToolFailed``)."""
-    texts = [block.text for block in result.content if isinstance(block, types.TextContent)]
-    if result.is_error:
-        raise ToolFailed("\n".join(texts) or "the MCP tool reported an error")
-    if result.structured_content is not None:
-        return result.structured_content
-    from agentkit.messages import AudioPart, DocumentPart, ImagePart
-
-    parts: list[Any] = []
-    for block in result.content:
-        if isinstance(block, types.TextContent):
-            parts.append(block.text)
-        elif isinstance(block, types.ImageContent):
-            parts.append(ImagePart(data=base64.b64decode(block.data), media_type=block.mime_type))
-        elif isinstance(block, types.AudioContent):
-            parts.append(AudioPart(data=base64.b64decode(block.data), media_type=block.mime_type))
-        elif isinstance(block, types.EmbeddedResource):
-            resource = block.resource
-            if isinstance(resource, types.BlobResourceContents):
-                parts.append(
-                    DocumentPart(
-                        data=base64.b64decode(resource.blob),
-                        media_type=resource.mime_type or "application/octet-stream",
-                        filename=str(resource.uri).rsplit("/", 1)[-1] or None,
-                    )
-                )
-            else:
-                parts.append(resource.text)
-        elif isinstance(block, types.ResourceLink):
-            parts.append(f"{block.name}: {block.uri}")
-    if all(isinstance(part, str) for part in parts):
-        return "\n".join(parts)
-    return parts

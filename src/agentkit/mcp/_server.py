@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import weakref
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import mcp_types as types
-from mcp.server.lowlevel.server import NotificationOptions, Server
-from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 
 from agentkit.registry import Registry, Toolset
 from agentkit.tools import RunContext, Tool
@@ -18,12 +14,11 @@ from agentkit.tools.dialects import get_dialect
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    import mcp_types as types
     from mcp.server.context import ServerRequestContext
-    from mcp.server.models import InitializationOptions
+    from mcp.server.lowlevel.server import Server
     from mcp.server.session import ServerSession
     from starlette.applications import Starlette
-
-    from agentkit.tools import ToolOutcome
 
 __all__ = ("MCPServer",)
 
@@ -79,6 +74,9 @@ class MCPServer:
         instructions: str | None = None,
         deps: Any = None,
     ) -> None:
+        # The SDK is needed from here on: without the extra this raises MissingExtraError.
+        from agentkit.mcp import _sdk
+
         if isinstance(tools, Registry):
             self.toolset = tools.toolset(qualify=True, majors="all")
         elif isinstance(tools, Toolset):
@@ -90,16 +88,16 @@ class MCPServer:
             from agentkit import __version__
 
             version = __version__
-        self._bus = InMemorySubscriptionBus()
+        self._bus = _sdk.InMemorySubscriptionBus()
         self._sessions: weakref.WeakSet[ServerSession] = weakref.WeakSet()
         self._listed: tuple[tuple[str, str], ...] = self._signature()
-        self.lowlevel: Server[Any] = _Server(
+        self.lowlevel: Server[Any] = _sdk.LowLevelServer(
             name,
             version=version,
             instructions=instructions,
             on_list_tools=self._list_tools,
             on_call_tool=self._call_tool,
-            on_subscriptions_listen=ListenHandler(self._bus),
+            on_subscriptions_listen=_sdk.ListenHandler(self._bus),
         )
         """The underlying ``mcp.server.lowlevel.Server`` (for ``mcp.Client(server.lowlevel)`` in tests)."""
 
@@ -122,6 +120,8 @@ class MCPServer:
             >>> listed.name, listed.annotations.read_only_hint, listed.meta["agentkit/version"]
             ('now', True, '1.0.0')
         """
+        from agentkit.mcp import _sdk
+
         dialect = get_dialect("mcp")
         out = []
         for item in self.toolset.tools():
@@ -130,25 +130,29 @@ class MCPServer:
                 VERSION_META: item.contract.version,
                 FINGERPRINT_META: item.contract.fingerprint,
             }
-            out.append(types.Tool.model_validate(_thaw(definition)))
+            out.append(_sdk.types.Tool.model_validate(_thaw(definition)))
         return out
 
     async def _list_tools(
         self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
+        from agentkit.mcp import _sdk
+
         self._sessions.add(ctx.session)
-        return types.ListToolsResult(tools=self.describe())
+        return _sdk.types.ListToolsResult(tools=self.describe())
 
     # ------------------------------------------------------------------------------------------ tools/call
 
     async def _call_tool(
         self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
+        from agentkit.mcp import _sdk
+
         self._sessions.add(ctx.session)
         try:
             item = self.toolset.get(params.name)
         except Exception as exc:  # ToolNotFoundError, with its "did you mean"
-            return _error(str(exc))
+            return _sdk.error_result(str(exc))
         session = ctx.session
 
         async def progress(done: float, total: float | None, message: str | None) -> None:
@@ -160,7 +164,7 @@ class MCPServer:
             progress=progress,
         )
         outcome = await item.invoke(params.arguments or {}, run_ctx)
-        return _result(item, outcome)
+        return _sdk.call_result(item, outcome)
 
     # ------------------------------------------------------------------------------------------ changes
 
@@ -183,8 +187,10 @@ class MCPServer:
         signature = self._signature()
         if signature == self._listed:
             return False
+        from agentkit.mcp import _sdk
+
         self._listed = signature
-        await self._bus.publish(ToolsListChanged())
+        await self._bus.publish(_sdk.ToolsListChanged())
         for session in list(self._sessions):
             await self._tell(session)
         return True
@@ -248,60 +254,9 @@ class MCPServer:
         return f"MCPServer({self.lowlevel.name!r}, {len(self.toolset)} tools)"
 
 
-class _Server(Server[Any]):
-    """The SDK's low-level server, advertising ``tools.listChanged`` on every transport (stdio, HTTP, memory)."""
-
-    def create_initialization_options(
-        self,
-        notification_options: NotificationOptions | None = None,
-        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
-        extensions: dict[str, dict[str, Any]] | None = None,
-    ) -> InitializationOptions:
-        return super().create_initialization_options(
-            notification_options or NotificationOptions(tools_changed=True),
-            experimental_capabilities,
-            extensions,
-        )
-
-
 def _thaw(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _thaw(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_thaw(v) for v in value]
     return value
-
-
-def _error(text: str) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
-
-
-def _result(item: Tool[Any, Any], outcome: ToolOutcome[Any]) -> types.CallToolResult:
-    if not outcome.ok:
-        return _error(outcome.content)
-    content: list[Any] = []
-    if outcome.content or not outcome.media:
-        content.append(types.TextContent(text=outcome.content))
-    content.extend(_media_block(part) for part in outcome.media)
-    structured = None
-    output = item.contract.output_schema
-    if output is not None and output.get("type") == "object" and not outcome.media:
-        structured = json.loads(outcome.content)
-    return types.CallToolResult(content=content, structured_content=structured)
-
-
-def _media_block(part: Any) -> Any:
-    if part.data is None:
-        return types.ResourceLink(
-            uri=part.url or f"sha256:{part.sha256}",
-            name=getattr(part, "filename", None) or part.kind,
-            mime_type=part.media_type,
-        )
-    if part.kind == "image":
-        return types.ImageContent(data=part.base64, mime_type=part.media_type)
-    if part.kind == "audio":
-        return types.AudioContent(data=part.base64, mime_type=part.media_type)
-    uri = f"file:///{part.filename}" if part.filename else f"urn:sha256:{part.sha256}"
-    return types.EmbeddedResource(
-        resource=types.BlobResourceContents(uri=uri, mime_type=part.media_type, blob=part.base64)
-    )
