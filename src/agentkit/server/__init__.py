@@ -38,3 +38,8 @@ def __getattr__(name: str) -> Any:
 
         return create_app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # List the lazy create_app too, so help(), inspect.getmembers and IDEs see the whole public surface.
+    return sorted(set(globals()) | set(__all__))
