@@ -70,15 +70,14 @@ def call_out(
     return name, arguments
 
 
-def json_schema_format(provider: Provider, request: ModelRequest) -> dict[str, Any] | None:
+def json_schema_format(provider: Provider, request: ModelRequest) -> dict[str, Any]:
     """OpenAI's ``json_schema`` response format for ``request.output`` (name, schema, strict, description).
 
     Raises:
         UsageError: The provider's profile has no JSON-Schema output mode.
     """
     output = request.output
-    if output is None:
-        return None
+    assert output is not None  # the caller checks: most requests have no output format
     if not provider.profile.json_schema_output:
         from agentkit.exceptions import UsageError
 

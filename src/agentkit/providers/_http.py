@@ -64,6 +64,7 @@ from agentkit.providers._sse import (
     iter_json_array,
     iter_sse,
 )
+from agentkit.tools.dialects import get_dialect
 
 if TYPE_CHECKING:
     from collections.abc import (
@@ -708,8 +709,8 @@ class HttpProvider(Provider):
             >>> {wire: compiled.name for wire, compiled in tools.items()}
             {'find_hotel': 'find_hotel'}
         """
-        from agentkit.tools.dialects import get_dialect
-
+        if not request.tools:
+            return {}
         dialect = get_dialect(self.profile.dialect)
         by_wire: dict[str, CompiledTool] = {}
         for tool in dialect.compile_all(request.tools):

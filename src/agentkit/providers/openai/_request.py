@@ -41,8 +41,8 @@ def build_body(
             if isinstance(choice, str)
             else {"type": "function", "function": {"name": choice.wire_name}}
         )
-    schema = json_schema_format(provider, request)
-    if schema is not None:
+    if request.output is not None:
+        schema = json_schema_format(provider, request)
         body["response_format"] = {"type": "json_schema", "json_schema": schema}
 
     settings = request.settings

@@ -50,8 +50,8 @@ def build_body(
         body["tool_choice"] = (
             choice if isinstance(choice, str) else {"type": "function", "name": choice.wire_name}
         )
-    fmt = json_schema_format(provider, request)
-    if fmt is not None:
+    if request.output is not None:
+        fmt = json_schema_format(provider, request)
         body["text"] = {"format": {"type": "json_schema", **fmt}}
 
     settings = request.settings
