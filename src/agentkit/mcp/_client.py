@@ -5,17 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import anyio
 
-from agentkit.exceptions import AgentkitError, ToolDefinitionError, ToolFailed, ToolTimeout
+from agentkit._redact import SecretRedactor, secret_values
+from agentkit.exceptions import (
+    AgentkitError,
+    ToolDefinitionError,
+    ToolFailed,
+    ToolTimeout,
+    UsageError,
+)
 from agentkit.mcp._schema import normalise, normalise_schema
 from agentkit.registry import Toolset
 from agentkit.tools import JsonSchemaTool, RunContext, Tool, ToolAnnotations
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from types import TracebackType
 
+    import httpx2
     import mcp_types as types
     from anyio.abc import TaskGroup, TaskStatus
     from mcp import Client
@@ -53,11 +63,23 @@ class MCPToolset(Toolset):
     started (or reconnected) again on the next call; a read-only or idempotent call is retried once at once.
     Every call is a tool call of the run, with its events (and spans, through the telemetry sinks).
 
+    A URL server may need ``headers`` (``{"Authorization": "Bearer ..."}``) or an ``auth`` hook. Header values,
+    ``secrets`` and credentials or query values in the URL are masked in every error message and tool result
+    the toolset produces (so a server that echoes a token does not put it in the run's events); `label` shows the
+    URL without them, and `secrets` returns them for your own redactor. A credential an ``auth`` hook adds is
+    unknown to the toolset: pass it in ``secrets`` too.
+
     Args:
         server: An ``http(s)://`` URL, or the command and its arguments.
         namespace: Tool names become ``namespace_name``, and the contracts carry the namespace.
         env: Environment variables for a stdio server (added to the SDK's safe default environment).
         cwd: Working directory for a stdio server.
+        headers: HTTP headers sent with every request to a URL server (authentication, tenant, ...).
+        auth: An authentication hook for a URL server, used by the SDK's HTTP client (``httpx2``): an
+            ``httpx2.Auth`` (OAuth flows, token refresh), a ``(user, password)`` pair, or a function that takes the
+            ``httpx2.Request`` and returns it (adding a header, signing it).
+        secrets: More values to mask like the headers' (the token an ``auth`` function adds, a credential a
+            stdio server gets in ``env``).
         connect_timeout: Seconds to start, connect and list tools.
         call_timeout: Seconds one call may take (``None``: no limit).
         mode: The SDK's protocol negotiation (``"auto"``, ``"legacy"`` or a protocol version).
@@ -88,6 +110,12 @@ class MCPToolset(Toolset):
         connect_timeout: float = 30.0,
         call_timeout: float | None = 60.0,
         mode: str = "auto",
+        headers: Mapping[str, str] | None = None,
+        auth: httpx2.Auth
+        | tuple[str, str]
+        | Callable[[httpx2.Request], httpx2.Request]
+        | None = None,
+        secrets: Iterable[str] = (),
     ) -> None:
         # The SDK is needed from here on: without the extra this raises MissingExtraError.
         from agentkit.mcp import _sdk
@@ -106,8 +134,23 @@ class MCPToolset(Toolset):
             label = command[0]
         else:
             self._target = server
-            label = server if isinstance(server, str) else type(server).__name__
+            label = _bare_url(server) if isinstance(server, str) else type(server).__name__
+        if (headers or auth is not None) and not isinstance(self._target, str):
+            raise UsageError(
+                f"headers= and auth= are for an MCP server at a URL, not {label!r}; "
+                "a stdio server takes its credentials in env="
+            )
         self.label = label
+        """The server as errors and ``repr`` name it: the program, or the URL without credentials or query."""
+        self._headers = dict(headers or {})
+        self._auth = auth
+        self._redactor = SecretRedactor(
+            secrets=[
+                *_secrets_of(server if isinstance(server, str) else None, self._headers, auth),
+                *secret_values(secrets, owner="MCPToolset(secrets=...)"),
+            ],
+            builtin_patterns=False,
+        )
         self.namespace = namespace
         self.connect_timeout = connect_timeout
         self.call_timeout = call_timeout
@@ -124,6 +167,22 @@ class MCPToolset(Toolset):
         self._lock = anyio.Lock()
         self._stack: AsyncExitStack | None = None
         self._tg: TaskGroup | None = None
+
+    def secrets(self) -> frozenset[str]:
+        """The values masked in this toolset's errors and results (header values, URL credentials), for redaction.
+
+        Examples:
+            >>> from agentkit.mcp import MCPToolset
+            >>> tools = MCPToolset("https://mcp.example/mcp", headers={"Authorization": "Bearer tok-1234"})
+            >>> sorted(tools.secrets())
+            ['Bearer tok-1234', 'tok-1234']
+            >>> tools
+            MCPToolset('https://mcp.example/mcp', not connected, 0 tools)
+        """
+        return frozenset(self._redactor.secrets)
+
+    def _mask(self, text: str) -> str:
+        return self._redactor.redact_text(text) if self._redactor.secrets else text
 
     # ------------------------------------------------------------------------------------------ lifecycle
 
@@ -180,7 +239,9 @@ class MCPToolset(Toolset):
                 self._lost()
                 cause = _first(exc)
                 raise MCPConnectionError(
-                    f"cannot connect to MCP server {self.label!r}: {type(cause).__name__}: {cause}"
+                    self._mask(
+                        f"cannot connect to MCP server {self.label!r}: {type(cause).__name__}: {cause}"
+                    )
                 ) from exc
 
     async def _hold(self, *, task_status: TaskStatus[tuple[Client, anyio.Event]]) -> None:
@@ -188,9 +249,14 @@ class MCPToolset(Toolset):
 
         drop = anyio.Event()
         started = False
-        client = _sdk.Client(self._target, mode=self.mode, message_handler=self._on_message)
+        client: Client | None = None
         try:
-            async with client, anyio.create_task_group() as tg:
+            async with AsyncExitStack() as stack:
+                client = _sdk.Client(
+                    await self._transport(stack), mode=self.mode, message_handler=self._on_message
+                )
+                await stack.enter_async_context(client)
+                tg = await stack.enter_async_context(anyio.create_task_group())
                 self.connections += 1
                 tools = client.server_capabilities.tools
                 if (
@@ -208,8 +274,23 @@ class MCPToolset(Toolset):
                 raise
             self.last_error = exc  # the server died: the next call reconnects
         finally:
-            if self._client is client:
+            if client is not None and self._client is client:
                 self._lost()
+
+    async def _transport(self, stack: AsyncExitStack) -> Any:
+        """What ``mcp.Client`` connects to: the target, or for a URL with headers or auth, an HTTP transport."""
+        if not (self._headers or self._auth is not None):
+            return self._target
+        from agentkit.mcp import _sdk
+
+        http = await stack.enter_async_context(
+            _sdk.create_mcp_http_client(headers=self._headers or None)
+        )
+        if self._auth is not None:
+            http.auth = (
+                self._auth
+            )  # the client's setter takes every form (the factory only an Auth)
+        return _sdk.streamable_http_client(self._target, http_client=http)
 
     async def _listen(self, client: Client, *, task_status: TaskStatus[None]) -> None:
         async with client.listen(tools_list_changed=True) as events:
@@ -330,12 +411,17 @@ class MCPToolset(Toolset):
                 if exc.code == _sdk.REQUEST_TIMEOUT and self.call_timeout is not None:
                     raise ToolTimeout(tool_name=name, timeout=self.call_timeout) from exc
                 if exc.code != _sdk.CONNECTION_CLOSED:
-                    raise ToolFailed(f"MCP error {exc.code}: {exc.message}") from exc
+                    raise ToolFailed(self._mask(f"MCP error {exc.code}: {exc.message}")) from exc
                 lost: BaseException = exc
             except _LOST as exc:
                 lost = exc
             else:
-                return _sdk.tool_value(result)
+                if not self._redactor.secrets:
+                    return _sdk.tool_value(result)
+                try:
+                    return self._redactor.redact_value(_sdk.tool_value(result))
+                except ToolFailed as failed:
+                    raise ToolFailed(self._mask(str(failed))) from None
             self.last_error = lost
             if self._client is client:
                 self._lost()
@@ -358,3 +444,28 @@ def _first(exc: BaseException) -> BaseException:
         exc = inner[0]
         inner = getattr(exc, "exceptions", None)
     return exc
+
+
+def _bare_url(url: str) -> str:
+    """``url`` without user information, query or fragment (what may carry a credential)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _secrets_of(url: str | None, headers: Mapping[str, str], auth: Any) -> list[str]:
+    """The values to mask: header values (and the credential after an auth scheme), URL credentials and query."""
+    found: list[str] = []
+    for value in headers.values():
+        found.append(value)
+        scheme, _, credential = value.partition(" ")
+        if credential and scheme.isalpha():
+            found.append(credential.strip())
+    if isinstance(auth, tuple):
+        found.extend(str(part) for part in auth[1:])
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.password:
+            found.append(parts.password)
+        found.extend(value for _, value in parse_qsl(parts.query))
+    return sorted({value for value in found if len(value) >= 4})

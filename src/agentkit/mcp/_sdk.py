@@ -17,8 +17,10 @@ try:
     import mcp_types as types
     from mcp import Client, MCPError, StdioServerParameters
     from mcp.client.stdio import get_default_environment
+    from mcp.client.streamable_http import streamable_http_client
     from mcp.server.lowlevel.server import NotificationOptions, Server
     from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
+    from mcp.shared._httpx_utils import create_mcp_http_client
     from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
     from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 except ImportError as exc:  # the SDK, or one of its own dependencies, is not installed
@@ -41,8 +43,10 @@ __all__ = (
     "StdioServerParameters",
     "ToolsListChanged",
     "call_result",
+    "create_mcp_http_client",
     "error_result",
     "get_default_environment",
+    "streamable_http_client",
     "tool_value",
     "types",
 )
