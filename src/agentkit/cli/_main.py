@@ -132,6 +132,9 @@ def _parser() -> argparse.ArgumentParser:
     from agentkit.cli._mcp import add_mcp_commands
 
     add_mcp_commands(commands)
+    from agentkit.cli._temporal import add_temporal_commands
+
+    add_temporal_commands(commands)
     return parser
 
 
@@ -176,6 +179,7 @@ def main(
         "runs": "runs_command",
         "mcp": "mcp_command",
         "eval": "eval_command",
+        "temporal": "temporal_command",
     }
     if getattr(args, sub[args.command]) is None:  # a command group without its subcommand
         args.group_parser.print_help(out)
@@ -192,6 +196,10 @@ def main(
         from agentkit.cli._eval import run_eval_command
 
         return run_eval_command(args, out)
+    if args.command == "temporal":
+        from agentkit.cli._temporal import run_temporal_command
+
+        return run_temporal_command(args)
     try:
         return int(_tools_or_contracts(args, Output(out), stdin or sys.stdin))
     except CommandError as exc:
