@@ -143,7 +143,10 @@ async def test_an_auth_hook_signs_every_request(url: str) -> None:
 
 
 async def test_credentials_in_the_url_stay_out_of_labels_and_errors() -> None:
-    """A token in the URL's query or user information is neither in the label nor in the connection error."""
+    """A token in the URL's query or user information is neither in the label nor in the connection error.
+
+    A ``(user, password)`` auth pair's password is a secret too.
+    """
     leaky = f"http://agent:{TOKEN}@127.0.0.1:9/mcp?key={TOKEN}"
     tools = MCPToolset(leaky, connect_timeout=10)
     assert tools.label == "http://127.0.0.1:9/mcp"
@@ -154,6 +157,7 @@ async def test_credentials_in_the_url_stay_out_of_labels_and_errors() -> None:
             pass
     assert TOKEN not in str(caught.value)
     assert "http://127.0.0.1:9/mcp" in str(caught.value)
+    assert MCPToolset("http://127.0.0.1:9/mcp", auth=("agent", TOKEN)).secrets() == {TOKEN}
 
 
 def test_headers_are_for_url_servers_only() -> None:
