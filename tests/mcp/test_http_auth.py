@@ -143,10 +143,7 @@ async def test_an_auth_hook_signs_every_request(url: str) -> None:
 
 
 async def test_credentials_in_the_url_stay_out_of_labels_and_errors() -> None:
-    """A token in the URL's query or user information is neither in the label nor in the connection error.
-
-    A ``(user, password)`` auth pair's password is a secret too.
-    """
+    """URL credentials and query values, and an auth pair's password, are secrets, absent from label and errors."""
     leaky = f"http://agent:{TOKEN}@127.0.0.1:9/mcp?key={TOKEN}"
     tools = MCPToolset(leaky, connect_timeout=10)
     assert tools.label == "http://127.0.0.1:9/mcp"
