@@ -35,6 +35,7 @@ from agentkit.tools.dialects._subset import (
     OPENAI_STRICT_FORMATS,
     SubsetRules,
     check_schema,
+    freeze_checked,
 )
 
 if TYPE_CHECKING:
@@ -262,22 +263,24 @@ class OpenAIDialect(SchemaDialect):
         schema, codec, warnings = compile_schema(
             OPENAI_STRICT, contract.input_schema, contract.name
         )
+        frozen, checked = freeze_checked(schema, OPENAI_STRICT_RULES)
+        if not checked:
+            problems = check_schema(schema, OPENAI_STRICT_RULES)
+            if problems:
+                raise SchemaCompileError(
+                    tool_name=contract.name, dialect="openai-strict", reason="; ".join(problems)
+                )
         compiled = CompiledTool(
             self.name,
             contract.name,
             self.wire_name(contract.name),
-            self._definition(contract, schema, True),
-            schema,
+            self._definition(contract, frozen, True),
+            frozen,
             warnings,
             True,
             codec.decode,
             codec.encode,
         )
-        problems = check_schema(schema, OPENAI_STRICT_RULES)
-        if problems:
-            raise SchemaCompileError(
-                tool_name=contract.name, dialect="openai-strict", reason="; ".join(problems)
-            )
         self._checked.add(compiled)  # check_subset need not walk the schema a second time
         return compiled
 
@@ -343,6 +346,7 @@ class AnthropicDialect(SchemaDialect):
     def __init__(self, *, strict: bool = False) -> None:
         self.strict = strict
         self.name = "anthropic-strict" if strict else "anthropic"
+        self._checked: weakref.WeakSet[CompiledTool] = weakref.WeakSet()
 
     @property
     def cache_key(self) -> str:
@@ -366,9 +370,12 @@ class AnthropicDialect(SchemaDialect):
             "description": contract.description,
             "input_schema": schema,
         }
+        checked = False
         if self.strict:
             definition["strict"] = True
-        return CompiledTool(
+            schema, checked = freeze_checked(schema, ANTHROPIC_STRICT_RULES)
+            definition["input_schema"] = schema
+        compiled = CompiledTool(
             self.name,
             contract.name,
             definition["name"],
@@ -379,12 +386,16 @@ class AnthropicDialect(SchemaDialect):
             codec.decode,
             codec.encode,
         )
+        if checked:
+            self._checked.add(compiled)  # check_subset need not walk the schema a second time
+        return compiled
 
     def check_subset(self, compiled: CompiledTool) -> tuple[str, ...]:
         """Name rules; a root object schema; the strict subset when strict."""
         problems = _name_problems(compiled, "anthropic")
         if self.strict:
-            problems += check_schema(compiled.schema, ANTHROPIC_STRICT_RULES)
+            if compiled not in self._checked:
+                problems += check_schema(compiled.schema, ANTHROPIC_STRICT_RULES)
         elif compiled.schema.get("type") != "object":
             problems += ("(root): input_schema must be of type 'object'",)
         return problems
@@ -413,6 +424,9 @@ class GeminiDialect(SchemaDialect):
 
     name = "gemini"
 
+    def __init__(self) -> None:
+        self._checked: weakref.WeakSet[CompiledTool] = weakref.WeakSet()
+
     def wire_name(self, name: str) -> str:
         """Letters, digits, ``_``, ``.``, ``:`` and ``-``, starting with a letter or ``_``, at most 64."""
         mapped = wire_name(name, allowed="A-Za-z0-9_.:-")
@@ -424,22 +438,29 @@ class GeminiDialect(SchemaDialect):
         """Compile for Gemini."""
         schema, codec, warnings = compile_schema(GEMINI, contract.input_schema, contract.name)
         name = self.wire_name(contract.name)
+        schema, checked = freeze_checked(schema, GEMINI_RULES)
         definition = {"name": name, "description": contract.description, "parameters": schema}
-        return CompiledTool(
+        compiled = CompiledTool(
             self.name,
             contract.name,
             name,
-            definition,
+            FrozenDict(definition) if checked else definition,
             schema,
             warnings,
             False,
             codec.decode,
             codec.encode,
         )
+        if checked:
+            self._checked.add(compiled)  # check_subset need not walk the schema a second time
+        return compiled
 
     def check_subset(self, compiled: CompiledTool) -> tuple[str, ...]:
         """Name rules and Gemini's ``Schema`` object."""
-        return _name_problems(compiled, "gemini") + check_schema(compiled.schema, GEMINI_RULES)
+        problems = _name_problems(compiled, "gemini")
+        if compiled not in self._checked:
+            problems += check_schema(compiled.schema, GEMINI_RULES)
+        return problems
 
 
 _HINTS = {

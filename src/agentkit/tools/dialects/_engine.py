@@ -124,6 +124,18 @@ class Profile:
 _COMPLEX_REGEX = re.compile(r"\(\?[=!<]|\\b|\\B|\\[1-9]|\\k<")
 
 
+# Keywords with a rule of their own in `_Compiler.keywords`; any other keyword is kept or moved, by `allowed`.
+_SPECIAL_KEYWORDS = frozenset({"$defs", "definitions", "default", "format", "minItems", "pattern"})
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _property_pointer(base: str, name: str) -> str:
+    """``_pointer(base, "properties", name)``, without the loop when the name needs no escaping."""
+    if "~" in name or "/" in name:
+        return _pointer(base, "properties", name)
+    return f"{base}/properties/{name}"
+
+
 def _pointer(base: str, *tokens: str | int) -> str:
     for token in tokens:
         text = token if type(token) is str else str(token)
@@ -297,13 +309,17 @@ class _Compiler:
         self.nodes += 1
         if self.nodes > _MAX_NODES:
             raise self.error(pointer, f"the schema expands to more than {_MAX_NODES} nodes")
-        if node is True or node == {}:
+        if type(node) is not dict:
+            if node is True or node == {}:
+                return self.any_value({}, pointer)
+            if node is False:
+                raise self.error(pointer, "a 'false' schema accepts nothing and cannot be compiled")
+            if not isinstance(node, Mapping):
+                raise self.error(pointer, f"expected a schema object, got {type(node).__name__}")
+        elif not node:
             return self.any_value({}, pointer)
-        if node is False:
-            raise self.error(pointer, "a 'false' schema accepts nothing and cannot be compiled")
-        if type(node) is not dict and not isinstance(node, Mapping):
-            raise self.error(pointer, f"expected a schema object, got {type(node).__name__}")
-        node = {k: v for k, v in node.items() if k not in self.p.noise}
+        noise = self.p.noise
+        node = {k: v for k, v in node.items() if k not in noise}
         description = node.pop("description", None)
         notes: list[str] = []
         if "$ref" in node:
@@ -341,9 +357,15 @@ class _Compiler:
         if "const" in node and self.p.openapi:
             node["enum"] = [node.pop("const")]
         kind = node.pop("type", None)
-        kinds = list(kind) if isinstance(kind, list) else [kind] if kind is not None else []
-        nullable = "null" in kinds
-        kinds = [k for k in kinds if k != "null"]
+        if type(kind) is str:
+            nullable = kind == "null"
+            kinds = [] if nullable else [kind]
+        elif kind is None:
+            nullable, kinds = False, []
+        else:
+            kinds = list(kind) if isinstance(kind, list) else [kind]
+            nullable = "null" in kinds
+            kinds = [k for k in kinds if k != "null"]
         enum_codec: Codec = IDENTITY
         if "enum" in node:
             if self.p.openapi:
@@ -732,7 +754,12 @@ class _Compiler:
         codecs: dict[str, Codec] = {}
         optional: dict[str, OptionalField] = {}
         for name, sub in props.items():
-            schema, codec = self.walk(sub, _pointer(pointer, "properties", name))
+            schema, codec = self.walk(
+                sub,
+                _property_pointer(pointer, name)
+                if type(name) is str
+                else _pointer(pointer, "properties", name),
+            )
             if self.p.all_required and name not in required:
                 was_nullable = self.accepts_null(sub)
                 default = (
@@ -860,7 +887,15 @@ class _Compiler:
     def keywords(
         self, node: dict[str, Any], out: dict[str, Any], pointer: str, notes: list[str]
     ) -> None:
+        allowed = self.p.allowed
         for key, value in node.items():
+            if key not in _SPECIAL_KEYWORDS:
+                # The common case: a keyword the dialect keeps (a copy) or moves into the description.
+                if key in allowed:
+                    out[key] = value if type(value) in _SCALARS else json_copy(value)
+                else:
+                    self.move(notes, pointer, key, value, "not in its documented schema subset")
+                continue
             if key in ("$defs", "definitions"):
                 continue  # definitions are compiled where they are referenced
             if key == "default" and self.p.default_to_description:

@@ -15,6 +15,7 @@ __all__ = (
     "OPENAI_STRICT_FORMATS",
     "SubsetRules",
     "check_schema",
+    "freeze_checked",
 )
 
 OPENAI_STRICT_FORMATS = frozenset(
@@ -217,3 +218,132 @@ NAME_PATTERNS = {
     "gemini": re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$"),
     "mcp": re.compile(r"^[A-Za-z0-9_.-]{1,128}$"),
 }
+
+
+class _Refused(Exception):
+    """Raised inside `freeze_checked`'s walk at the first thing it does not vouch for."""
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_SCHEMA_MAPS = ("properties", "$defs")
+_SCHEMA_VALUES = ("items", "additionalProperties")
+
+
+def freeze_checked(schema: Any, rules: SubsetRules) -> tuple[Any, bool]:
+    """`freeze` (read-only copy) of a compiled schema and whether it passes ``rules``, in one walk.
+
+    ``True`` guarantees that `check_schema` finds nothing; ``False`` means "not vouched for": the caller runs
+    `check_schema` for the problems (the walk stops at the first doubt, so it may be stricter than the check, never
+    looser). The frozen copy is returned only with ``True`` (``schema`` itself otherwise).
+
+    Examples:
+        >>> rules = SubsetRules(name="t", keywords=_STRUCTURAL)
+        >>> frozen, ok = freeze_checked({"type": "object", "properties": {"a": {"type": "string"}}}, rules)
+        >>> ok, type(frozen["properties"]["a"]).__name__
+        (True, 'FrozenDict')
+        >>> freeze_checked({"type": "object", "minProperties": 1}, rules)[1]
+        False
+    """
+    from agentkit.tools.dialects._base import FrozenDict, FrozenList, freeze
+
+    if type(schema) is not dict:
+        return schema, False
+    if schema.get("type") != ("OBJECT" if rules.openapi else "object") or "anyOf" in schema:
+        return schema, False
+    if not rules.refs and "$defs" in schema:
+        return schema, False
+    keywords = rules.keywords
+    root_allowed = keywords | {"$defs"} if rules.refs else keywords
+    valid_types = GEMINI_TYPES if rules.openapi else _JSON_TYPES
+    object_type = "OBJECT" if rules.openapi else "object"
+    formats, openapi, refs = rules.formats, rules.openapi, rules.refs
+    ref_siblings, all_required, closed = (
+        rules.ref_siblings,
+        rules.all_required,
+        rules.closed_objects,
+    )
+    max_depth, max_min_items = rules.max_depth, rules.max_min_items
+    totals = [0, 0]  # properties, enum values
+
+    def walk(node: Any, depth: int, allowed: frozenset[str]) -> FrozenDict:
+        if type(node) is not dict or not allowed.issuperset(node):
+            raise _Refused
+        if "$ref" in node and (not refs or (not ref_siblings and len(node) > 1)):
+            raise _Refused
+        kind = node.get("type")
+        is_object = "properties" in node
+        if kind is not None:
+            if type(kind) is str:
+                if kind not in valid_types:
+                    raise _Refused
+                is_object = is_object or kind == object_type
+            elif type(kind) is list and not openapi:
+                for k in kind:
+                    if type(k) is not str or k not in valid_types:
+                        raise _Refused
+                is_object = is_object or object_type in kind
+            else:
+                raise _Refused
+        if "format" in node and formats is not None:
+            value = node["format"]
+            if type(value) is not str or value not in formats:
+                raise _Refused
+        if "enum" in node:
+            values = node["enum"]
+            if type(values) is not list:
+                raise _Refused
+            totals[1] += len(values)
+            if openapi and not all(type(v) is str for v in values):
+                raise _Refused
+        if max_min_items is not None:
+            least = node.get("minItems")
+            if isinstance(least, int) and least > max_min_items:
+                raise _Refused
+        if max_depth is not None and depth > max_depth:
+            raise _Refused
+        if is_object:
+            props = node.get("properties") or {}
+            required = node.get("required") or []
+            if type(props) is not dict or type(required) is not list:
+                raise _Refused
+            totals[0] += len(props)
+            for name in required:
+                if type(name) is not str or name not in props:
+                    raise _Refused
+            if all_required and len(set(required)) != len(props):
+                raise _Refused
+            if closed and node.get("additionalProperties") is not False:
+                raise _Refused
+            depth += 1
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            kind = type(value)
+            if key == "anyOf":
+                if kind is not list:
+                    raise _Refused
+                out[key] = FrozenList([walk(sub, depth, keywords) for sub in value])
+            elif kind in _SCALARS:
+                out[key] = value
+            elif key in _SCHEMA_MAPS:
+                if kind is not dict:
+                    raise _Refused
+                out[key] = FrozenDict({n: walk(sub, depth, keywords) for n, sub in value.items()})
+            elif key in _SCHEMA_VALUES:
+                if kind is not dict:
+                    raise _Refused
+                out[key] = walk(value, depth, keywords)
+            else:
+                out[key] = freeze(value)
+        return FrozenDict(out)
+
+    try:
+        frozen = walk(schema, 0, root_allowed)
+        if not rules.recursion and _has_cycle(schema):
+            return schema, False
+    except (_Refused, RecursionError, TypeError, AttributeError):
+        return schema, False
+    if rules.max_properties is not None and totals[0] > rules.max_properties:
+        return schema, False
+    if rules.max_enum_values is not None and totals[1] > rules.max_enum_values:
+        return schema, False
+    return frozen, True
