@@ -47,6 +47,9 @@ TEST_EXTRAS = [
     "otel",
     "postgres",
     "redis",
+    "langchain",
+    "openai-agents",
+    "openfeature",
     "server",
     "temporal",
 ]

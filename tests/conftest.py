@@ -22,6 +22,10 @@ settings.load_profile("agentkit")
 # be collected at all. Wherever it can be installed, the test sessions install it and its tests must pass.
 collect_ignore = ["providers/test_httpx2.py"] if sys.version_info < (3, 11) else []
 
+# pytester runs pytest in-process for the plugin's tests; agentkit's plugin is loaded here rather than from its
+# entry point (see addopts), so that coverage is measuring when it imports agentkit.
+pytest_plugins = ("pytester", "agentkit.testing._pytest_plugin")
+
 
 @pytest.fixture
 def anyio_backend() -> str:

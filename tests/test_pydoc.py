@@ -30,7 +30,20 @@ _PINNED: dict[str, tuple[str, ...]] = runpy.run_path(
 )["PUBLIC"]
 
 # The import names of the optional extras; a fresh interpreter renders everything with them made unimportable.
-EXTRA_IMPORTS = ("opentelemetry", "psycopg", "redis", "yaml")
+# The top-level packages of every optional extra: none may be needed to import or render a public module.
+EXTRA_IMPORTS = (
+    "agents",
+    "fastapi",
+    "langchain_core",
+    "mcp",
+    "openfeature",
+    "opentelemetry",
+    "psycopg",
+    "redis",
+    "starlette",
+    "uvicorn",
+    "yaml",
+)
 
 
 def _public_modules() -> list[str]:

@@ -51,6 +51,7 @@ __all__ = (
     "EventEmitter",
     "EventSink",
     "FallbackTriggered",
+    "FlagEvaluated",
     "ModelFailed",
     "ModelRequested",
     "ModelResponded",
@@ -83,6 +84,9 @@ Version 2 added the content needed to replay a run from its events alone: ``mode
 
 _log = library_logger("agentkit.events")
 
+ExecutionMode = Literal["live", "dry_run", "mocked", "isolated"]
+# How a tool call ran (`agentkit.sandbox.Mode`); events stored before modes existed read as "live".
+
 
 class BaseEvent(BaseModel):
     """Fields every event has.
@@ -105,7 +109,9 @@ class BaseEvent(BaseModel):
 class ToolCallStarted(BaseEvent):
     """A tool call passed validation and is about to run.
 
-    ``arguments`` are the validated arguments with sensitive fields masked.
+    ``arguments`` are the validated arguments with sensitive fields masked. ``mode`` is how the call runs
+    (``live``, ``dry_run``, ``mocked`` or ``isolated``, see `agentkit.sandbox`); the other tool-call events carry
+    it too, and events stored before modes existed read as ``"live"``.
 
     Examples:
         >>> from agentkit.events import ToolCallStarted
@@ -118,6 +124,7 @@ class ToolCallStarted(BaseEvent):
     tool_version: str
     tool_call_id: str | None = None
     arguments: dict[str, Any] | None = None
+    mode: ExecutionMode = "live"
 
 
 class ToolCallSucceeded(BaseEvent):
@@ -138,6 +145,7 @@ class ToolCallSucceeded(BaseEvent):
     duration_s: float = Field(ge=0)
     output_chars: int = Field(ge=0)
     content: str | None = None
+    mode: ExecutionMode = "live"
 
 
 class ToolCallFailed(BaseEvent):
@@ -162,6 +170,7 @@ class ToolCallFailed(BaseEvent):
     error_message: str
     traceback: str | None = None
     content: str | None = None
+    mode: ExecutionMode = "live"
 
 
 class ToolArgumentsRejected(BaseEvent):
@@ -179,6 +188,7 @@ class ToolArgumentsRejected(BaseEvent):
     issues: list[dict[str, Any]]
     attempt: int = Field(ge=1)
     max_retries: int = Field(ge=0)
+    mode: ExecutionMode = "live"
 
 
 class RunStarted(BaseEvent):
@@ -406,7 +416,7 @@ class RouteChosen(BaseEvent):
     type: Literal["route.chosen"] = "route.chosen"
     router: str
     route: str
-    method: Literal["rule", "classifier", "default"]
+    method: Literal["rule", "classifier", "default", "flag"]
 
 
 class RouteEscalated(BaseEvent):
@@ -428,6 +438,30 @@ class RouteEscalated(BaseEvent):
     reason: str
     error_type: str | None = None
     from_run_id: str
+
+
+class FlagEvaluated(BaseEvent):
+    """A feature flag was evaluated (see `agentkit.registry.evaluate_flag`); a replay answers it from this event.
+
+    ``site`` says what the flag decided (``"tools"``, ``"prompt"``, ``"route"``, or your own); ``subject`` is who
+    it was evaluated for (the user or session a rollout placed); ``reason`` is the provider's (``"static"``,
+    ``"rollout"``, ``"default"``, ``"error"``...); ``provider`` names the flag provider.
+
+    Examples:
+        >>> from agentkit.events import FlagEvaluated
+        >>> FlagEvaluated.model_fields["type"].default
+        'flag.evaluated'
+    """
+
+    type: Literal["flag.evaluated"] = "flag.evaluated"
+    flag: str
+    value: bool | int | float | str
+    default: bool | int | float | str
+    subject: str | None = None
+    reason: str = "static"
+    variant: str | None = None
+    provider: str = ""
+    site: str | None = None
 
 
 class PromptRendered(BaseEvent):
@@ -597,6 +631,7 @@ Event = Annotated[
     | RouteChosen
     | PromptRendered
     | RouteEscalated
+    | FlagEvaluated
     | RetryScheduled
     | RetryGaveUp
     | CircuitStateChanged

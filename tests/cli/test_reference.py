@@ -45,12 +45,16 @@ def test_the_command_tree_is_what_the_page_covers() -> None:
         "eval compare",
         "eval run",
         "mcp serve",
+        "new project",
+        "new provider",
+        "new tool",
         "runs list",
         "runs replay",
         "runs show",
         "serve",
         "temporal worker",
         "tools list",
+        "tools schema",
         "tools show",
     ]
 

@@ -81,6 +81,24 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument(
         "--version", dest="requirement", default=None, help="version requirement, e.g. '^1'"
     )
+    schema = tool_commands.add_parser(
+        "schema",
+        help="print tool definitions compiled for a provider's schema dialect",
+        description="Print tool definitions as a provider receives them, compiled for one schema dialect "
+        "(all tools as a JSON array, or one tool by name); what the dialect changed goes to stderr.",
+        **_HELP,
+    )
+    sources(schema)
+    schema.add_argument("name", nargs="?", help="qualified tool name (default: every tool)")
+    schema.add_argument(
+        "--dialect",
+        default="canonical",
+        metavar="DIALECT",
+        help="schema dialect: canonical (default), openai-strict, openai, anthropic, gemini, mcp...",
+    )
+    schema.add_argument(
+        "--version", dest="requirement", default=None, help="version requirement, e.g. '^1'"
+    )
 
     contracts = commands.add_parser(
         "contracts",
@@ -132,6 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     from agentkit.cli._mcp import add_mcp_commands
 
     add_mcp_commands(commands)
+    from agentkit.cli._new import add_new_commands
+
+    add_new_commands(commands)
     from agentkit.cli._temporal import add_temporal_commands
 
     add_temporal_commands(commands)
@@ -177,8 +198,9 @@ def main(
         "tools": "tools_command",
         "contracts": "contracts_command",
         "runs": "runs_command",
-        "mcp": "mcp_command",
         "eval": "eval_command",
+        "mcp": "mcp_command",
+        "new": "new_command",
         "temporal": "temporal_command",
     }
     if getattr(args, sub[args.command]) is None:  # a command group without its subcommand
@@ -188,14 +210,18 @@ def main(
         from agentkit.cli._runs import run_runs_command
 
         return run_runs_command(args, out)
-    if args.command == "mcp":
-        from agentkit.cli._mcp import run_mcp_command
-
-        return run_mcp_command(args)
     if args.command == "eval":
         from agentkit.cli._eval import run_eval_command
 
         return run_eval_command(args, out)
+    if args.command == "mcp":
+        from agentkit.cli._mcp import run_mcp_command
+
+        return run_mcp_command(args)
+    if args.command == "new":
+        from agentkit.cli._new import run_new_command
+
+        return run_new_command(args, Output(out))
     if args.command == "temporal":
         from agentkit.cli._temporal import run_temporal_command
 
@@ -239,6 +265,10 @@ def _tools_or_contracts(args: argparse.Namespace, out: Output, stdin: TextIO) ->
         return _snapshot(registry.snapshot(), args.lock, out)
     if args.tools_command == "list":
         return _list(registry, out, as_json=args.json)
+    if args.tools_command == "schema":
+        from agentkit.cli._schema import print_schema
+
+        return print_schema(registry, args, out)
     return _show(registry, args.name, args.requirement, out)
 
 

@@ -1,4 +1,4 @@
-"""The registry: namespaced, versioned tools, toolsets, and plugin discovery through entry points.
+"""The registry: namespaced, versioned tools, toolsets, feature flags, and plugin discovery through entry points.
 
 Examples:
     >>> from agentkit.registry import Registry
@@ -13,6 +13,19 @@ Examples:
 
 from __future__ import annotations
 
+from agentkit.registry._flags import (
+    EnvFlags,
+    FlaggedPrompt,
+    FlagResolution,
+    FlagResolver,
+    FlagValue,
+    Rollout,
+    current_subject,
+    evaluate_flag,
+    flag_subject,
+    replaying_flags,
+    rollout_bucket,
+)
 from agentkit.registry._registry import ENTRY_POINT_GROUP, CollisionPolicy, Registry
 from agentkit.registry._snapshot import (
     SNAPSHOT_FORMAT,
@@ -33,9 +46,20 @@ __all__ = (
     "ContractChange",
     "ContractDiff",
     "ContractSnapshot",
+    "EnvFlags",
     "FlagProvider",
+    "FlagResolution",
+    "FlagResolver",
+    "FlagValue",
+    "FlaggedPrompt",
     "Registry",
+    "Rollout",
     "StaticFlags",
     "Toolset",
+    "current_subject",
     "diff",
+    "evaluate_flag",
+    "flag_subject",
+    "replaying_flags",
+    "rollout_bucket",
 )

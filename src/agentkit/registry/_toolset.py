@@ -5,29 +5,16 @@ from __future__ import annotations
 import difflib
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from agentkit.exceptions import ToolCollisionError, UnknownToolError, UsageError
+from agentkit.registry._flags import FlagProvider, StaticFlags, evaluate_flag
 from agentkit.tools import Tool
 
 __all__ = ("FLAG_TAG_PREFIX", "FlagProvider", "StaticFlags", "Toolset")
 
 FLAG_TAG_PREFIX = "flag:"
 """A tool tagged ``flag:NAME`` is offered only while the feature flag ``NAME`` is on (see `Toolset.gated`)."""
-
-
-@runtime_checkable
-class FlagProvider(Protocol):
-    """Anything that answers "is this feature flag on?" (LaunchDarkly, Unleash, an env var, a dict...).
-
-    Examples:
-        >>> isinstance(StaticFlags({"beta": True}), FlagProvider)
-        True
-    """
-
-    def is_enabled(self, flag: str) -> bool:
-        """Whether ``flag`` is on right now."""
-        ...
 
 
 def string_set(value: object, *, option: str) -> frozenset[str] | None:
@@ -55,27 +42,6 @@ def string_set(value: object, *, option: str) -> frozenset[str] | None:
     if bad:
         raise UsageError(f"{option} must hold strings only, got {bad[0]!r}")
     return frozenset(str(item) for item in items)
-
-
-class StaticFlags:
-    """A `FlagProvider` backed by a mapping; unknown flags are off (or ``default``). Mutate it to flip flags.
-
-    Examples:
-        >>> flags = StaticFlags({"beta": True})
-        >>> flags.is_enabled("beta"), flags.is_enabled("unknown")
-        (True, False)
-    """
-
-    def __init__(self, flags: Mapping[str, bool] | None = None, *, default: bool = False) -> None:
-        self.flags: dict[str, bool] = dict(flags or {})
-        self.default = default
-
-    def is_enabled(self, flag: str) -> bool:
-        """Whether ``flag`` is on."""
-        return self.flags.get(flag, self.default)
-
-    def __repr__(self) -> str:
-        return f"StaticFlags({self.flags!r}, default={self.default!r})"
 
 
 _Source = Callable[[], Iterable[Tool[Any, Any]]]
@@ -215,7 +181,9 @@ class Toolset:
         """Offer a tool only while its feature flag is on, asking ``flags`` each time the tool list is built.
 
         By default a tool's flag is its tag ``flag:NAME``; tools without one are always offered. Because a toolset
-        is evaluated lazily, an agent re-reads the flags at every step.
+        is evaluated lazily, an agent re-reads the flags at every step. Each evaluation goes through
+        `agentkit.registry.evaluate_flag`: for the current subject (rollouts), recorded as a ``flag.evaluated``
+        event of the run, and answered from the recording when the run is replayed.
 
         Args:
             flags: The flag provider.
@@ -244,7 +212,7 @@ class Toolset:
 
         def keep(item: Tool[Any, Any]) -> bool:
             flag = flag_of(item)
-            return flag is None or bool(flags.is_enabled(flag))
+            return flag is None or bool(evaluate_flag(flags, flag, False, site="tools"))
 
         source = self._source
         return Toolset(lambda: [t for t in source() if keep(t)])

@@ -17,9 +17,11 @@ from agentkit.events import BaseEvent, EventEmitter, EventSink, RunFinished, Run
 from agentkit.exceptions import AmbiguousApproval, EventsNotStored, UsageError
 from agentkit.providers._base import ModelSettings, Provider, StreamEvent
 from agentkit.registry import Registry, Toolset
+from agentkit.registry._flags import collect_evaluations, emit_collected
 from agentkit.runtime._capture import active_captures
 from agentkit.runtime._deps import check_deps
 from agentkit.runtime._loop import _NO_OUTPUT, _Delta, _Run, _Step, emit_sized
+from agentkit.runtime._modes import as_policy, run_policy
 from agentkit.runtime._output import OutputMode, OutputSpec, type_name
 from agentkit.runtime._secrets import HeldSinks, RunRedactor
 from agentkit.runtime._telemetry import current_session_id
@@ -37,7 +39,9 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 
     from agentkit.messages import Message
+    from agentkit.sandbox import ModePolicy
     from agentkit.tools._function import FunctionTool
+    from agentkit.tools._mode import Mode
 
 __all__ = ("Agent", "AgentStream", "PromptLike", "RenderedPromptLike")
 
@@ -97,6 +101,7 @@ _RUN_OPTIONS = frozenset(
         "clock",
         "sinks",
         "transcript",
+        "mode",
     }
 )
 
@@ -137,6 +142,8 @@ class Agent(Generic[DepsT, OutputT]):
             arguments it meets, with a run-local redactor applied before yours: the agent never changes a
             redactor you pass, so one shared by several agents or sinks learns nothing from a run. Runs of
             one `agentkit.storage.Session` share what they learn (in memory only).
+        mode: The execution mode of tool calls in runs that choose none (``"live"``, ``"dry_run"``, ``"mocked"``,
+            ``"isolated"``, or an `agentkit.sandbox.ModePolicy`); see `agentkit.sandbox`.
 
     Examples:
         >>> from agentkit import tool
@@ -173,6 +180,7 @@ class Agent(Generic[DepsT, OutputT]):
         clock: Clock | None = None,
         sinks: Sequence[EventSink] = (),
         redactor: Callable[[BaseEvent], BaseEvent] | bool = True,
+        mode: Mode | ModePolicy | None = None,
     ) -> None: ...
 
     @overload
@@ -194,6 +202,7 @@ class Agent(Generic[DepsT, OutputT]):
         clock: Clock | None = None,
         sinks: Sequence[EventSink] = (),
         redactor: Callable[[BaseEvent], BaseEvent] | bool = True,
+        mode: Mode | ModePolicy | None = None,
     ) -> None: ...
 
     def __init__(
@@ -214,6 +223,7 @@ class Agent(Generic[DepsT, OutputT]):
         clock: Clock | None = None,
         sinks: Sequence[EventSink] = (),
         redactor: Callable[[BaseEvent], BaseEvent] | bool = True,
+        mode: Mode | ModePolicy | None = None,
     ) -> None:
         if not isinstance(provider, Provider):
             raise UsageError(
@@ -238,6 +248,7 @@ class Agent(Generic[DepsT, OutputT]):
         self.clock: Clock = clock or system_clock
         self.sinks: list[EventSink] = list(sinks)
         self._redactor_option = redactor
+        self.mode: ModePolicy | None = as_policy(mode)
         self._output = OutputSpec(self.output_type)
         profile = provider.profile
         self.output_mode: OutputMode
@@ -274,6 +285,7 @@ class Agent(Generic[DepsT, OutputT]):
         clock: Clock | None = None,
         sinks: Sequence[EventSink] = (),
         transcript: list[Message] | None = None,
+        mode: Mode | ModePolicy | None = None,
     ) -> RunResult[OutputT]:
         """Run the agent on one input until it answers, pauses for approval, or fails.
 
@@ -289,6 +301,9 @@ class Agent(Generic[DepsT, OutputT]):
             sinks: Extra event sinks for this run.
             transcript: A list the run keeps equal to the conversation as it goes; after an error or a
                 cancellation it still holds a valid history in which every tool call has a result.
+            mode: The execution mode of this run's tool calls: a mode (every call) or an
+                `agentkit.sandbox.ModePolicy`; by default the innermost `agentkit.sandbox.use_mode`, else the
+                agent's ``mode``.
 
         Returns:
             The result, with the typed output (or, when paused, the state to resume from).
@@ -312,7 +327,13 @@ class Agent(Generic[DepsT, OutputT]):
             'Bonjour !'
         """
         run = self._new_run(
-            deps=deps, run_id=run_id, limits=limits, settings=settings, clock=clock, sinks=sinks
+            deps=deps,
+            run_id=run_id,
+            limits=limits,
+            settings=settings,
+            clock=clock,
+            sinks=sinks,
+            mode=mode,
         )
         run.start(user_input, message_history, prompt_vars, transcript)
         return await self._drive(run, resumed=False)
@@ -330,6 +351,7 @@ class Agent(Generic[DepsT, OutputT]):
         clock: Clock | None = None,
         sinks: Sequence[EventSink] = (),
         transcript: list[Message] | None = None,
+        mode: Mode | ModePolicy | None = None,
     ) -> RunResult[OutputT]:
         """Run the agent from synchronous code (``anyio.run`` around `run`); the same arguments, as typed.
 
@@ -364,6 +386,7 @@ class Agent(Generic[DepsT, OutputT]):
                 clock=clock,
                 sinks=sinks,
                 transcript=transcript,
+                mode=mode,
             )
         )
 
@@ -378,6 +401,7 @@ class Agent(Generic[DepsT, OutputT]):
         clock: Clock | None = None,
         sinks: Sequence[EventSink] = (),
         transcript: list[Message] | None = None,
+        mode: Mode | ModePolicy | None = None,
     ) -> RunResult[OutputT]:
         """Continue a run paused for approval, with a decision for every pending call.
 
@@ -392,6 +416,7 @@ class Agent(Generic[DepsT, OutputT]):
             clock: The clock for event times.
             sinks: Extra event sinks.
             transcript: As for `run`.
+            mode: As for `run`.
 
         Raises:
             AmbiguousApproval: A decision is keyed by an id several pending calls share.
@@ -419,6 +444,7 @@ class Agent(Generic[DepsT, OutputT]):
             clock=clock,
             sinks=sinks,
             next_seq=state.next_seq,
+            mode=mode,
         )
         run.load(state, transcript)
         return await self._drive(run, resumed=True, decisions=resolved, state=state)
@@ -437,6 +463,7 @@ class Agent(Generic[DepsT, OutputT]):
         clock: Clock | None = None,
         sinks: Sequence[EventSink] = (),
         transcript: list[Message] | None = None,
+        mode: Mode | ModePolicy | None = None,
     ) -> AsyncIterator[AgentStream[OutputT]]:
         """Run the agent, streaming text deltas and run events as they happen.
 
@@ -472,6 +499,7 @@ class Agent(Generic[DepsT, OutputT]):
             clock=clock,
             sinks=[*sinks, forward],
             on_delta=forward,
+            mode=mode,
         )
         run.start(user_input, message_history, prompt_vars, transcript)
 
@@ -513,6 +541,7 @@ class Agent(Generic[DepsT, OutputT]):
             settings=kwargs.get("settings"),
             clock=kwargs.get("clock"),
             sinks=kwargs.get("sinks", ()),
+            mode=kwargs.get("mode"),
         )
         run.on_start = on_start
         run.start(
@@ -534,6 +563,7 @@ class Agent(Generic[DepsT, OutputT]):
         sinks: Sequence[EventSink],
         next_seq: int = 0,
         on_delta: _Delta | None = None,
+        mode: Mode | ModePolicy | None = None,
     ) -> _Run:
         clock = clock or self.clock
         if clock is system_clock:
@@ -563,6 +593,7 @@ class Agent(Generic[DepsT, OutputT]):
             on_delta=on_delta,
         )
         run.held = held
+        run.modes = run_policy(mode, self.mode)
         return run
 
     @contextlib.contextmanager
@@ -589,6 +620,8 @@ class Agent(Generic[DepsT, OutputT]):
         state: PendingApproval | None = None,
     ) -> RunResult[OutputT]:
         emitter = run.emitter
+        with collect_evaluations(run.early_flags):
+            tool_names = sorted(t.contract.name for t in self.toolset.tools())
         emitter.emit(
             RunStarted,
             agent=self.name,
@@ -596,11 +629,12 @@ class Agent(Generic[DepsT, OutputT]):
             model=self.provider.model,
             output_type=type_name(self.output_type),
             resumed=resumed,
-            tool_names=sorted(t.contract.name for t in self.toolset.tools()),
+            tool_names=tool_names,
             session_id=current_session_id(),
         )
         if run.on_start is not None:
             run.on_start(emitter)
+        emit_collected(emitter, run.early_flags)
         if run.rendered is not None and not resumed:
             _emit_prompt_rendered(emitter, run.rendered)
         try:

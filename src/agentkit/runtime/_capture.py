@@ -59,7 +59,13 @@ def capture_events() -> Iterator[CapturedEvents]:
         >>> events.types()
         ['run.started', 'model.requested', 'model.responded', 'run.finished']
     """
-    captured = CapturedEvents()
+    with capture_into(CapturedEvents()) as captured:
+        yield captured
+
+
+@contextmanager
+def capture_into(captured: CapturedEvents) -> Iterator[CapturedEvents]:
+    """`capture_events` into a list of your own (the pytest plugin's ``agentkit_events`` fixture uses it)."""
     token = _ACTIVE.set((*_ACTIVE.get(), captured))
     try:
         yield captured

@@ -52,12 +52,14 @@ from agentkit.providers._base import (
     ToolChoice,
 )
 from agentkit.registry import Toolset
+from agentkit.registry._flags import collect_evaluations
 from agentkit.runtime._errors import (
     BudgetExceeded,
     LimitName,
     OutputRetriesExhausted,
     RunRetriesExhausted,
 )
+from agentkit.runtime._modes import invoke_tool
 from agentkit.runtime._output import native_feedback
 from agentkit.runtime._secrets import carries_long_text
 from agentkit.runtime._telemetry import server_of
@@ -77,6 +79,7 @@ if TYPE_CHECKING:
     from agentkit._clock import Clock
     from agentkit.runtime._agent import Agent
     from agentkit.runtime._secrets import HeldSinks
+    from agentkit.sandbox import ModePolicy
 
 __all__ = ("SEQUENTIAL_TAG", "TOOL_OUTPUT_NOTICE", "is_approved")
 
@@ -171,6 +174,8 @@ class _Run:
         self.prompt: PromptInfo | None = None
         self.rendered: Any = None
         self.on_start: Callable[[EventEmitter], None] | None = None
+        # Flags evaluated before run.started (the prompt's, the tool list's), emitted right after it.
+        self.early_flags: list[dict[str, Any]] = []
         self.deadline_scope: anyio.CancelScope | None = None
         # The calls of the current step, and the results they have so far, by the call's position in the step:
         # a model may give two calls the same id ("0"), and each must still get its own result.
@@ -183,10 +188,22 @@ class _Run:
         self.media_recorded: set[str] = set()
         # The run's sinks, when delivery can be held while a secret may still be learned (Agent._new_run).
         self.held: HeldSinks | None = None
+        # How its tool calls execute (agentkit.sandbox); None: live, unless a tool declares a mode.
+        self.modes: ModePolicy | None = None
 
     # ----------------------------------------------------------------------------------------- setup
 
     def start(
+        self,
+        user_input: str | Sequence[Message] | None,
+        history: Sequence[Message] | None,
+        prompt_vars: Any,
+        transcript: list[Message] | None,
+    ) -> None:
+        with collect_evaluations(self.early_flags):
+            self._start(user_input, history, prompt_vars, transcript)
+
+    def _start(
         self,
         user_input: str | Sequence[Message] | None,
         history: Sequence[Message] | None,
@@ -633,7 +650,7 @@ class _Run:
         self.remember_sensitive(call, found)
         token = _APPROVED.set(index in approved)
         try:
-            outcome: ToolOutcome[Any] = await found.invoke_json(call.arguments, ctx)
+            outcome: ToolOutcome[Any] = await invoke_tool(found, call.arguments, ctx, self.modes)
         except ApprovalRequired as signal:
             if index in approved:
                 # Approved already: a second request for the same call would loop forever.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal
 from pydantic import create_model
 from typing_extensions import TypeVar
 
+from agentkit._log import library_logger
 from agentkit.events import RouteChosen, RouteEscalated, RunFinished
 from agentkit.exceptions import (
     BudgetExceeded,
@@ -23,6 +24,7 @@ from agentkit.exceptions import (
     UsageError,
 )
 from agentkit.messages import Message, Usage
+from agentkit.registry._flags import collect_evaluations, emit_collected, evaluate_flag
 from agentkit.runtime._agent import Agent
 from agentkit.runtime._types import RunResult
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from agentkit.events import BaseEvent, EventEmitter
     from agentkit.providers._base import Provider
     from agentkit.providers._pricing import PriceTable
+    from agentkit.registry import FlagProvider
 
 __all__ = (
     "DEFAULT_ESCALATE_ON",
@@ -45,6 +48,7 @@ __all__ = (
 )
 
 OutputT = TypeVar("OutputT", default=str)
+_log = library_logger("agentkit.runtime")
 
 
 @dataclass(frozen=True)
@@ -71,15 +75,21 @@ class Route:
 
 
 class Router:
-    """Chooses an agent for each input: the first matching rule, else a classifier's pick, else the default.
+    """Chooses an agent for each input: a flag's route, else the first matching rule, a classifier's pick, the default.
 
-    The choice is recorded as a ``route.chosen`` event at the start of the chosen agent's run (same ``run_id``).
+    The choice is recorded as a ``route.chosen`` event at the start of the chosen agent's run (same ``run_id``),
+    after the ``flag.evaluated`` event of the route flag, when there is one.
 
     Args:
         routes: The destinations, tried in order for rules.
         default: The route used when no rule matches and there is no classifier.
         classifier: A model asked to pick a route by name from the routes' descriptions, when no rule matches.
         name: The router's name, in events.
+        flags: A flag provider consulted first (see `agentkit.registry.evaluate_flag`): when ``flag``'s value
+            names a route, that route is chosen (method ``"flag"``); otherwise the other rules apply. A percentage
+            rollout (`agentkit.registry.Rollout` with ``on``/``off`` route names) sends a share of the subjects
+            to a new model.
+        flag: The name of the route flag (required with ``flags``).
 
     Examples:
         >>> from agentkit.runtime import Agent, Route, Router, capture_events
@@ -102,9 +112,15 @@ class Router:
         default: str | None = None,
         classifier: Provider | None = None,
         name: str = "router",
+        flags: FlagProvider | None = None,
+        flag: str | None = None,
     ) -> None:
         if not routes:
             raise UsageError("a Router needs at least one route")
+        if (flags is None) != (flag is None):
+            raise UsageError("a route flag needs both flags= (the provider) and flag= (its name)")
+        self.flags = flags
+        self.flag = flag
         self.routes = {route.name: route for route in routes}
         if len(self.routes) != len(routes):
             raise UsageError("route names must be unique")
@@ -132,7 +148,7 @@ class Router:
 
     async def choose(
         self, user_input: str
-    ) -> tuple[Route, Literal["rule", "classifier", "default"]]:
+    ) -> tuple[Route, Literal["rule", "classifier", "default", "flag"]]:
         """The route for an input, and how it was chosen.
 
         Examples:
@@ -145,6 +161,14 @@ class Router:
             >>> route.name, how
             ('b', 'default')
         """
+        if self.flags is not None and self.flag is not None:
+            chosen = evaluate_flag(self.flags, self.flag, "", site="route")
+            if chosen in self.routes:
+                return self.routes[chosen], "flag"
+            if chosen != "":
+                _log.warning(
+                    "route flag %r names no route (%r): routing by the rules", self.flag, chosen
+                )
         for route in self.routes.values():
             if route.when is not None and route.when(user_input):
                 return route, "rule"
@@ -165,9 +189,12 @@ class Router:
             >>> anyio.run(router.run, "hello").output
             'hi'
         """
-        route, method = await self.choose(user_input)
+        evaluations: list[dict[str, Any]] = []
+        with collect_evaluations(evaluations):
+            route, method = await self.choose(user_input)
 
         def record(emitter: Any) -> None:
+            emit_collected(emitter, evaluations)
             emitter.emit(RouteChosen, router=self.name, route=route.name, method=method)
 
         return await route.agent._run_routed(user_input, record, **kwargs)

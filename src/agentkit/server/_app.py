@@ -191,49 +191,7 @@ def create_app(
     cors_origins: Sequence[str] = (),
     title: str = "agentkit",
 ) -> FastAPI:
-    """A FastAPI application serving tools and agent runs over HTTP.
-
-    Tool endpoints (``/v1/tools``) list the tools, return a contract in any schema dialect and invoke a tool
-    with the outcome model of ``Tool.invoke_json``; the OpenAPI document (``/openapi.json``) has one operation
-    per tool version, its request body the contract's input schema. Agent endpoints (``/v1/runs``,
-    ``/v1/sessions``) start runs in the background, stream their events as server-sent events, take approval
-    decisions for paused runs and read stored runs; the ``store`` is the source of truth, so another process
-    (or a restarted one) on the same store can read and resume the runs.
-
-    Defaults are the production ones: every ``/v1`` request needs a credential the ``auth`` checker accepts
-    (``Authorization: Bearer ...`` or ``X-API-Key``); request bodies are capped and each client is rate-limited
-    (`ServerLimits`); CORS is off unless ``cors_origins`` names origins; every error is an RFC 9457 problem
-    (``application/problem+json``) without a stack trace; responses and event streams pass through a redactor
-    that knows the API keys and the agents' provider secrets. On shutdown, running runs get
-    ``limits.shutdown_grace`` seconds to finish, then are cancelled with their events stored.
-
-    Args:
-        tools: The tools to serve: a `agentkit.Registry` (every version), a `agentkit.Toolset` or a list.
-        agents: The agents to run: one, a list (keyed by ``agent.name``) or a mapping from name to agent.
-        store: Where runs are kept (a `agentkit.storage.SQLiteStore` to survive restarts); a
-            `agentkit.storage.MemoryStore` when omitted.
-        auth: Who may call: `APIKeys`, your own `AuthChecker`, or `NoAuth` to opt out explicitly. Required.
-        limits: Body size, rate and concurrency limits, and the shutdown grace period.
-        cors_origins: Origins allowed to call from a browser (none by default: CORS off).
-        title: The OpenAPI document's title.
-
-    Raises:
-        UsageError: ``auth`` is ``None`` (pass `NoAuth` to serve without authentication), or two agents share
-            a name.
-
-    Examples:
-        >>> from agentkit import tool
-        >>> from agentkit.server import APIKeys, create_app
-        >>> @tool
-        ... def add(a: int, b: int) -> int:
-        ...     '''Add two integers.'''
-        ...     return a + b
-        >>> app = create_app(tools=[add], auth=APIKeys({"k-1": "me"}))
-        >>> sorted(app.openapi()["paths"])[:3]
-        ['/health', '/v1/runs', '/v1/runs/{run_id}']
-        >>> "/v1/tools/add/versions/1.0.0/invoke" in app.openapi()["paths"]
-        True
-    """
+    """Build the application: the implementation of `agentkit.server.create_app` (documented there)."""
     if auth is None:
         raise UsageError(
             "create_app needs auth=: APIKeys({...}), your own AuthChecker, or NoAuth() to serve without "

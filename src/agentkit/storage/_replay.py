@@ -23,6 +23,7 @@ from agentkit.events import (
     ModelRequested,
     ModelResponded,
     PromptRendered,
+    RouteChosen,
     RunFinished,
     ToolArgumentsRejected,
     ToolCallStarted,
@@ -44,14 +45,18 @@ from agentkit.messages import (
     attach_media,
 )
 from agentkit.providers._base import ModelProfile, ModelResponse, Provider, StreamDone, TextDelta
+from agentkit.registry import Toolset
+from agentkit.registry._flags import replaying_flags
+from agentkit.storage._defaults import with_defaults
 from agentkit.storage._errors import ReplayDivergence
+from agentkit.tools._mode import CALL_MODE
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 
     from agentkit.events import BaseEvent, Event, EventEmitter
     from agentkit.providers._base import ModelRequest, StreamEvent
-    from agentkit.runtime import Agent, RunResult
+    from agentkit.runtime import Agent, Router, RunResult
     from agentkit.storage._base import EventStore
     from agentkit.tools import RunContext, Tool, ToolContract
     from agentkit.tools._base import ToolOutcome
@@ -561,6 +566,7 @@ def _recorded_tool(
     results: Mapping[str, ToolResultPart],
     outputs: Mapping[str, str],
     rejections: Mapping[str, ToolArgumentsRejected] | None = None,
+    modes: Mapping[str, Any] | None = None,
 ) -> Tool[Any, Any]:
     """A stand-in with ``tool``'s contract that answers each call with the recorded result.
 
@@ -573,10 +579,26 @@ def _recorded_tool(
     rejected = rejections or {}
 
     class _Recorded(JsonSchemaTool):
+        def _validate_python(self, arguments: Any) -> dict[str, Any]:
+            # The recorded call holds the arguments after the tool's own validation, defaults filled in.
+            checked = super()._validate_python(arguments)
+            filled: dict[str, Any] = with_defaults(schema, checked)
+            return filled
+
         async def invoke_json(
             self, raw_arguments: str | bytes, ctx: RunContext[Any] | None = None
         ) -> ToolOutcome[Any]:
             call_id = ctx.tool_call_id if ctx is not None else None
+            # The events of the call say the mode it was recorded in (a dry run replays as one).
+            token = CALL_MODE.set((modes or {}).get(call_id or "", "live"))
+            try:
+                return await self._answer(raw_arguments, ctx, call_id)
+            finally:
+                CALL_MODE.reset(token)
+
+        async def _answer(
+            self, raw_arguments: str | bytes, ctx: RunContext[Any] | None, call_id: str | None
+        ) -> ToolOutcome[Any]:
             record = rejected.get(call_id or "")
             answer = results.get(call_id or "")
             if ctx is None or record is None or answer is None:
@@ -590,6 +612,7 @@ def _recorded_tool(
                     issues=record.issues,
                     attempt=record.attempt,
                     max_retries=record.max_retries,
+                    mode=record.mode,
                 )
             ctx.retries[name] = ctx.retries.get(name, 0) + 1
             error = InvalidToolArguments(tool_name=name, issues=())
@@ -604,6 +627,7 @@ def _recorded_tool(
 
     contract = tool.contract
     name = contract.name
+    schema = contract.input_schema
 
     def handler(arguments: dict[str, Any], ctx: RunContext[Any]) -> Any:
         recorded = results.get(ctx.tool_call_id or "")
@@ -809,6 +833,53 @@ def _first_event_divergence(
     return None
 
 
+_BASE_FIELDS = frozenset({"type", "run_id", "seq", "at", "schema_version"})
+_ROUTING = frozenset({"route.chosen", "route.escalated"})
+
+
+def _routing_prelude(events: Sequence[BaseEvent]) -> list[BaseEvent]:
+    """The routing events a router recorded right after ``run.started`` (with its route flag's evaluation)."""
+    prelude: list[BaseEvent] = []
+    for event in events[1:]:
+        kind = _kind(event)
+        if kind in _ROUTING or (
+            kind == "flag.evaluated" and getattr(event, "site", None) == "route"
+        ):
+            prelude.append(event)
+        elif kind not in POLICY_EVENT_TYPES:
+            break
+    while prelude and _kind(prelude[-1]) not in _ROUTING:
+        prelude.pop()  # route flags evaluated after the choice belong to the run itself
+    return prelude
+
+
+async def _route_again(router: Router, recording: Recording) -> Agent[Any, Any]:
+    """The agent of the route ``router`` chooses again for the recorded run (flags from the recording)."""
+    chosen = next((e for e in recording.events if isinstance(e, RouteChosen)), None)
+    if chosen is None:
+        raise UsageError(
+            f"run {recording.run_id!r} holds no route.chosen event: replay the agent that ran it"
+        )
+    if chosen.method == "classifier":
+        # The classifier's answer came from a model run of its own, not recorded here.
+        route = router.routes.get(chosen.route)
+        method: str = chosen.method
+    else:
+        text = "\n".join(m.text for m in recording.input if m.role == "user")
+        with replaying_flags(recording.events):
+            found, method = await router.choose(text)
+        route = found
+    if route is None or route.name != chosen.route or method != chosen.method:
+        raise ReplayDivergence(
+            run_id=recording.run_id,
+            step=0,
+            where="route.chosen",
+            expected=f"{chosen.route} ({chosen.method})",
+            actual="(no such route)" if route is None else f"{route.name} ({method})",
+        )
+    return route.agent
+
+
 def _pretty(view: dict[str, Any] | None) -> str:
     if view is None:
         return "(no event)"
@@ -816,7 +887,7 @@ def _pretty(view: dict[str, Any] | None) -> str:
 
 
 async def replay(
-    agent: Agent[Any, Any],
+    agent: Agent[Any, Any] | Router,
     recording: Recording,
     *,
     tools: Literal["recorded", "live"] = "recorded",
@@ -831,8 +902,14 @@ async def replay(
     returning the recorded result (no side effects). The new run's events are compared with the recorded ones
     (times, ids and durations aside), and its requests with the recorded requests.
 
+    Feature flags the recorded run evaluated (``flag.evaluated`` events: a gated toolset, a `FlaggedPrompt`, a
+    router's route flag) are answered from the recording, in order, without asking their provider: the replay
+    offers the same tools and renders the same prompt version, whatever the flags say now.
+
     Args:
-        agent: The agent as it is now (possibly with a changed prompt, tool or model).
+        agent: The agent as it is now (possibly with a changed prompt, tool or model); or the
+            `agentkit.runtime.Router` that routed the recorded run: the route is chosen again (its flag answered
+            from the recording; a classifier's pick taken as recorded) and that route's agent is replayed.
         recording: The run to replay (`Recording.load` reads one from a store).
         tools: ``"recorded"`` (stand-ins) or ``"live"`` (the agent's real tools, whose results are then checked).
         deps: Dependencies for live tools.
@@ -870,8 +947,10 @@ async def replay(
         +[0] system: Be verbose.
          [1] user: hello
     """
-    from agentkit.runtime import Agent
+    from agentkit.runtime import Agent, Router
 
+    if isinstance(agent, Router):
+        agent = await _route_again(agent, recording)
     if prompt_vars is None:
         prompt_vars = next(
             (e.values for e in recording.events if isinstance(e, PromptRendered)), None
@@ -881,6 +960,11 @@ async def replay(
         for e in recording.events
         if isinstance(e, ToolArgumentsRejected) and e.tool_call_id
     }
+    modes = {
+        e.tool_call_id: e.mode
+        for e in recording.events
+        if isinstance(e, ToolCallStarted | ToolArgumentsRejected) and e.tool_call_id
+    }
     provider = ReplayProvider(
         recording,
         model=agent.provider.model,
@@ -889,15 +973,27 @@ async def replay(
         secrets=agent.provider.secrets(),
     )
     live = _LiveCheck(recording) if tools == "live" else None
-    replay_tools: Any = (
-        [live.guard(t) for t in agent.toolset.tools()]
-        if live is not None
-        else [
-            _recorded_tool(t, recording.tool_results, recording.tool_outputs, rejections)
-            for t in agent.toolset.tools()
-        ]
-    )
-    own = {t.contract.name: t.contract.fingerprint for t in agent.toolset.tools()}
+    # The stand-ins follow the agent's toolset as the run builds it, so a flag-gated toolset offers what the
+    # recorded run offered (its flags answered from the recording); one stand-in per tool, made on first sight.
+    own: dict[str, str] = {}
+    stand_ins: dict[int, tuple[Tool[Any, Any], Tool[Any, Any]]] = {}
+
+    def stand_in(item: Tool[Any, Any]) -> Tool[Any, Any]:
+        known = stand_ins.get(id(item))
+        if known is None or known[0] is not item:
+            made = (
+                live.guard(item)
+                if live is not None
+                else _recorded_tool(
+                    item, recording.tool_results, recording.tool_outputs, rejections, modes
+                )
+            )
+            known = stand_ins[id(item)] = (item, made)
+        own[item.contract.name] = item.contract.fingerprint
+        return known[1]
+
+    source = agent.toolset
+    replay_tools = Toolset(lambda: [stand_in(t) for t in source.tools()])
     provider._fingerprint = lambda contract: own.get(contract.name, contract.fingerprint)
     twin: Agent[Any, Any] = Agent(
         provider,
@@ -915,15 +1011,26 @@ async def replay(
     seen: list[BaseEvent] = []
     failure: BaseException | None = None
     result: RunResult[Any] | None = None
+    prelude = _routing_prelude(recording.events)
+
+    def routed(emitter: EventEmitter) -> None:
+        # The routing decision was taken before the agent ran: the replay records it as it was.
+        for event in prelude:
+            emitter.emit(type(event), **event.model_dump(exclude=set(_BASE_FIELDS)))
+
     try:
-        result = await twin.run(
-            None,
-            message_history=list(recording.input),
-            deps=deps,
-            run_id=f"{recording.run_id}-replay-{uuid.uuid4().hex[:8]}",
-            sinks=[seen.append],
-            prompt_vars=prompt_vars,
-        )
+        with replaying_flags(recording.events):
+            result = await twin._run_routed(
+                None,  # type: ignore[arg-type]  # the input is the recorded history
+                routed,
+                message_history=list(recording.input),
+                deps=deps,
+                run_id=f"{recording.run_id}-replay-{uuid.uuid4().hex[:8]}",
+                sinks=[seen.append],
+                prompt_vars=prompt_vars,
+                # Stand-ins answer from the recording, in the modes it recorded; live tools as the run says.
+                mode="live" if live is None else None,
+            )
     except Exception as exc:
         failure = exc
     if live is not None and live.divergence is not None:

@@ -32,6 +32,7 @@ from agentkit.exceptions import (
 from agentkit.tools._context import RunContext
 from agentkit.tools._contract import JSONSchema, ToolAnnotations, ToolContract
 from agentkit.tools._hints import HintBuilder
+from agentkit.tools._mode import CALL_MODE
 from agentkit.tools._schema import (
     CanonicalJsonSchema,
     find_sensitive_pointers,
@@ -763,6 +764,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 tool_version=spec.contract.version,
                 tool_call_id=call_id,
                 arguments=mask_arguments(_as_plain(args), spec.contract.sensitive),
+                mode=CALL_MODE.get(),
             )
         else:
             started = 0.0
@@ -805,6 +807,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 "duration_s": max(0.0, events.clock.monotonic() - started),
                 "output_chars": len(content),
                 "content": content,
+                "mode": CALL_MODE.get(),
             }
             if len(content) > _OFFLOAD_CHARS:
                 # Redacting a long output takes a while: off the event loop (the redactor bounds it too).
@@ -908,6 +911,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 issues=[i.to_dict() for i in issues],
                 attempt=ctx.retries.get(spec.name, 0) + 1,
                 max_retries=spec.max_retries,
+                mode=CALL_MODE.get(),
             )
         exhausted = self._count_retry(spec, ctx, error)  # its message is only built if needed
         if exhausted is not None:
@@ -954,6 +958,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 error_message=message,
                 traceback=tb,
                 content=content,
+                mode=CALL_MODE.get(),
             )
         return ToolOutcome(spec.name, status, content, None, error, call_id)
 

@@ -177,6 +177,7 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
 
     Attributes:
         func: The original function.
+        dry_run_func: Its answer in a dry run (``@tool(dry_run=...)``), if any.
 
     Examples:
         >>> from agentkit import tool
@@ -208,9 +209,11 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         blocking: bool = True,
         strict: bool = False,
         localns: dict[str, Any] | None = None,
+        dry_run: Callable[..., Any] | None = None,
     ) -> None:
         _refuse_non_functions(func)
         self.func = func
+        self.dry_run_func = dry_run
         functools.update_wrapper(self, func)
         named = func.func if isinstance(func, functools.partial) else func
         tool_name = (
@@ -433,6 +436,7 @@ def tool(
     max_argument_bytes: int = DEFAULT_MAX_ARGUMENT_BYTES,
     blocking: bool = True,
     strict: bool = False,
+    dry_run: Callable[..., Any] | None = None,
 ) -> Callable[[Callable[P, R]], FunctionTool[P, R]]: ...
 
 
@@ -453,6 +457,7 @@ def tool(
     max_argument_bytes: int = DEFAULT_MAX_ARGUMENT_BYTES,
     blocking: bool = True,
     strict: bool = False,
+    dry_run: Callable[..., Any] | None = None,
 ) -> FunctionTool[P, R] | Callable[[Callable[P, R]], FunctionTool[P, R]]:
     """Make a tool from a sync or async function; use bare (``@tool``) or with options (``@tool(...)``).
 
@@ -478,6 +483,9 @@ def tool(
         blocking: For sync functions: ``True`` runs them in a worker thread, ``False`` inline on the event loop
             (only for quick, non-blocking code).
         strict: Validate in pydantic strict mode (no ``"5"`` → ``5`` coercion).
+        dry_run: What the tool answers in a dry run (`agentkit.sandbox`), instead of running: a function taking
+            the same arguments (and the ``RunContext`` parameter, if it declares it), returning the tool's result
+            type. Without it, a dry run answers with a `agentkit.sandbox.DryRunResult`.
 
     Examples:
         >>> from typing import Annotated, Literal
@@ -512,6 +520,7 @@ def tool(
         "max_argument_bytes": max_argument_bytes,
         "blocking": blocking,
         "strict": strict,
+        "dry_run": dry_run,
     }
     if func is not None:
         return FunctionTool(func, localns=_caller_locals(), **options)
