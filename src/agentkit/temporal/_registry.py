@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
     from agentkit.runtime import Agent
 
-__all__ = ("lookup", "register", "unregister")
+__all__ = ("REPLAY_PREFIX", "lookup", "register")
 
 _AGENTS: dict[str, dict[str, Agent[Any, Any]]] = {}
 REPLAY_PREFIX = "replay-"
@@ -22,16 +22,6 @@ def register(task_queue: str, agents: Mapping[str, Agent[Any, Any]]) -> None:
     """Serve ``agents`` on ``task_queue`` in this process."""
     with _LOCK:
         _AGENTS.setdefault(task_queue, {}).update(agents)
-
-
-def unregister(task_queue: str, names: Mapping[str, Any]) -> None:
-    """Stop serving these agents on ``task_queue``."""
-    with _LOCK:
-        served = _AGENTS.get(task_queue, {})
-        for name in names:
-            served.pop(name, None)
-        if not served:
-            _AGENTS.pop(task_queue, None)
 
 
 def lookup(task_queue: str, name: str) -> Agent[Any, Any]:

@@ -37,6 +37,7 @@ PASSTHROUGH_MODULES = (
     "httpx",
     "httpcore",
     "jsonschema",
+    "exceptiongroup",
 )
 """Modules the workflow sandbox shares with the worker instead of importing again (Temporal's advice for
 deterministic libraries): agentkit itself, pydantic and what the loop imports."""

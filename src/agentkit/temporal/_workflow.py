@@ -65,6 +65,21 @@ with workflow.unsafe.imports_passed_through():
 
 __all__ = ("WORKFLOW_NAME", "AgentWorkflow")
 
+
+def _build_events() -> None:
+    """Build every event class now, outside the sandbox (they are built on first use otherwise).
+
+    Inside it, ``datetime`` is the sandbox's own module, which older pydantic releases cannot make a schema of.
+    """
+    pending = list(BaseEvent.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        cls.model_rebuild()
+
+
+_build_events()
+
 WORKFLOW_NAME = "agentkit.run"
 """The workflow type every durable agent run is started as."""
 
