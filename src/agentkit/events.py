@@ -131,7 +131,8 @@ class ToolCallSucceeded(BaseEvent):
     """A tool call finished and its result was serialized for the model.
 
     ``content`` is the serialized result as the tool produced it (before the agent frames or truncates it for the
-    model); ``None`` in events written before schema version 2.
+    model); ``None`` in events written before schema version 2. ``output_chars`` is the length of ``content`` as
+    the event holds it: when the run's redactor masks a secret in it, the masked text is counted.
 
     Examples:
         >>> from agentkit.events import ToolCallSucceeded

@@ -177,10 +177,33 @@ class RunRedactor:
 
     def __call__(self, event: BaseEvent, /) -> BaseEvent:
         redacted = self.own(event)
-        return redacted if self.user is None else self.user(redacted)
+        if self.user is not None:
+            redacted = self.user(redacted)
+        return _counted_as_held(event, redacted)
 
     def __repr__(self) -> str:
         return f"RunRedactor({self.own!r}, user={self.user!r})"
+
+
+def _counted_as_held(event: BaseEvent, redacted: BaseEvent) -> BaseEvent:
+    """``redacted``, with ``output_chars`` counting its ``content`` as held when redaction changed that content.
+
+    A tool's output with a secret in it is stored masked; its count is of the masked text, so the count reveals
+    nothing of the secret (not even its length) and a replay, whose stand-in returns the stored text, counts the
+    same. (``model.responded.text_chars`` counts the answer the same way.)
+    """
+    if redacted is event:
+        return redacted
+    content = getattr(redacted, "content", None)
+    count = getattr(redacted, "output_chars", None)
+    if (
+        isinstance(content, str)
+        and isinstance(count, int)
+        and content != getattr(event, "content", None)
+        and count != len(content)
+    ):
+        return redacted.model_copy(update={"output_chars": len(content)})
+    return redacted
 
 
 class HeldSinks:
