@@ -15,7 +15,9 @@ talks to the real model instead; set ``TRAVEL_AGENT_MODEL`` to pick one.
 What it does:
 
 1. Loads ``travel.yaml``: five cases with their expected tool calls (and answers, where they are fixed).
-2. Runs every case against the agent, two at a time, recording each run's events in a SQLite store.
+2. Runs every case against the agent, two at a time, recording each run's events in a SQLite store. In an eval
+   tools run live, except destructive ones (``book_flight``): those run ``dry_run``, validated and recorded
+   but not executed, so no seat is booked (a case's ``mode`` or ``--mode`` changes that).
 3. Prints the table and writes ``report.json`` and ``report.html`` to OUTPUT_DIR (``build/eval`` by default).
 4. Replays the recorded runs offline (no model, no tools) and compares that report with the first one.
 """
@@ -43,6 +45,8 @@ HERE = Path(__file__).resolve().parent
 
 FLIGHTS = {("LIS", "OPO"): [("TP1940", "07:10", 89.0), ("TP1944", "12:40", 64.0)]}
 WEATHER = {"lisbon": 24, "porto": 21, "madrid": 31}
+BOOKINGS: list[str] = []
+"""Every seat `book_flight` really booked: an eval leaves it empty (the tool runs in dry_run mode there)."""
 
 
 @tool(annotations=ToolAnnotations(read_only=True))
@@ -78,6 +82,7 @@ def book_flight(flight_number: str) -> str:
     Args:
         flight_number: The flight to book, e.g. "TP1944".
     """
+    BOOKINGS.append(flight_number)
     return f"booked {flight_number}, confirmation PNR-7Q2X"
 
 
@@ -171,6 +176,10 @@ def main(out_dir: Path) -> int:
         offline = run_eval_sync(dataset, agent, concurrency=2, store=store, offline=True)
     finally:
         store.close()
+    booking = report.case("book-tp1944").runs[0].tool_calls
+    print(
+        f"book_flight ran {booking[0].mode if booking else 'never'}; seats booked: {len(BOOKINGS)}"
+    )
     print(f"offline replay: pass rate {offline.pass_rate:.0%}")
     print(compare(report, offline).table().splitlines()[-1])
     return 0

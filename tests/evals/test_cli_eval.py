@@ -47,9 +47,13 @@ def test_eval_run_prints_the_table_and_writes_json_and_html(
         "exact_match",
         "LATENCY",
         "COST",
+        "MODE",
     ]
+    assert out.splitlines()[1].endswith("live, destructive: dry_run")  # the eval default
     report = EvalReport.from_json(report_json.read_text(encoding="utf-8"))
     assert [c.name for c in report.cases if not c.passed] == ["weather-madrid-fahrenheit"]
+    booking = report.case("book-tp1944").runs[0]
+    assert [(c.name, c.mode) for c in booking.tool_calls] == [("book_flight", "dry_run")]
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     err = capsys.readouterr().err
     assert "FAIL  weather-madrid-fahrenheit" in err

@@ -128,7 +128,7 @@ def add_eval_commands(commands: Any) -> None:
         "--mode",
         choices=_MODES,
         default=None,
-        help="how tools run in cases that set no mode (needs an agent whose run() takes mode=)",
+        help="how tools run in cases that set no mode (default: live, destructive tools dry_run)",
     )
     run.add_argument(
         "--store",

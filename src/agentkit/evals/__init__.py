@@ -36,7 +36,9 @@ from agentkit.evals._report import (
 from agentkit.evals._runner import (
     Progress,
     default_scorers,
+    effective_mode,
     eval_session_id,
+    mode_label,
     run_eval,
     run_eval_sync,
 )
@@ -96,7 +98,9 @@ __all__ = (
     "bfcl_normalize",
     "compare",
     "default_scorers",
+    "effective_mode",
     "eval_session_id",
+    "mode_label",
     "one_of",
     "optional",
     "percentile",

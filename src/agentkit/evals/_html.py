@@ -284,7 +284,11 @@ def _run_detail(run: RunRecord) -> str:
     if run.error:
         parts.append(f"<pre>{escape(run.error)}</pre>")
     if run.tool_calls:
-        calls = "\n".join(f"{c.name}({_json(c.arguments)})" for c in run.tool_calls)
+        calls = "\n".join(
+            f"{c.name}({_json(c.arguments)})"
+            + (f"  [{c.mode}]" if c.mode and c.mode != "live" else "")
+            for c in run.tool_calls
+        )
         parts.append(f"<div>tool calls</div><pre>{escape(calls)}</pre>")
     shown = (
         run.text if run.text is not None else (None if run.output is None else _json(run.output))
@@ -301,10 +305,10 @@ def _run_detail(run: RunRecord) -> str:
 
 def _case_rows(report: EvalReport) -> str:
     scorers = report.scorers
-    head = "".join(f"<th>{escape(s)}</th>" for s in scorers)
-    rows = [
-        f"<table><thead><tr><th>case</th><th>status</th>{head}<th>latency</th><th>cost</th></tr></thead><tbody>"
-    ]
+    modes = any(case.mode for case in report.cases)
+    head = "".join(f"<th>{escape(s)}</th>" for s in scorers) + "<th>latency</th><th>cost</th>"
+    head += "<th>mode</th>" if modes else ""
+    rows = [f"<table><thead><tr><th>case</th><th>status</th>{head}</tr></thead><tbody>"]
     for case in report.cases:
         cells = []
         for scorer in scorers:
@@ -330,7 +334,9 @@ def _case_rows(report: EvalReport) -> str:
             f"<tr><td><details><summary>{escape(case.name)}</summary>{detail}</details>{tags}</td>"
             f"<td>{_status(case)}</td>{''.join(cells)}"
             f'<td class="num">{format_seconds(case.mean_latency_s)}</td>'
-            f'<td class="num">{format_cost(case.cost_usd)}</td></tr>'
+            f'<td class="num">{format_cost(case.cost_usd)}</td>'
+            + (f'<td class="mode">{escape(case.mode or "-")}</td>' if modes else "")
+            + "</tr>"
         )
     rows.append("</tbody></table>")
     return "".join(rows)

@@ -52,18 +52,20 @@ class ScoreRecord(BaseModel):
 
 
 class ToolCallRecord(BaseModel):
-    """A tool call a run made: the tool's name and the arguments it was called with.
+    """A tool call a run made: the tool's name, the arguments it was called with and the mode it ran in.
 
     Examples:
         >>> from agentkit.evals import ToolCallRecord
-        >>> ToolCallRecord(name="search", arguments={"q": "x"}).name
-        'search'
+        >>> ToolCallRecord(name="book", arguments={"flight": "TP1944"}, mode="dry_run").mode
+        'dry_run'
     """
 
     model_config = ConfigDict(frozen=True)
 
     name: str
     arguments: Any = None
+    mode: str | None = None
+    """The execution mode the call ran in (``"live"``, ``"dry_run"``...), as its events record it."""
 
 
 class RunRecord(BaseModel):
@@ -80,7 +82,8 @@ class RunRecord(BaseModel):
         input_tokens: Input tokens used.
         output_tokens: Output tokens used.
         error: ``"ExceptionType: message"`` when the run failed or timed out (then it does not pass).
-        mode: The tool execution mode it ran in, when one was set.
+        mode: The execution mode its tools ran under (`agentkit.evals.mode_label` of the case's effective
+            policy, e.g. ``"live, destructive: dry_run"``); ``None`` for an offline replay.
         scores: One score per scorer.
 
     Examples:
@@ -147,6 +150,12 @@ class CaseResult(BaseModel):
     def passed(self) -> bool:
         """Every run passed (a flaky case, passing some repeats only, does not)."""
         return bool(self.runs) and all(r.passed for r in self.runs)
+
+    @property
+    def mode(self) -> str | None:
+        """The execution mode its runs ran under (``None`` when none recorded one)."""
+        modes = list(dict.fromkeys(r.mode for r in self.runs if r.mode))
+        return " | ".join(modes) if modes else None
 
     @property
     def errors(self) -> int:
@@ -368,11 +377,15 @@ class EvalReport(BaseModel):
         return cls.model_validate_json(text)
 
     def table(self) -> str:
-        """A plain-text table, one row per case, and a summary line (what ``agentkit eval run`` prints)."""
+        """A plain-text table, one row per case, and a summary line (what ``agentkit eval run`` prints).
+
+        A ``MODE`` column shows the execution mode of each case's tools when the runs recorded one.
+        """
         from agentkit.evals._html import format_cost, format_seconds
 
         scorers = self.scorers
-        rows = [["CASE", "PASS", *scorers, "LATENCY", "COST"]]
+        modes = any(case.mode for case in self.cases)
+        rows = [["CASE", "PASS", *scorers, "LATENCY", "COST", *(["MODE"] if modes else [])]]
         for case in self.cases:
             passed = sum(r.passed for r in case.runs)
             cells = [case.name, f"{passed}/{len(case.runs)}"]
@@ -380,6 +393,8 @@ class EvalReport(BaseModel):
                 mean = case.mean_score(scorer)
                 cells.append("-" if mean is None else f"{mean:.2f}")
             cells += [format_seconds(case.mean_latency_s), format_cost(case.cost_usd)]
+            if modes:
+                cells.append(case.mode or "-")
             if case.errors:
                 cells[0] += " (error)" if case.errors == len(case.runs) else " (errors)"
             rows.append(cells)

@@ -27,9 +27,18 @@ if TYPE_CHECKING:
     from agentkit.evals._outcome import CaseOutcome
     from agentkit.events import BaseEvent
     from agentkit.runtime import Agent
+    from agentkit.sandbox import ModePolicy
     from agentkit.storage import EventStore
 
-__all__ = ("Progress", "default_scorers", "eval_session_id", "run_eval", "run_eval_sync")
+__all__ = (
+    "Progress",
+    "default_scorers",
+    "effective_mode",
+    "eval_session_id",
+    "mode_label",
+    "run_eval",
+    "run_eval_sync",
+)
 
 
 def eval_session_id(dataset: str, case: str) -> str:
@@ -177,8 +186,55 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _supports_mode(agent: Agent[Any, Any]) -> bool:
-    return "mode" in inspect.signature(agent.run).parameters
+def effective_mode(case_mode: Mode | None, run_mode: Mode | ModePolicy | None) -> ModePolicy:
+    """The execution-mode policy a case runs under in an eval.
+
+    The first of these that is set decides: the case's ``mode``, then the run's ``mode=`` (``--mode``), then the
+    eval default, `ModePolicy.for_evals()`: tools run live, destructive ones ``dry_run``. A bare mode is the mode
+    of the case's tools, and destructive tools still run ``dry_run`` when it has side effects (``live``,
+    ``isolated``): ``ModePolicy.for_evals(mode)``. A `ModePolicy` given as the run's ``mode=`` is used as it is
+    (the one way to let a destructive tool really run in an eval), and its mocks and limits serve the cases that
+    set their own mode.
+
+    Examples:
+        >>> from agentkit.evals import effective_mode
+        >>> from agentkit.sandbox import ModePolicy
+        >>> effective_mode(None, None) == ModePolicy.for_evals()
+        True
+        >>> effective_mode("mocked", "dry_run").default, effective_mode(None, "live").destructive
+        ('mocked', 'dry_run')
+        >>> effective_mode(None, ModePolicy()).destructive is None
+        True
+    """
+    from agentkit.sandbox import ModePolicy
+
+    base = run_mode if isinstance(run_mode, ModePolicy) else None
+    if case_mode is None and base is not None:
+        return base
+    chosen = case_mode or (run_mode if isinstance(run_mode, str) else None) or "live"
+    if base is None:
+        return ModePolicy.for_evals(chosen)
+    return ModePolicy.for_evals(chosen, mocks=base.mocks, limits=base.limits)
+
+
+def mode_label(policy: ModePolicy) -> str:
+    """A short description of ``policy`` for reports: its default mode, then the rules that differ from it.
+
+    Examples:
+        >>> from agentkit.evals import mode_label
+        >>> from agentkit.sandbox import ModePolicy
+        >>> mode_label(ModePolicy.for_evals()), mode_label(ModePolicy(force="dry_run"))
+        ('live, destructive: dry_run', 'dry_run')
+        >>> mode_label(ModePolicy(tools={"book": "mocked"}))
+        'live, book: mocked'
+    """
+    if policy.force is not None:
+        return policy.force
+    parts: list[str] = [policy.default]
+    if policy.destructive is not None and policy.destructive != policy.default:
+        parts.append(f"destructive: {policy.destructive}")
+    parts += [f"{name}: {mode}" for name, mode in sorted(policy.tools.items())]
+    return ", ".join(parts)
 
 
 class _Runner:
@@ -190,7 +246,7 @@ class _Runner:
         scorers: list[Any],
         repeats: int,
         timeout: float | None,
-        mode: Mode | None,
+        mode: Mode | ModePolicy | None,
         store: EventStore | None,
         offline: bool,
         clock: Clock,
@@ -215,7 +271,7 @@ class _Runner:
     async def run_one(self, case: Case, repeat: int) -> RunRecord:
         from agentkit.evals._outcome import CaseOutcome
 
-        mode = case.mode or self.mode
+        policy = effective_mode(case.mode, self.mode)
         timeout = case.timeout or self.timeout
         start = self.clock.monotonic()
         run_id: str | None = None
@@ -227,7 +283,7 @@ class _Runner:
                     run_id = (
                         f"eval-{_slug(self.dataset.name)}-{_slug(case.name)}-{repeat}-{self.batch}"
                     )
-                    outcome = await self._live(case, run_id, mode)
+                    outcome = await self._live(case, run_id, policy)
         except TimeoutError:
             outcome = CaseOutcome(
                 run_id=run_id, error=f"TimeoutError: the case took longer than {timeout:g}s"
@@ -236,7 +292,8 @@ class _Runner:
             outcome = CaseOutcome(run_id=run_id, error=_error_text(exc))
         outcome.latency_s = max(self.clock.monotonic() - start, 0.0)
         scores = [await self._score(scorer, case, outcome) for scorer in self.scorers]
-        record = _record(outcome, repeat, scores, mode)
+        # An offline replay runs no tool: it records no mode.
+        record = _record(outcome, repeat, scores, None if self.offline else mode_label(policy))
         if self.progress is not None:
             self.progress.update(
                 case.name,
@@ -247,20 +304,14 @@ class _Runner:
             )
         return record
 
-    async def _live(self, case: Case, run_id: str, mode: Mode | None) -> CaseOutcome:
+    async def _live(self, case: Case, run_id: str, mode: ModePolicy) -> CaseOutcome:
         from agentkit.evals._outcome import CaseOutcome
         from agentkit.runtime import Agent, RunResult, capture_events
+        from agentkit.sandbox import use_mode
         from agentkit.storage import StoreSink
 
         session = eval_session_id(self.dataset.name, case.name)
         if isinstance(self.target, Agent):
-            kwargs: dict[str, Any] = {}
-            if mode is not None:
-                if not _supports_mode(self.target):
-                    raise UsageError(
-                        f"this agent cannot run tools in mode {mode!r} (no mode= on Agent.run)"
-                    )
-                kwargs["mode"] = mode
             sinks = [StoreSink(self.store, session_id=session)] if self.store is not None else []
             result = await self.target.run(
                 case.user_input,
@@ -268,10 +319,11 @@ class _Runner:
                 deps=self.deps,
                 run_id=run_id,
                 sinks=sinks,
-                **kwargs,
+                mode=mode,
             )
             return CaseOutcome.from_result(result)
-        with capture_events() as captured:
+        # A function: the agent runs it starts without a mode of their own run in the case's (use_mode).
+        with capture_events() as captured, use_mode(mode):
             if inspect.iscoroutinefunction(self.target) or inspect.iscoroutinefunction(
                 getattr(self.target, "__call__", None)  # noqa: B004 - an object with an async __call__
             ):
@@ -355,7 +407,10 @@ def _record(
         run_id=outcome.run_id,
         output=to_jsonable_python(outcome.output, fallback=repr),
         text=outcome.text,
-        tool_calls=[ToolCallRecord(name=c.name, arguments=c.arguments) for c in outcome.tool_calls],
+        tool_calls=[
+            ToolCallRecord(name=c.name, arguments=c.arguments, mode=c.mode)
+            for c in outcome.tool_calls
+        ],
         latency_s=outcome.latency_s,
         cost_usd=outcome.cost_usd,
         input_tokens=usage.input_tokens if usage is not None else 0,
@@ -374,7 +429,7 @@ async def run_eval(
     repeats: int = 1,
     concurrency: int = 4,
     timeout: float | None = None,  # noqa: ASYNC109 - each case's limit, applied with anyio.fail_after
-    mode: Mode | None = None,
+    mode: Mode | ModePolicy | None = None,
     store: EventStore | None = None,
     offline: bool = False,
     clock: Clock | None = None,
@@ -397,8 +452,13 @@ async def run_eval(
         concurrency: Runs in flight at once.
         timeout: Seconds each run may take (a case's own ``timeout`` wins); a run that takes longer fails with
             a ``TimeoutError``.
-        mode: The tool execution mode of every case that sets none (``"dry_run"``...); needs an agent whose
-            ``run`` takes ``mode=``.
+        mode: The tool execution mode of the cases that set none: a mode (``"dry_run"``...) or a
+            `agentkit.sandbox.ModePolicy`. By default tools run live and destructive ones ``dry_run``
+            (`ModePolicy.for_evals`); see `effective_mode` for the precedence. An agent gets it as
+            ``run(mode=...)`` (its own ``Agent(mode=...)`` and any `use_mode` around the eval do not apply); a
+            function target runs inside `agentkit.sandbox.use_mode`, so the agent runs it starts without a mode
+            of their own use it. Each run's effective mode is in the report (`RunRecord.mode`, and
+            `ToolCallRecord.mode` per call); offline replays run no tool and record none.
         store: Where each run's events are recorded, in session ``eval:DATASET:CASE`` (see `eval_session_id`);
             with ``offline``, where the recorded runs are read from.
         offline: Replay each case's latest recorded runs from ``store`` instead of calling the model: the
@@ -442,6 +502,8 @@ async def run_eval(
         raise UsageError(
             "nothing to evaluate: pass an agent or a function (or offline=True with a store)"
         )
+    if mode is not None:
+        effective_mode(None, mode)  # a bad mode is refused here, not once per case
     chosen = _as_scorers(default_scorers(dataset) if scorers is None else scorers)
     clock = clock or (target.clock if isinstance(target, Agent) else system_clock)
     cases = list(dataset.cases)
