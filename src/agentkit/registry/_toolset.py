@@ -72,12 +72,14 @@ class Toolset:
         ['cancel', 'get_order']
     """
 
-    __slots__ = ("_last", "_source")
+    __slots__ = ("_last", "_parts", "_source")
 
     def __init__(self, tools: Iterable[Tool[Any, Any]] | _Source = ()) -> None:
         # The last listing: (the source's tools, the sorted result). A source that yields the same tool objects
         # in the same order (a registry between changes, a fixed list) is not checked and sorted again.
         self._last: tuple[tuple[Tool[Any, Any], ...], tuple[Tool[Any, Any], ...]] | None = None
+        # What this toolset was made of (its fixed tools, or the toolsets it was derived from), for `secrets`.
+        self._parts: tuple[object, ...] = ()
         if callable(tools):
             self._source: _Source = tools
         else:
@@ -88,6 +90,7 @@ class Toolset:
                         f"a Toolset holds Tool objects, got {item!r}; wrap functions with @tool"
                     )
             self._source = lambda: fixed
+            self._parts = tuple(fixed)
 
     def tools(self) -> list[Tool[Any, Any]]:
         """The tools, sorted by name; raises ``ToolCollisionError`` if two share a name."""
@@ -117,6 +120,47 @@ class Toolset:
         listed = tuple(seen[n] for n in sorted(seen))
         self._last = (items, listed)
         return list(listed)
+
+    def _derived(self, source: _Source, *parts: Toolset) -> Toolset:
+        made = Toolset(source)
+        made._parts = parts
+        return made
+
+    def secrets(self) -> frozenset[str]:
+        """The credentials this toolset's tools hold, which every run using it masks (see `agentkit.runtime.Agent`).
+
+        A tool or toolset holds secrets by having a ``secrets() -> frozenset[str]`` method (a protocol, no base
+        class needed): `agentkit.mcp.MCPToolset` returns its header values and URL passwords,
+        `agentkit.server.RemoteToolset` its API key, and a tool of your own can return its token. A toolset built
+        from tools returns the union of theirs; one derived from other toolsets (`filter`, `gated`, `prefixed`,
+        `renamed`, ``|``), the union of those toolsets'. A toolset over a live source (a registry) returns none.
+
+        Raises:
+            UsageError: A ``secrets()`` returned one string instead of a collection of strings.
+
+        Examples:
+            >>> from agentkit import Toolset, tool
+            >>> @tool
+            ... def ping() -> str:
+            ...     '''Ping.'''
+            ...     return "pong"
+            >>> class Vault(Toolset):
+            ...     def secrets(self) -> frozenset[str]:
+            ...         return frozenset({"vault-token-1234"})
+            >>> (Toolset([ping]) | Vault([])).prefixed("ops").secrets()
+            frozenset({'vault-token-1234'})
+        """
+        from agentkit._redact import secret_values
+
+        found: set[str] = set()
+        for part in self._parts:
+            method = getattr(part, "secrets", None)
+            if callable(method):
+                for value in secret_values(method(), owner=f"{part!r}.secrets()"):
+                    # A pydantic SecretStr is welcome too.
+                    reveal = getattr(value, "get_secret_value", None)
+                    found.add(str(reveal() if callable(reveal) else value))
+        return frozenset(v for v in found if v)
 
     def names(self) -> list[str]:
         """The names the model sees, sorted."""
@@ -170,7 +214,7 @@ class Toolset:
             return predicate is None or predicate(item)
 
         source = self._source
-        return Toolset(lambda: [t for t in source() if keep(t)])
+        return self._derived(lambda: [t for t in source() if keep(t)], self)
 
     def gated(
         self,
@@ -215,31 +259,32 @@ class Toolset:
             return flag is None or bool(evaluate_flag(flags, flag, False, site="tools"))
 
         source = self._source
-        return Toolset(lambda: [t for t in source() if keep(t)])
+        return self._derived(lambda: [t for t in source() if keep(t)], self)
 
     def prefixed(self, prefix: str, *, separator: str = "_") -> Toolset:
         """Prefix every tool's name (``prefix`` + ``separator`` + name)."""
         source = self._source
-        return Toolset(
-            lambda: [t.renamed(f"{prefix}{separator}{t.contract.name}") for t in source()]
+        return self._derived(
+            lambda: [t.renamed(f"{prefix}{separator}{t.contract.name}") for t in source()], self
         )
 
     def renamed(self, mapping: Mapping[str, str]) -> Toolset:
         """Rename tools by their current name; names not in ``mapping`` are kept."""
         source = self._source
         renames = dict(mapping)
-        return Toolset(
+        return self._derived(
             lambda: [
                 t.renamed(renames[t.contract.name]) if t.contract.name in renames else t
                 for t in source()
-            ]
+            ],
+            self,
         )
 
     def __or__(self, other: Toolset) -> Toolset:
         if not isinstance(other, Toolset):
             return NotImplemented
         left, right = self._source, other._source
-        return Toolset(lambda: [*left(), *right()])
+        return self._derived(lambda: [*left(), *right()], self, other)
 
     def __iter__(self) -> Iterator[Tool[Any, Any]]:
         return iter(self.tools())

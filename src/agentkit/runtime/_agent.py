@@ -138,10 +138,12 @@ class Agent(Generic[DepsT, OutputT]):
         redactor: Redacts every event once, before it is kept or any sink sees it. ``True`` (the default) uses
             `agentkit.observability.SecretRedactor`; ``False`` turns redaction off; or pass your own callable
             (a `SecretRedactor` with your patterns...). Whatever the redactor, each run also masks the provider's
-            ``secrets()`` (its API key, through any stack of wrappers) and the values of sensitive tool
-            arguments it meets, with a run-local redactor applied before yours: the agent never changes a
-            redactor you pass, so one shared by several agents or sinks learns nothing from a run. Runs of
-            one `agentkit.storage.Session` share what they learn (in memory only).
+            ``secrets()`` (its API key, through any stack of wrappers), the ``secrets()`` of the tools and
+            toolsets in ``tools`` that have such a method (an MCP server's bearer token, a remote tool server's
+            key: see `agentkit.Toolset.secrets`) and the values of sensitive tool arguments it meets, with a
+            run-local redactor applied before yours: the agent never changes a redactor you pass, so one
+            shared by several agents or sinks learns nothing from a run. Runs of one `agentkit.storage.Session`
+            share what they learn (in memory only).
         mode: The execution mode of tool calls in runs that choose none (``"live"``, ``"dry_run"``, ``"mocked"``,
             ``"isolated"``, or an `agentkit.sandbox.ModePolicy`); see `agentkit.sandbox`.
 
@@ -260,7 +262,7 @@ class Agent(Generic[DepsT, OutputT]):
             self.output_mode = output_mode
 
     def _new_redactor(self) -> RunRedactor | None:
-        """The run's redactor: none (``redactor=False``), or one that knows the provider stack's secrets.
+        """The run's redactor: none (``redactor=False``), or one that knows the provider's and tools' secrets.
 
         The default is a fresh `SecretRedactor`; a redactor the user passed is wrapped, never changed. Inside a
         `agentkit.storage.Session`, it also masks what the session's earlier runs learned, and teaches it more.
@@ -268,7 +270,8 @@ class Agent(Generic[DepsT, OutputT]):
         option = self._redactor_option
         if option is False:
             return None
-        return RunRedactor.for_run(self.provider.secrets(), None if option is True else option)
+        secrets = self.provider.secrets() | self.toolset.secrets()
+        return RunRedactor.for_run(secrets, None if option is True else option)
 
     # ------------------------------------------------------------------------------------------ running
 

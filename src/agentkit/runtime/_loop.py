@@ -757,6 +757,9 @@ class _Run:
         is_error: bool = False,
         media: tuple[ImagePart | AudioPart | DocumentPart, ...] = (),
     ) -> None:
+        mask = getattr(self.emitter.redactor, "mask_credentials", None)
+        if mask is not None:
+            content = mask(content)  # a tool echoing the provider's or a toolset's token: not to the model
         self.results[index] = ToolResultPart(
             tool_call_id=call.id, name=call.name, content=content, is_error=is_error, media=media
         )

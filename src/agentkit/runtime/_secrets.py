@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentkit._log import library_logger
 from agentkit.events import SinkFanout
+from agentkit.tools._sensitive import MASK
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -135,22 +136,28 @@ def json_forms(value: str) -> list[str]:
 class RunRedactor:
     """The redactor of one run: a run-local `SecretRedactor`, then the user's redactor if one was given.
 
-    The run-local part starts with the provider stack's ``secrets()`` and what the session remembers, and
-    learns sensitive argument values as the run meets them (`add_secret`); so a redactor the user passed,
-    possibly shared by several agents, is never changed.
+    The run-local part starts with the ``secrets()`` of the provider stack and of the agent's tools and
+    toolsets, and what the session remembers, and learns sensitive argument values as the run meets them
+    (`add_secret`); so a redactor the user passed, possibly shared by several agents, is never changed.
+    ``credentials`` are the provider's and tools' secrets alone: `mask_credentials` keeps them out of what the
+    model is sent back (a tool result echoing a token).
     """
 
-    __slots__ = ("memory", "own", "user")
+    __slots__ = ("credentials", "memory", "own", "user")
 
     def __init__(
         self,
         own: SecretRedactor,
         user: Callable[[BaseEvent], BaseEvent] | None = None,
         memory: SecretMemory | None = None,
+        credentials: Iterable[str] = (),
     ) -> None:
         self.own = own
         self.user = user
         self.memory = memory
+        # Longest first, so a secret containing another is masked whole; with their JSON-escaped forms.
+        forms = {form for value in credentials for form in json_forms(value)}
+        self.credentials: tuple[str, ...] = tuple(sorted(forms, key=lambda v: (-len(v), v)))
 
     @classmethod
     def for_run(
@@ -161,12 +168,20 @@ class RunRedactor:
 
         memory = _MEMORY.get()
         known = [s for s in secrets if len(s) >= MIN_SECRET_LENGTH]
+        credentials = tuple(known)
         if memory is not None:
             for value in known:
                 memory.add(value)
             known.extend(memory.values)
         own = SecretRedactor(secrets=sorted(set(known)), builtin_patterns=user is None)
-        return cls(own, user, memory)
+        return cls(own, user, memory, credentials)
+
+    def mask_credentials(self, text: str) -> str:
+        """``text`` with the provider's and tools' secrets masked (what a tool result sends back to the model)."""
+        for value in self.credentials:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
 
     def add_secret(self, value: str) -> None:
         """Mask ``value`` (and its JSON-escaped forms) for the rest of the run, and in the session's later runs."""

@@ -970,7 +970,8 @@ async def replay(
         model=agent.provider.model,
         profile=agent.provider.profile,
         strict=strict,
-        secrets=agent.provider.secrets(),
+        # The stand-in toolset below holds no credentials: the replay masks the agent's tools' secrets too.
+        secrets=agent.provider.secrets() | agent.toolset.secrets(),
     )
     live = _LiveCheck(recording) if tools == "live" else None
     # The stand-ins follow the agent's toolset as the run builds it, so a flag-gated toolset offers what the
