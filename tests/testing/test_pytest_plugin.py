@@ -45,6 +45,8 @@ CALL = ToolCallPart(id="c1", name="delete_user", arguments='{"user_id": 7}')
 
 
 def _run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    # An ini file of its own: wherever the temporary directory is, the inner run never takes up ours.
+    pytester.makeini("[pytest]\n")
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_inner=source)
     return pytester.runpytest("-p", "no:cacheprovider", "-W", "error", "--strict-markers", *args)
@@ -88,6 +90,7 @@ def test_live(agentkit_provider):
 
 def test_the_markers_are_registered(pytester: pytest.Pytester) -> None:
     """``pytest --markers`` lists both markers (so --strict-markers accepts them)."""
+    pytester.makeini("[pytest]\n")
     pytester.makeconftest(CONFTEST)
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(["*agentkit_dry_run*dry_run mode*", "*agentkit_script*"])
