@@ -303,7 +303,6 @@ PUBLIC = {
         "DEFAULT_TASK_QUEUE",
         "PASSTHROUGH_MODULES",
         "WORKFLOW_NAME",
-        "AgentWorkflow",
         "DurableRun",
         "DurableState",
         "agents_of",

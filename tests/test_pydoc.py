@@ -41,6 +41,7 @@ EXTRA_IMPORTS = (
     "psycopg",
     "redis",
     "starlette",
+    "temporalio",
     "uvicorn",
     "yaml",
 )

@@ -106,6 +106,9 @@ def _worker(args: argparse.Namespace) -> int:
         import anyio
 
         from agentkit.temporal import worker
+        from agentkit.temporal._base import require_sdk
+
+        require_sdk()  # the install hint now, before the modules are imported
     except ImportError as exc:
         raise CommandError(str(exc), ExitCode.LOAD_ERROR) from exc
     agents = _agents(args.module)

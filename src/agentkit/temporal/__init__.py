@@ -6,6 +6,12 @@ from the history. Approvals are the ``approve`` signal (`DurableRun.approve`), t
 (`DurableRun.state`), and the run emits the same events as a local one into the worker's sinks and stores,
 each event once. See the guide, "Durable runs".
 
+This module imports (and ``help()`` renders it) without the ``temporal`` extra: the Temporal SDK is imported
+when a function that needs it is called (`start`, `attach`, `worker`, `replayer`, `sandbox_runner`,
+`retry_policy`, `application_error`), which raises `agentkit.exceptions.MissingExtraError` with the install hint
+when it is missing. The constants, `DurableState`, `idempotency_key` and `agents_of` need no SDK. The workflow
+class itself is registered by `worker` and `replayer`; it is not part of the public surface.
+
 Examples:
     >>> from agentkit.temporal import WORKFLOW_NAME, DEFAULT_TASK_QUEUE
     >>> WORKFLOW_NAME, DEFAULT_TASK_QUEUE
@@ -14,30 +20,30 @@ Examples:
 
 from __future__ import annotations
 
-from agentkit.exceptions import MissingExtraError
+from typing import TYPE_CHECKING, Any
 
-try:
-    import temporalio  # noqa: F401 - the extra's presence is checked here, once
-except ImportError as exc:  # pragma: no cover - the test environment installs the extra
-    raise MissingExtraError(extra="temporal", package="temporalio") from exc
-
-from agentkit.temporal._activities import idempotency_key
-from agentkit.temporal._client import DEFAULT_TASK_QUEUE, DurableRun, DurableState, attach, start
-from agentkit.temporal._convert import application_error, retry_policy
-from agentkit.temporal._worker import (
-    PASSTHROUGH_MODULES,
-    agents_of,
+from agentkit.temporal._api import (
+    application_error,
     replayer,
+    retry_policy,
     sandbox_runner,
     worker,
 )
-from agentkit.temporal._workflow import WORKFLOW_NAME, AgentWorkflow
+from agentkit.temporal._base import (
+    DEFAULT_TASK_QUEUE,
+    PASSTHROUGH_MODULES,
+    WORKFLOW_NAME,
+    agents_of,
+    idempotency_key,
+)
+
+if TYPE_CHECKING:
+    from agentkit.temporal._client import DurableRun, DurableState, attach, start
 
 __all__ = (
     "DEFAULT_TASK_QUEUE",
     "PASSTHROUGH_MODULES",
     "WORKFLOW_NAME",
-    "AgentWorkflow",
     "DurableRun",
     "DurableState",
     "agents_of",
@@ -50,3 +56,19 @@ __all__ = (
     "start",
     "worker",
 )
+
+_CLIENT = frozenset({"DurableRun", "DurableState", "attach", "start"})
+
+
+def __getattr__(name: str) -> Any:
+    # The client side (pydantic models of the runtime) loads on first use; none of it imports the SDK.
+    if name in _CLIENT:
+        from agentkit.temporal import _client
+
+        return getattr(_client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # List the lazy names too, so help(), inspect.getmembers and IDEs see the whole public surface.
+    return sorted(set(globals()) | set(__all__))

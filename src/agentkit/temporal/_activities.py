@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from agentkit.providers._base import (
     OutputFormat,
 )
 from agentkit.runtime._loop import _APPROVED
+from agentkit.temporal._base import KEY
 from agentkit.temporal._convert import (
     CONTRACT_CHANGED,
     application_error,
@@ -48,30 +48,9 @@ if TYPE_CHECKING:
     from agentkit.events import BaseEvent, EventSink
     from agentkit.runtime import Agent
 
-__all__ = ("Activities", "dump_request", "idempotency_key", "load_request")
+__all__ = ("Activities", "dump_request", "load_request")
 
 _log = logging.getLogger("agentkit.temporal")
-
-_KEY: ContextVar[str | None] = ContextVar("agentkit_idempotency_key", default=None)
-
-
-def idempotency_key(ctx: RunContext[Any]) -> str | None:
-    """The idempotency key of the tool call running in ``ctx``, in a durable run; ``None`` elsewhere.
-
-    It is ``"<run_id>/<step>/<position>"``: the same on every attempt of the call (after a worker crash, a
-    timeout, a redeploy), different for every other call. A tool with side effects records its effect under
-    this key (a unique column, an ``Idempotency-Key`` header) and does nothing the second time.
-
-    Examples:
-        >>> from agentkit import RunContext
-        >>> from agentkit.temporal import idempotency_key
-        >>> idempotency_key(RunContext(deps=None, run_id="r1", tool_call_id="c1")) is None
-        True
-    """
-    key = _KEY.get()
-    if key is None or ctx.tool_call_id is None:
-        return None
-    return key if key.startswith(ctx.run_id + "/") else None
 
 
 def dump_request(request: ModelRequest) -> str:
@@ -223,7 +202,7 @@ class Activities:
         interval = max(timeout.total_seconds() / 4, 0.05) if timeout else None
 
         async def invoke() -> ToolReturn:
-            key_token = _KEY.set(call.key)
+            key_token = KEY.set(call.key)
             approved_token = _APPROVED.set(call.approved)
             try:
                 outcome = await found.invoke_json(call.arguments, ctx)
@@ -237,7 +216,7 @@ class Activities:
                 )
             finally:
                 _APPROVED.reset(approved_token)
-                _KEY.reset(key_token)
+                KEY.reset(key_token)
             media = ToolResultPart(tool_call_id="", name="", content="", media=outcome.media)
             return ToolReturn(
                 status=outcome.status,

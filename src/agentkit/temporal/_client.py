@@ -8,13 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from temporalio.client import WorkflowFailureError
-
 from agentkit.messages import Message, Usage
 from agentkit.runtime._types import ApprovalDecision, PendingApproval, PromptInfo, RunResult
-from agentkit.temporal._convert import unwrap_failure
+from agentkit.temporal._base import DEFAULT_TASK_QUEUE, WORKFLOW_NAME, require_sdk
 from agentkit.temporal._payloads import RunInput, RunOutput
-from agentkit.temporal._workflow import WORKFLOW_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -23,10 +20,7 @@ if TYPE_CHECKING:
 
     from agentkit.runtime import Agent
 
-__all__ = ("DEFAULT_TASK_QUEUE", "DurableRun", "DurableState", "attach", "start")
-
-DEFAULT_TASK_QUEUE = "agentkit"
-"""The task queue `start` and `worker` use unless told otherwise."""
+__all__ = ("DurableRun", "DurableState", "attach", "start")
 
 
 @dataclass(frozen=True)
@@ -113,6 +107,11 @@ class DurableRun:
         Raises:
             AgentkitError: The typed error that ended the run (``BudgetExceeded``, a ``ProviderError``...).
         """
+        # A handle exists only where the SDK does: these imports cannot fail here.
+        from temporalio.client import WorkflowFailureError
+
+        from agentkit.temporal._convert import unwrap_failure
+
         try:
             out: RunOutput = await self._handle.result()
         except WorkflowFailureError as exc:
@@ -167,7 +166,11 @@ async def start(
 
     Returns:
         A `DurableRun` handle.
+
+    Raises:
+        MissingExtraError: The ``temporal`` extra is not installed.
     """
+    require_sdk()
     from pydantic import BaseModel
 
     name = agent if isinstance(agent, str) else agent.name
@@ -200,9 +203,13 @@ async def start(
 def attach(client: Client, run_id: str) -> DurableRun:
     """A handle on a durable run started earlier (by any process), from its id.
 
+    Raises:
+        MissingExtraError: The ``temporal`` extra is not installed.
+
     Examples:
         >>> from agentkit.temporal import attach
         >>> attach.__name__
         'attach'
     """
+    require_sdk()
     return DurableRun(client.get_workflow_handle(run_id, result_type=RunOutput))

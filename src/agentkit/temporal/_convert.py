@@ -90,21 +90,7 @@ def split_retry(provider: Provider) -> tuple[Provider, RetryPolicy | None]:
 
 
 def retry_policy(provider: Provider) -> TemporalRetryPolicy:
-    """Temporal's retry policy for the model calls of ``provider``, from its outermost `RetryPolicy`.
-
-    ``max_attempts``, ``initial_delay``, ``multiplier`` and ``max_delay`` map onto Temporal's fields. Without a
-    `RetryPolicy`, retryable errors (and lost workers) are retried with Temporal's default backoff, without an
-    attempt limit: the workflow's timeout bounds them. Which errors are retried is decided per error (see
-    `application_error`): typed permanent errors never are.
-
-    Examples:
-        >>> from agentkit.resilience import RetryPolicy
-        >>> from agentkit.temporal import retry_policy
-        >>> from agentkit.testing import FakeProvider
-        >>> policy = retry_policy(RetryPolicy(FakeProvider(["hi"]), max_attempts=4, initial_delay=0.5))
-        >>> policy.maximum_attempts, policy.initial_interval.total_seconds(), policy.backoff_coefficient
-        (4, 0.5, 2.0)
-    """
+    """The policy of `agentkit.temporal.retry_policy` (documented there)."""
     _, policy = split_retry(provider)
     if policy is None:
         return TemporalRetryPolicy(
@@ -122,22 +108,7 @@ def retry_policy(provider: Provider) -> TemporalRetryPolicy:
 
 
 def application_error(exc: BaseException, policy: RetryPolicy | None) -> ApplicationError:
-    """The failure an activity raises for ``exc``: retryable or not as agentkit decides, Retry-After kept.
-
-    A `ProviderError` is retried when it is ``retryable`` (or its HTTP status is in the policy's
-    ``retry_statuses``) and the policy's ``retry_on`` agrees; a `RateLimited` error's ``retry_after`` becomes
-    the delay before the next attempt (capped at the policy's ``max_wait``). Everything else is permanent.
-    The error itself travels pickled in the details, so the workflow raises the same typed error.
-
-    Examples:
-        >>> from agentkit.exceptions import AuthenticationFailed, RateLimited
-        >>> from agentkit.temporal import application_error
-        >>> err = application_error(RateLimited("slow", provider="openai", status_code=429, retry_after=2), None)
-        >>> err.type, err.non_retryable, err.next_retry_delay.total_seconds()
-        ('RateLimited', False, 2.0)
-        >>> application_error(AuthenticationFailed("no", provider="openai", status_code=401), None).non_retryable
-        True
-    """
+    """The failure of `agentkit.temporal.application_error` (documented there)."""
     retryable = False
     delay: float | None = None
     if isinstance(exc, ProviderError):

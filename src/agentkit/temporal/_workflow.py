@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from agentkit.runtime._secrets import HeldSinks
     from agentkit.runtime._types import ApprovalDecision, PendingApproval, RunResult
     from agentkit.temporal._activities import dump_request
+    from agentkit.temporal._base import WORKFLOW_NAME
     from agentkit.temporal._convert import (
         dump_error,
         dump_events,
@@ -63,7 +64,7 @@ with workflow.unsafe.imports_passed_through():
     from agentkit.temporal._registry import lookup
     from agentkit.tools import RunContext, Tool, ToolContract, ToolOutcome
 
-__all__ = ("WORKFLOW_NAME", "AgentWorkflow")
+__all__ = ("AgentWorkflow",)
 
 
 def _build_events() -> None:
@@ -79,9 +80,6 @@ def _build_events() -> None:
 
 
 _build_events()
-
-WORKFLOW_NAME = "agentkit.run"
-"""The workflow type every durable agent run is started as."""
 
 _POSITION: ContextVar[int] = ContextVar("agentkit_call_position", default=0)
 # A tool's own failures are outcomes, never activity failures: what is retried is a lost worker or a timeout.
