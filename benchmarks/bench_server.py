@@ -103,6 +103,7 @@ def _service_child(port: int, fake_url: str) -> None:
         port=port,
         log_level="warning",
         access_log=False,
+        ws="none",
         timeout_graceful_shutdown=5,
     )
 

@@ -24,7 +24,9 @@ def serving(app: Any) -> Iterator[str]:
     """Run ``app`` under uvicorn on a free loopback port in a thread; yield its URL; shut it down gracefully."""
     import uvicorn
 
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

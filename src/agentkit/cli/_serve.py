@@ -367,6 +367,7 @@ def run_serve_command(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             lifespan="on",
+            ws="none",  # HTTP and SSE only: no websockets import (and its deprecation warnings)
             timeout_graceful_shutdown=math.ceil(args.shutdown_grace),
             log_level="info",
         )

@@ -242,7 +242,11 @@ class MCPServer:
         import uvicorn
 
         config = uvicorn.Config(
-            self.http_app(path=path, host=host), host=host, port=port, log_level="warning"
+            self.http_app(path=path, host=host),
+            host=host,
+            port=port,
+            log_level="warning",
+            ws="none",  # streamable HTTP needs no websockets (nor their import's deprecation warnings)
         )
         async with anyio.create_task_group() as tg:
             if watch_interval is not None:

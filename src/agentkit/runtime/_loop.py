@@ -759,7 +759,8 @@ class _Run:
     ) -> None:
         mask = getattr(self.emitter.redactor, "mask_credentials", None)
         if mask is not None:
-            content = mask(content)  # a tool echoing the provider's or a toolset's token: not to the model
+            # A tool echoing the provider's or a toolset's token: never back to the model.
+            content = mask(content)
         self.results[index] = ToolResultPart(
             tool_call_id=call.id, name=call.name, content=content, is_error=is_error, media=media
         )

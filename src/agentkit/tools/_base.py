@@ -6,6 +6,7 @@ import copy
 import inspect
 import re
 import sys
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, get_args, get_origin
@@ -475,9 +476,44 @@ def _args_validator(args_type: Any, *, tool_name: str) -> tuple[Callable[[], Any
 def _validator_for(core: Any) -> SchemaValidator:
     """A validator for a rewritten core schema that never reuses a nested class's own (prebuilt) validator."""
     try:
-        return SchemaValidator(core, _use_prebuilt=False)  # type: ignore[call-arg,unused-ignore]  # pydantic-core >= 2.27
-    except TypeError:  # pragma: no cover - older pydantic-core: no prebuilt validators to skip
-        return SchemaValidator(core)
+        return SchemaValidator(core, _use_prebuilt=False)  # type: ignore[call-arg,unused-ignore]  # pydantic-core >= 2.42
+    except TypeError:
+        pass
+    # Older pydantic-core has no switch: from pydantic 2.11 (core 2.30) to 2.12 it reuses the validator of every
+    # nested class whose own ``__dict__`` says ``__pydantic_complete__``, which would undo the rewrite (a misspelt
+    # nested key would pass again). Those classes read as incomplete while the validator is built, under a lock.
+    classes = [
+        cls for cls in _classes_in(core) if cls.__dict__.get("__pydantic_complete__") is True
+    ]
+    with _PREBUILT_LOCK:
+        for cls in classes:
+            type.__setattr__(cls, "__pydantic_complete__", False)
+        try:
+            return SchemaValidator(core)
+        finally:
+            for cls in classes:
+                type.__setattr__(cls, "__pydantic_complete__", True)
+
+
+_PREBUILT_LOCK = threading.Lock()
+
+
+def _classes_in(core: Any) -> list[type]:
+    """Every class a core schema names (``cls`` of its models, TypedDicts and dataclasses), each once."""
+    found: dict[int, type] = {}
+    stack = [core]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            cls = node.get("cls")
+            if isinstance(cls, type) and node.get("type") in ("model", "typed-dict", "dataclass"):
+                found[id(cls)] = cls
+            stack.extend(
+                v for k, v in node.items() if k != "metadata" and isinstance(v, dict | list)
+            )
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return list(found.values())
 
 
 class _LazySpec:
