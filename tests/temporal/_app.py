@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import anyio
@@ -28,7 +29,7 @@ KEY = "tk7-Wm2pLs90XcQe4Rv8Nb3z"
 
 def _effect(state: Path, table: str, key: str | None, amount: int) -> bool:
     """Record an attempt, and the effect unless its key has one already; whether the effect is new."""
-    with sqlite3.connect(state / "effects.sqlite3", timeout=30) as db:
+    with closing(sqlite3.connect(state / "effects.sqlite3", timeout=30)) as db, db:
         db.execute("CREATE TABLE IF NOT EXISTS attempts (tool TEXT, key TEXT, pid INTEGER)")
         db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, amount INTEGER)")
         db.execute("INSERT INTO attempts VALUES (?, ?, ?)", (table, key, os.getpid()))
@@ -62,8 +63,23 @@ def build(
         tools=[charge, refund],
         instructions="You run a shop's till.",
         name=name,
-        sinks=[StoreSink(SQLiteStore(state / "store.sqlite3"))],
+        sinks=[StoreSink(_store(state / "store.sqlite3"))],
     )
+
+
+STORES: list[SQLiteStore] = []  # every store build() opened, closed by close_stores()
+
+
+def _store(path: Path) -> SQLiteStore:
+    store = SQLiteStore(path)
+    STORES.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Close the stores of every agent built so far (a test's agents; a worker process exits instead)."""
+    while STORES:
+        STORES.pop().close()
 
 
 if os.environ.get(URL_ENV):

@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +98,7 @@ def workers(temporal_address: str, task_queue: str, tmp_path: Path) -> Iterator[
 
 
 def _rows(state: Path, query: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(state / "effects.sqlite3") as db:
+    with closing(sqlite3.connect(state / "effects.sqlite3")) as db, db:
         return list(db.execute(query))
 
 

@@ -126,8 +126,9 @@ async def test_approval_is_a_signal_and_the_state_a_query(
 
 def _refunds(state: Path) -> int:
     import sqlite3
+    from contextlib import closing
 
-    with sqlite3.connect(state / "effects.sqlite3") as db:
+    with closing(sqlite3.connect(state / "effects.sqlite3")) as db, db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
         return (
             db.execute("SELECT COUNT(*) FROM refunds").fetchone()[0] if "refunds" in tables else 0
