@@ -188,8 +188,10 @@ def open_store_url(url: str, *, create: bool) -> EventStore:
 
     Examples:
         >>> from agentkit.cli._eval import open_store_url
-        >>> open_store_url("sqlite:///:memory:", create=True).path
+        >>> store = open_store_url("sqlite:///:memory:", create=True)
+        >>> store.path
         ':memory:'
+        >>> store.close()
     """
     from agentkit.exceptions import AgentkitError
 
