@@ -191,17 +191,17 @@ def test_replay_live_and_a_tampered_run(
 ) -> None:
     """``--live`` replays with the agent's own tools; an edited stored event exits 1 naming TamperedRun's event."""
     import sqlite3
+    from contextlib import closing
 
     (tmp_path / "cli_live_agents.py").write_text(AGENTS)
     monkeypatch.chdir(tmp_path)
     try:
         agent = ("--agent", "cli_live_agents:same")
         assert run("runs", "replay", "r1", "--db", str(db), *agent, "--live")[0] == 0
-        with sqlite3.connect(db) as raw:
+        with closing(sqlite3.connect(db)) as raw, raw:
             raw.execute(
                 "UPDATE events SET data = replace(data, 'Hello.', 'Bye.') WHERE run_id = 'r1'"
             )
-        raw.close()
         code, text = run("runs", "replay", "r1", "--db", str(db), *agent, "--live")
         assert code == 1
         assert "run 'r1' was changed after it was stored" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ def _rewrite(store: EventStore, run_id: str, seq: int, change: dict[str, Any]) -
         log = store._events[run_id]
         log[seq] = log[seq].model_copy(update=change)
     elif isinstance(store, SQLiteStore):
-        with sqlite3.connect(store.path) as raw:
+        with closing(sqlite3.connect(store.path)) as raw, raw:
             (data,) = raw.execute(
                 "SELECT data FROM events WHERE run_id = ? AND seq = ?", (run_id, seq)
             ).fetchone()
@@ -49,7 +50,6 @@ def _rewrite(store: EventStore, run_id: str, seq: int, change: dict[str, Any]) -
                 "UPDATE events SET data = ? WHERE run_id = ? AND seq = ?",
                 (json.dumps({**json.loads(data), **change}), run_id, seq),
             )
-        raw.close()
     elif isinstance(store, PostgresStore):
         import psycopg
 
@@ -79,13 +79,12 @@ def _drop_last(store: EventStore, run_id: str) -> None:
         store._events[run_id].pop()
         store._chains[run_id].pop()
     elif isinstance(store, SQLiteStore):
-        with sqlite3.connect(store.path) as raw:
+        with closing(sqlite3.connect(store.path)) as raw, raw:
             raw.execute(
                 "DELETE FROM events WHERE run_id = ? AND seq = "
                 "(SELECT MAX(seq) FROM events WHERE run_id = ?)",
                 (run_id, run_id),
             )
-        raw.close()
     elif isinstance(store, PostgresStore):
         import psycopg
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 import anyio
@@ -94,14 +95,13 @@ async def test_a_session_run_on_sqlite_replays_exactly_and_a_tampered_one_is_ref
     with pytest.raises(PromptRenderError):
         await replay(agent, recording, prompt_vars={"name": "Ada"})
 
-    with sqlite3.connect(path) as raw:
+    with closing(sqlite3.connect(path)) as raw, raw:
         (data,) = raw.execute("SELECT data FROM events WHERE run_id = 'r1' AND seq = 3").fetchone()
         edited = json.loads(data)
         edited["at"] = "2020-01-01T00:00:00Z"  # a perfectly valid event, just not the one stored
         raw.execute(
             "UPDATE events SET data = ? WHERE run_id = 'r1' AND seq = 3", (json.dumps(edited),)
         )
-    raw.close()
     with pytest.raises(TamperedRun) as info:
         Recording.load(store, "r1")
     assert info.value.seq == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import closing
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -143,7 +144,7 @@ def test_sqlite_persists_and_migrates_old_events(tmp_path: Path) -> None:
     """A database of an earlier release opens, and its runs (schema v0 rows, no hash chain) read migrated."""
     path = tmp_path / "runs.sqlite3"
     old = '{"event": "tool.call.succeeded", "run_id": "r1", "seq": 0, "timestamp": "2025-01-01T00:00:00Z", "tool": "legacy", "duration_s": 0.5, "output_chars": 3}'
-    with sqlite3.connect(path) as raw:
+    with closing(sqlite3.connect(path)) as raw, raw:
         raw.executescript(
             "CREATE TABLE runs (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL UNIQUE, session_id TEXT, "
             "status TEXT NOT NULL DEFAULT 'running', next_seq INTEGER NOT NULL DEFAULT 0, agent TEXT, "
@@ -157,7 +158,6 @@ def test_sqlite_persists_and_migrates_old_events(tmp_path: Path) -> None:
         raw.execute(
             "INSERT INTO events VALUES ('r1', 0, 'tool.call.succeeded', 0, '2025', ?)", (old,)
         )
-    raw.close()
     with SQLiteStore(path) as store:
         events = store.read("r1")
         assert store.verify("r1") is False  # readable, but stored without a hash chain
