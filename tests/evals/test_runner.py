@@ -151,6 +151,19 @@ async def test_offline_replay_of_a_changed_agent_fails_the_case_with_a_divergenc
     assert all((r.error or "").startswith("ReplayDivergence") for r in report.runs)
 
 
+async def test_offline_replay_is_strict_so_stale_answers_are_never_scored() -> None:
+    """New instructions the recording could still answer fail each case at the first request, not scored as before."""
+    store = MemoryStore()
+    await run_eval(WEATHER, Agent(FunctionProvider(_scripted), tools=[weather]), store=store)
+    changed = Agent(FunctionProvider(_scripted), tools=[weather], instructions="Answer in French.")
+    report = await run_eval(WEATHER, changed, store=store, offline=True)
+    assert report.pass_rate == 0.0
+    assert all(
+        (r.error or "").startswith("ReplayDivergence") and "step 1, request messages" in r.error
+        for r in report.runs
+    )
+
+
 async def test_offline_without_a_target_scores_the_recorded_runs_as_they_are() -> None:
     """``target=None`` offline reads each case's stored events and scores them, running nothing."""
     store = MemoryStore()

@@ -370,9 +370,7 @@ class _Runner:
         summary = chosen[repeat]
         recording = await anyio.to_thread.run_sync(Recording.load, self.store, summary.run_id)
         if isinstance(self.target, Agent):
-            # Not strict: the recorded answers are reused as long as they answer what the agent asks; a run that
-            # asks something the recording cannot answer fails with ReplayDivergence.
-            result = await replay(self.target, recording, deps=self.deps, strict=False)
+            result = await replay(self.target, recording, deps=self.deps)
             outcome = CaseOutcome.from_result(result)
             outcome.metadata["recorded_run"] = summary.run_id
             return outcome
@@ -463,8 +461,8 @@ async def run_eval(
             with ``offline``, where the recorded runs are read from.
         offline: Replay each case's latest recorded runs from ``store`` instead of calling the model: the
             agent's tools answer from the recording (no network, no side effects), and the outcome is scored
-            again; a run that asks the model something its recording cannot answer (more steps, an output
-            retry...) fails with a ``ReplayDivergence`` saying where.
+            again. The replay is strict: a run that differs from its recording (other messages in a request, a
+            changed tool contract, more steps, an output retry...) fails with a ``ReplayDivergence`` saying where.
         clock: The clock latencies and the report's times are read from (the agent's clock by default).
         progress: A `Progress`, or a stream to show one on (a bar on a terminal, one line per run otherwise).
         deps: The dependencies an agent's tools receive.
