@@ -13,8 +13,8 @@ __all__ = ("FrozenDict", "FrozenList", "freeze", "json_copy")
 
 
 _READ_ONLY = (
-    "a compiled tool is shared through the compile cache, so its definition and schema are read-only; "
-    "edit a copy (copy.deepcopy(...) returns plain dicts and lists)"
+    "this schema is shared (by the compile cache, or by every tool built from the same nested model), so it is "
+    "read-only; edit a copy (copy.deepcopy(...) returns plain dicts and lists)"
 )
 
 
@@ -36,14 +36,14 @@ class FrozenDict(dict[str, Any]):
         >>> frozen["type"] = "array"
         Traceback (most recent call last):
         ...
-        TypeError: a compiled tool is shared through the compile cache, so its definition and schema are read-only; edit a copy (copy.deepcopy(...) returns plain dicts and lists)
+        TypeError: this schema is shared (by the compile cache, or by every tool built from the same nested model), so it is read-only; edit a copy (copy.deepcopy(...) returns plain dicts and lists)
         >>> editable = copy.deepcopy(frozen)
         >>> editable["required"].append("b")
         >>> type(editable).__name__, frozen["required"]
         ('dict', ['a'])
     """
 
-    __slots__ = ()
+    __slots__ = ("__weakref__",)  # shared parts are interned in weak tables
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse
     __ior__ = _refuse
 

@@ -39,6 +39,7 @@ from agentkit.tools._schema import (
     find_sensitive_pointers,
     forbid_unset_extras,
     is_model_class,
+    share_defs,
 )
 from agentkit.tools._semver import parse_version
 from agentkit.tools._sensitive import MASK, mask_arguments, pointer_matches
@@ -467,6 +468,7 @@ def _args_validator(args_type: Any, *, tool_name: str) -> tuple[Callable[[], Any
         ) from exc
     schema.pop("title", None)
     schema.pop("description", None)
+    schema = share_defs(schema)
     if not changed:
         return lambda: validator, schema
     # A validator of its own, on the first call: the copy is made again then rather than kept meanwhile.

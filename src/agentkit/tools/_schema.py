@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import threading
 import types
 import typing
 import weakref
@@ -11,6 +14,7 @@ from typing import Any, TypeGuard, get_args, get_origin
 from pydantic import BaseModel, SecretBytes, SecretStr
 from pydantic.json_schema import GenerateJsonSchema, JsonRef, JsonSchemaValue
 
+from agentkit._frozen import FrozenDict, freeze
 from agentkit.tools._sensitive import Sensitive
 
 __all__ = (
@@ -22,6 +26,7 @@ __all__ = (
     "forbid_unset_extras",
     "is_model_class",
     "schema_depth_problem",
+    "share_defs",
     "subschema_at",
 )
 
@@ -156,6 +161,91 @@ def forbid_unset_extras(core_schema: Any) -> tuple[Any, bool]:
 
     copied = walk(core_schema)
     return copied, changed
+
+
+_SHARED_DEFS: weakref.WeakValueDictionary[str, FrozenDict] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+_REF = re.compile(r'"\$ref": "([^"]*)"')
+_DEFS_PREFIX = "#/$defs/"
+
+
+def share_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with each ``$defs`` entry replaced by one read-only object shared by every schema that has it.
+
+    Tools that use the same nested model carry the same definition: held once, it costs memory once, and what
+    compiles a schema can compile each shared definition once (an identity check tells it the work is done).
+
+    Two entries are shared only when they are equal as JSON text (key order, ``1`` versus ``1.0`` and ``true``
+    included) **and** so is every definition they reach through ``$ref`` under the same names: so the identity of a
+    shared entry vouches for everything reachable from it, and inlining it gives the same result in every schema.
+    An entry that refers outside ``$defs`` (to the root, say) depends on its schema and is left as it is, as is a
+    schema that is not plain JSON. The shared entries are `FrozenDict` s; the rest of ``schema`` stays editable.
+
+    Examples:
+        >>> inner = {"type": "object", "properties": {"x": {"type": "integer"}}}
+        >>> a = share_defs({"type": "object", "$defs": {"P": dict(inner)}})
+        >>> b = share_defs({"type": "object", "$defs": {"P": dict(inner)}})
+        >>> a["$defs"]["P"] is b["$defs"]["P"], a == {"type": "object", "$defs": {"P": inner}}
+        (True, True)
+    """
+    defs = schema.get("$defs")
+    if type(defs) is not dict or not defs:
+        return schema
+    try:
+        texts = {name: json.dumps(value) for name, value in defs.items()}
+    except (TypeError, ValueError):
+        return schema  # not plain JSON: nothing is shared
+    refs: dict[str, set[str] | None] = {}
+    for name, text in texts.items():
+        found_targets: set[str] = set()
+        targets: set[str] | None = found_targets
+        for raw in _REF.findall(text):
+            try:
+                ref = json.loads(f'"{raw}"')
+            except ValueError:  # an escaped quote cut it short: not a reference this can follow
+                targets = None
+                break
+            if not ref.startswith(_DEFS_PREFIX):
+                targets = None  # refers outside $defs: depends on the schema around it
+                break
+            target = ref[len(_DEFS_PREFIX) :].replace("~1", "/").replace("~0", "~")
+            if target not in texts:
+                targets = None
+                break
+            found_targets.add(target)
+        refs[name] = targets
+    shared: dict[str, Any] = {}
+    with _SHARED_LOCK:
+        for name, value in defs.items():
+            closure = _reachable(name, refs)
+            if closure is None:
+                shared[name] = value
+                continue
+            key = "\x00".join([texts[name], *(f"{n}\x00{texts[n]}" for n in sorted(closure))])
+            found = _SHARED_DEFS.get(key)
+            if found is None:
+                found = freeze(value)
+                _SHARED_DEFS[key] = found
+            shared[name] = found
+    return {**schema, "$defs": shared}
+
+
+def _reachable(name: str, refs: dict[str, set[str] | None]) -> set[str] | None:
+    """Every definition ``name`` reaches through ``$ref`` (itself only when recursive).
+
+    ``None`` when any of them refers outside ``$defs``.
+    """
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        targets = refs.get(stack.pop())
+        if targets is None:
+            return None
+        for target in targets:
+            if target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
 
 
 class _TooDeep(Exception):
