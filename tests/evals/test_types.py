@@ -305,13 +305,11 @@ def test_observed_call_and_outcome_defaults() -> None:
 
 def test_import_evals_is_light() -> None:
     """``import agentkit.evals`` loads no YAML, jsonschema, HTTP client or runtime until they are used."""
-    import subprocess
-    import sys
+    import pathlib
+    import runpy
 
-    code = (
-        "import json, sys; import agentkit.evals;"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} | set(sys.modules))))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = set(json.loads(done.stdout))
+    # tests/_fresh.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+    fresh = runpy.run_path(str(pathlib.Path(__file__).resolve().parents[1] / "_fresh.py"))
+    modules = fresh["modules_after"]("import agentkit.evals")
+    loaded = {m.split(".")[0] for m in modules} | modules
     assert loaded & {"yaml", "jsonschema", "httpx", "agentkit.runtime", "agentkit.storage"} == set()

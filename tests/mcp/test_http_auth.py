@@ -8,9 +8,7 @@ token in its result, one in its error.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from contextlib import contextmanager
+import sys
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -35,6 +33,8 @@ pytestmark = pytest.mark.anyio
 
 TOKEN = "mcp-Zq8Lw3Tn5Rb7Yc1VxKe"  # no well-known shape: only the toolset's own masking can hide it
 BEARER = f"Bearer {TOKEN}"
+# Runs an app under uvicorn on 127.0.0.1 in a thread (tests/_servers.py, loaded by tests/conftest.py).
+serving = sys.modules["_agentkit_test_servers"].serving
 
 
 @tool
@@ -69,32 +69,6 @@ def guarded(app: Any) -> Any:
         await app(scope, receive, send)
 
     return guard
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Run ``app`` under uvicorn on a free loopback port in a thread; yield its root URL."""
-    import uvicorn
-
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30  # a hang guard, not a speed assertion
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=60)
-        if thread.is_alive():
-            raise RuntimeError("uvicorn did not stop")
 
 
 @pytest.fixture

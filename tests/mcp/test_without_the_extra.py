@@ -2,64 +2,37 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from typing import Any
+import runpy
+from pathlib import Path
 
-# Run in a fresh interpreter where the SDK (and its own dependency opentelemetry) cannot be imported.
+# tests/_fresh.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+_fresh = runpy.run_path(str(Path(__file__).resolve().parents[1] / "_fresh.py"))
+
+# The SDK and its own dependency opentelemetry cannot be imported.
+BLOCKED = {"mcp", "mcp_types", "opentelemetry"}
 _WITHOUT_MCP = r"""
-import importlib.abc, inspect, json, pydoc, sys
-
-blocked = {"mcp", "mcp_types", "opentelemetry"}
-
-
-class NotInstalled(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in blocked:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-
-sys.meta_path.insert(0, NotInstalled())
+import inspect, pydoc
 
 import agentkit.mcp
 from agentkit.exceptions import MissingExtraError
 from agentkit.mcp import MCPServer, MCPToolset, normalise_schema
 
-report = {
-    "help": pydoc.render_doc(agentkit.mcp, renderer=pydoc.plaintext),
-    "classes": [pydoc.render_doc(cls, renderer=pydoc.plaintext)[:200] for cls in (MCPServer, MCPToolset)],
-    "members": sorted(name for name, _ in inspect.getmembers(agentkit.mcp)),
-    "schema": normalise_schema({"type": "object", "properties": {"ids": {"type": "array"}}}),
-    "errors": [],
-}
+report["help"] = pydoc.render_doc(agentkit.mcp, renderer=pydoc.plaintext)
+report["classes"] = [pydoc.render_doc(cls, renderer=pydoc.plaintext)[:200] for cls in (MCPServer, MCPToolset)]
+report["members"] = sorted(name for name, _ in inspect.getmembers(agentkit.mcp))
+report["schema"] = normalise_schema({"type": "object", "properties": {"ids": {"type": "array"}}})
+report["errors"] = []
 for make in (lambda: MCPServer([]), lambda: MCPToolset("http://127.0.0.1:9/mcp"), lambda: MCPToolset(["x"])):
     try:
         make()
     except MissingExtraError as exc:
         report["errors"].append([str(exc), exc.extra, isinstance(exc, ImportError)])
-report["loaded"] = sorted({name.partition(".")[0] for name in sys.modules} & blocked)
-print(json.dumps(report))
 """
-
-
-def _without_mcp() -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-c", _WITHOUT_MCP],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    report: dict[str, Any] = json.loads(result.stdout)
-    return report
 
 
 def test_the_module_renders_and_creating_a_class_names_the_extra() -> None:
     """help() lists every public name, normalise_schema works, and each class raises the install hint."""
-    report = _without_mcp()
+    report = _fresh["without"](BLOCKED, _WITHOUT_MCP)
     text = report["help"]
     for name in ("MCPServer", "MCPToolset", "normalise_schema"):
         assert f"    class {name}(" in text or f"    {name}(" in text
@@ -78,12 +51,7 @@ def test_the_module_renders_and_creating_a_class_names_the_extra() -> None:
 
 def test_importing_the_module_leaves_the_sdk_unloaded() -> None:
     """``import agentkit.mcp`` (and reading its classes) imports neither the SDK nor its dependencies."""
-    code = (
-        "import sys, agentkit.mcp\n"
-        "agentkit.mcp.MCPServer, agentkit.mcp.MCPToolset\n"
-        "print(sorted({m.partition('.')[0] for m in sys.modules} & {'mcp', 'mcp_types', 'starlette'}))"
+    loaded = _fresh["modules_after"](
+        "import agentkit.mcp\nagentkit.mcp.MCPServer, agentkit.mcp.MCPToolset"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert result.stdout.strip() == "[]"
+    assert {name.partition(".")[0] for name in loaded} & {"mcp", "mcp_types", "starlette"} == set()

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+import runpy
+from pathlib import Path
 
-
-def _modules_after(code: str) -> set[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", f"import json, sys; {code}; print(json.dumps(sorted(sys.modules)))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return set(json.loads(result.stdout))
+# tests/_fresh.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+_modules_after = runpy.run_path(str(Path(__file__).resolve().parents[1] / "_fresh.py"))[
+    "modules_after"
+]
 
 
 def test_import_agentkit_does_not_import_prompts() -> None:

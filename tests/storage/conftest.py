@@ -8,10 +8,6 @@ answer, or that cannot start, fails the tests that need it: they never skip.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import os
-import re
 import sys
 import uuid
 from pathlib import Path
@@ -22,57 +18,14 @@ import pytest
 from agentkit.storage import EventStore, MemoryStore, PostgresStore, RedisStore, SQLiteStore
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from contextlib import AbstractContextManager
+    from collections.abc import Iterator
     from types import ModuleType
 
 POSTGRES_ENV = "AGENTKIT_TEST_POSTGRES_DSN"
 REDIS_ENV = "AGENTKIT_TEST_REDIS_URL"
 
 
-def _load_servers() -> ModuleType:
-    # --import-mode=importlib makes tests/ no package: load the helper by path, once.
-    name = "_agentkit_test_servers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parents[1] / "_servers.py"
-        )
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-servers = _load_servers()
-
-
-def _serve(
-    env: str,
-    start: Callable[[], AbstractContextManager[str]],
-    error: Callable[[str], str | None],
-    what: str,
-) -> Iterator[str]:
-    external = os.environ.get(env)
-    if external:
-        problem = error(external)
-        if problem is not None:
-            shown = re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", external)
-            pytest.fail(f"{env}={shown} does not answer: {problem}", pytrace=False)
-        yield external
-        return
-    with contextlib.ExitStack() as stack:
-        try:
-            location = stack.enter_context(start())
-        except servers.ServerError as exc:
-            failure = f"cannot start the test {what} server (or set {env}): {exc}"
-        else:
-            yield location
-            return
-        pytest.fail(
-            failure, pytrace=False
-        )  # outside the except: no chained traceback in the report
+servers = sys.modules["_agentkit_test_servers"]  # tests/_servers.py, loaded by tests/conftest.py
 
 
 @pytest.fixture(scope="session")
@@ -84,13 +37,15 @@ def test_servers() -> ModuleType:
 @pytest.fixture(scope="session")
 def postgres_dsn() -> Iterator[str]:
     """A PostgreSQL server for this run: the one in AGENTKIT_TEST_POSTGRES_DSN, or a throwaway one."""
-    yield from _serve(POSTGRES_ENV, servers.postgres, servers.postgres_error, "PostgreSQL")
+    yield from servers.throwaway_or_external(
+        POSTGRES_ENV, servers.postgres, "PostgreSQL", servers.postgres_error
+    )
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A Redis server for this run: the one in AGENTKIT_TEST_REDIS_URL, or a throwaway one."""
-    yield from _serve(REDIS_ENV, servers.redis, servers.redis_error, "Redis")
+    yield from servers.throwaway_or_external(REDIS_ENV, servers.redis, "Redis", servers.redis_error)
 
 
 @pytest.fixture

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
+import runpy
 import sys
-from typing import Any
+from pathlib import Path
 
 import pytest
 
 from agentkit.exceptions import MissingExtraError
 
+# tests/_fresh.py, run by path: tests are imported with --import-mode=importlib, so there is no package.
+_fresh = runpy.run_path(str(Path(__file__).resolve().parents[1] / "_fresh.py"))
+
 # Run in a fresh interpreter where the Temporal SDK cannot be imported.
 _WITHOUT_TEMPORAL = r"""
-import asyncio, importlib.abc, inspect, json, pydoc, sys
-
-blocked = {"temporalio"}
-
-
-class NotInstalled(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in blocked:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-
-sys.meta_path.insert(0, NotInstalled())
+import asyncio, inspect, pydoc
 
 import agentkit.temporal as durable
 from agentkit import RunContext
@@ -35,7 +25,7 @@ from agentkit.runtime import Agent
 from agentkit.testing import FakeProvider
 
 agent = Agent(FakeProvider(["hi"]), name="support")
-report = {
+report |= {
     "help": pydoc.render_doc(durable, renderer=pydoc.plaintext),
     "classes": [
         pydoc.render_doc(cls, renderer=pydoc.plaintext)[:200]
@@ -62,8 +52,6 @@ for name, call in calls.items():
         call()
     except MissingExtraError as exc:
         report["errors"][name] = [str(exc), exc.extra, exc.package, isinstance(exc, ImportError)]
-report["loaded"] = sorted({name.partition(".")[0] for name in sys.modules} & blocked)
-print(json.dumps(report))
 """
 
 HINT = "this feature needs the optional dependency 'temporalio': pip install \"agentkit-contracts[temporal]\""
@@ -78,24 +66,11 @@ NEEDS_THE_SDK = (
 )
 
 
-def _without_temporal() -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-c", _WITHOUT_TEMPORAL],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    report: dict[str, Any] = json.loads(result.stdout)
-    return report
-
-
 def test_the_module_renders_and_every_function_that_needs_the_sdk_names_the_extra() -> None:
     """help() lists every public name, the SDK-free names work, and each SDK function raises the install hint."""
     import agentkit.temporal
 
-    report = _without_temporal()
+    report = _fresh["without"]({"temporalio"}, _WITHOUT_TEMPORAL)
     text = report["help"]
     for name in agentkit.temporal.__all__:
         assert re.search(rf"^    (?:class |async )?{name}(?:\(| = )", text, re.MULTILINE), name
@@ -118,15 +93,10 @@ def test_the_module_renders_and_every_function_that_needs_the_sdk_names_the_extr
 
 def test_importing_the_module_leaves_the_sdk_unloaded() -> None:
     """``import agentkit.temporal`` (and reading every public name) imports no ``temporalio``, even installed."""
-    code = (
-        "import sys, agentkit.temporal as t\n"
-        "[getattr(t, name) for name in t.__all__]\n"
-        "print(sorted(m for m in sys.modules if m.partition('.')[0] == 'temporalio'))"
+    loaded = _fresh["modules_after"](
+        "import agentkit.temporal as t\n[getattr(t, name) for name in t.__all__]"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert result.stdout.strip() == "[]"
+    assert sorted(m for m in loaded if m.partition(".")[0] == "temporalio") == []
 
 
 def test_a_function_that_needs_the_sdk_checks_for_it_before_anything_else(
