@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 
 from agentkit._log import library_logger
 from agentkit.events import BaseEvent, SinkFanout
 from agentkit.exceptions import UsageError
-from agentkit.messages import MediaPart, Message, ToolResultPart
+from agentkit.messages import (
+    AudioPart,
+    DocumentPart,
+    ImagePart,
+    MediaPart,
+    Message,
+    ReasoningPart,
+    RefusalPart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+)
 from agentkit.tools._sensitive import MASK, mask_arguments
 
 if TYPE_CHECKING:
@@ -23,6 +35,7 @@ _log = library_logger("agentkit.events")
 
 E = TypeVar("E", bound=BaseEvent)
 S = TypeVar("S", str, SecretStr, "str | SecretStr")
+M = TypeVar("M", bound=BaseModel)
 
 # Each pattern masks its whole match, except a named group ``keep`` (a label such as ``Authorization:``), which
 # stays readable. Inline flags are scoped (``(?i:...)``) so the patterns combine into one alternation.
@@ -75,6 +88,25 @@ _CUT_OVERLAP = 4096
 
 MAX_TEXT_CHARS = 1_000_000
 """The longest text `SecretRedactor` keeps by default; the rest is cut, with a notice, before redaction."""
+
+# Values that hold no text: returned as they are, before any other check.
+_INERT: frozenset[type] = frozenset({int, float, bool, type(None)})
+# Message types whose fields are walked one by one (never dumped to JSON and validated back). Their fields are
+# strings, numbers, tuples and frozen parts, except `ToolCallPart.provider_details` (a dict).
+_WALKED: frozenset[type] = frozenset(
+    {Message, TextPart, ToolCallPart, ToolResultPart, ReasoningPart, RefusalPart}
+)
+_MEDIA: frozenset[type] = frozenset({MediaPart, ImagePart, AudioPart, DocumentPart})
+# A message is remembered by identity only when nothing in it can change: every part a frozen type without a dict.
+_FROZEN_PARTS: frozenset[type] = frozenset(
+    {TextPart, ToolResultPart, ReasoningPart, RefusalPart, ImagePart, AudioPart, DocumentPart}
+)
+# Texts longer than this are never remembered (their scan is bounded by ``max_text_chars`` anyway).
+_MEMO_MAX_TEXT = 64 * 1024
+# At most this many messages are remembered by identity (each entry keeps its message alive).
+_MEMO_MAX_MESSAGES = 4096
+_KEY_CACHE_SIZE = 4096
+_KEY_VERDICTS: dict[str, bool] = {}
 
 
 def secret_values(values: Iterable[S] | None, *, owner: str) -> list[S]:
@@ -129,6 +161,50 @@ def _single_branch(source: str) -> bool:
     return True
 
 
+# The combined form of each pattern source: ``(True, rest)`` when it starts at a word boundary and has a single
+# branch (``rest`` without the leading ``\b``), else ``(False, source)``; kept per source, since every run builds
+# a redactor from the same built-in patterns.
+_ANALYSED: dict[str, tuple[bool, str]] = {}
+
+
+def _analysed(pattern: str) -> tuple[bool, str]:
+    found = _ANALYSED.get(pattern)
+    if found is None:
+        source = _NAMED_GROUP.sub("(?:", pattern)
+        found = (
+            (True, source[2:])
+            if source.startswith("\\b") and _single_branch(source)
+            else (False, source)
+        )
+        if len(_ANALYSED) >= _KEY_CACHE_SIZE:
+            _ANALYSED.clear()
+        _ANALYSED[pattern] = found
+    return found
+
+
+def _sensitive_key(key: str) -> bool:
+    """Whether a dict key names a secret (``api_key``, ``password``...), remembered per key."""
+    verdict = _KEY_VERDICTS.get(key)
+    if verdict is None:
+        verdict = _SENSITIVE_KEY.match(key) is not None
+        if len(_KEY_VERDICTS) >= _KEY_CACHE_SIZE:
+            _KEY_VERDICTS.clear()
+        _KEY_VERDICTS[key] = verdict
+    return verdict
+
+
+def _frozen_message(message: Message) -> bool:
+    """Whether nothing in ``message`` can change (no part holds a dict), so its redaction can be remembered."""
+    for part in message.parts:
+        kind = type(part)
+        if kind is ToolCallPart:
+            if cast("ToolCallPart", part).provider_details is not None:
+                return False
+        elif kind not in _FROZEN_PARTS:
+            return False
+    return True
+
+
 def luhn_valid(digits: str) -> bool:
     """Whether a card number (digits, optionally split by spaces or dashes) passes the Luhn checksum.
 
@@ -143,6 +219,23 @@ def luhn_valid(digits: str) -> bool:
             value = value * 2 - 9 if value > 4 else value * 2
         total += value
     return total % 10 == 0
+
+
+_SAME: Any = object()
+"""Remembered for a text that redaction leaves as it is (the text itself is the answer)."""
+
+
+class _Memo:
+    """What a `SecretRedactor` remembers under one configuration (its patterns and secrets at the time)."""
+
+    __slots__ = ("chars", "combined", "messages", "secrets", "texts")
+
+    def __init__(self, combined: re.Pattern[str] | None, secrets: list[str]) -> None:
+        self.combined = combined
+        self.secrets = secrets
+        self.texts: dict[str, Any] = {}
+        self.messages: dict[int, tuple[Message, Message]] = {}
+        self.chars = 0
 
 
 @runtime_checkable
@@ -182,6 +275,12 @@ class SecretRedactor:
     it is scanned (the agent also redacts events carrying long texts in a worker thread, off the event loop).
     Learning secrets (`add_secret`) while another thread redacts is safe.
 
+    With ``cache_chars``, the redactor remembers what it already scanned: each string (by value) and each message
+    that nothing can change (by identity), with its redacted form, so content that events carry again (the run
+    id, tool names, a message seen twice) costs a lookup, not a scan. What it remembers is forgotten whenever a
+    secret is learned or a tool added, so a later secret is masked in everything redacted after it. The agent's
+    run-local redactor remembers for the length of one run.
+
     Args:
         patterns: Extra regular expressions to mask (a named group ``keep`` stays readable).
         secrets: Exact values to mask wherever they appear (at least 4 characters each).
@@ -189,6 +288,8 @@ class SecretRedactor:
         builtin_patterns: Whether to mask the `BUILTIN_PATTERNS` too.
         mask: The replacement text.
         max_text_chars: The longest text kept (``None``: no limit, and no bound on the work).
+        cache_chars: Remember scanned strings and their redacted forms, up to this many characters in all (``0``,
+            the default: remember nothing); strings over 65,536 characters are never remembered.
 
     Raises:
         UsageError: A pattern does not compile, a secret is shorter than 4 characters, or ``secrets`` is a
@@ -207,9 +308,27 @@ class SecretRedactor:
         'Authorization: ***'
         >>> redactor.redact_text("nothing to hide") == "nothing to hide"
         True
+
+        Remembering what was scanned, until a secret is learned:
+
+        >>> redactor = SecretRedactor(cache_chars=100_000)
+        >>> redactor.redact_text("call gw7-Qm4tZr81xKc2L")
+        'call gw7-Qm4tZr81xKc2L'
+        >>> redactor.add_secret("gw7-Qm4tZr81xKc2L")
+        >>> redactor.redact_text("call gw7-Qm4tZr81xKc2L")
+        'call ***'
     """
 
-    __slots__ = ("_combined", "_compiled", "_mask", "_max_chars", "_pointers", "_secrets")
+    __slots__ = (
+        "_cache_chars",
+        "_combined",
+        "_compiled",
+        "_mask",
+        "_max_chars",
+        "_memo",
+        "_pointers",
+        "_secrets",
+    )
 
     def __init__(
         self,
@@ -220,10 +339,15 @@ class SecretRedactor:
         builtin_patterns: bool = True,
         mask: str = MASK,
         max_text_chars: int | None = MAX_TEXT_CHARS,
+        cache_chars: int = 0,
     ) -> None:
         if max_text_chars is not None and max_text_chars < 1:
             raise UsageError(f"max_text_chars must be >= 1 or None, got {max_text_chars!r}")
+        if cache_chars < 0:
+            raise UsageError(f"cache_chars must be >= 0, got {cache_chars!r}")
         self._mask = mask
+        self._cache_chars = cache_chars
+        self._memo: _Memo | None = None
         self._max_chars = max_text_chars
         secrets = secret_values(secrets, owner="SecretRedactor(secrets=...)")
         compiled: list[re.Pattern[str]] = []
@@ -285,6 +409,7 @@ class SecretRedactor:
             raise UsageError(f"add_tool() needs a tool or a ToolContract, got {tool!r}")
         if pointers:
             self._pointers[name] = tuple(sorted({*self._pointers.get(name, ()), *pointers}))
+            self._forget()
 
     def sensitive_pointers(self, tool_name: str) -> tuple[str, ...]:
         """The sensitive JSON pointers registered for a tool (empty when none)."""
@@ -308,7 +433,17 @@ class SecretRedactor:
         """The exact values registered so far (given, or learned with `add_secret`), longest first."""
         return tuple(self._secrets)
 
+    def _forget(self) -> None:
+        """Forget every remembered redaction (the configuration changed), from the next lookup on."""
+        self._memo = _Memo(self._combined, self._secrets) if self._cache_chars else None
+
     def _build(self) -> None:
+        try:
+            self._combine()
+        finally:
+            self._forget()
+
+    def _combine(self) -> None:
         if any(p.flags & ~re.UNICODE for p in self._compiled):
             # Global flags cannot move into a combined alternation (an error on 3.11+, a warning before):
             # scan pattern by pattern.
@@ -319,11 +454,8 @@ class SecretRedactor:
         # alternative at every position, so fewer top-level alternatives scan much faster.
         bounded: list[str] = []
         for pattern in self._compiled:
-            source = _NAMED_GROUP.sub("(?:", pattern.pattern)
-            if source.startswith("\\b") and _single_branch(source):
-                bounded.append(source[2:])
-            else:
-                parts.append(source)
+            single, source = _analysed(pattern.pattern)
+            (bounded if single else parts).append(source)
         if bounded:
             parts.append("\\b(?:" + "|".join(f"(?:{b})" for b in bounded) + ")")
         try:
@@ -343,16 +475,32 @@ class SecretRedactor:
             >>> SecretRedactor().redact_text("key AKIAABCDEFGHIJKLMNOP leaked")
             'key *** leaked'
         """
+        memo = self._memo
+        if memo is None:
+            return self._redact_text(text, self._combined, self._secrets)
+        found = memo.texts.get(text)
+        if found is not None:
+            return text if found is _SAME else found
+        # The configuration the memo belongs to: another thread may add a secret (and replace the memo) meanwhile.
+        redacted = self._redact_text(text, memo.combined, memo.secrets)
+        size = len(text)
+        if size <= _MEMO_MAX_TEXT and size <= self._cache_chars:
+            if memo.chars + size > self._cache_chars:
+                memo.texts.clear()
+                memo.chars = 0
+            memo.texts[text] = _SAME if redacted is text else redacted
+            memo.chars += size
+        return redacted
+
+    def _redact_text(self, text: str, combined: re.Pattern[str] | None, secrets: list[str]) -> str:
         limit = self._max_chars
         if limit is not None and len(text) > limit:
             # Bounded work: scan a little past the cut, so a secret straddling it is masked whole, then cut.
-            head = self._scan(text[: limit + _CUT_OVERLAP])
+            head = self._scan(text[: limit + _CUT_OVERLAP], combined, secrets)
             return f"{head[:limit]}\n[agentkit: cut to {limit} of {len(text)} characters before redaction]"
-        return self._scan(text)
+        return self._scan(text, combined, secrets)
 
-    def _scan(self, text: str) -> str:
-        # One snapshot of the configuration: another thread may add a secret meanwhile.
-        combined, secrets = self._combined, self._secrets
+    def _scan(self, text: str, combined: re.Pattern[str] | None, secrets: list[str]) -> str:
         if combined is not None:
             if combined.search(text) is None:
                 return text
@@ -385,40 +533,86 @@ class SecretRedactor:
             >>> SecretRedactor().redact_value({"user": "ann", "api_key": "abc123", "n": [1, "Bearer abcdefghij"]})
             {'user': 'ann', 'api_key': '***', 'n': [1, 'Bearer ***']}
         """
+        kind = type(value)
+        if kind is str:
+            return self.redact_text(value)
+        if kind in _INERT:
+            return value
+        if kind is dict:
+            return self._redact_mapping(value)
+        if kind is list or kind is tuple:
+            return self._redact_items(value)
+        if kind is Message:
+            return self._redact_message(value)
+        if kind in _WALKED:
+            return self._redact_fields(value)
+        if kind in _MEDIA:
+            return self._redact_media(value)
+        return self._redact_other(value)
+
+    def _redact_mapping(self, value: Mapping[Any, Any]) -> Any:
+        changed = False
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            if type(key) is str and _sensitive_key(key) and item is not None:
+                new: Any = self._mask
+            else:
+                new = self.redact_value(item)
+            changed = changed or new is not item
+            out[key] = new
+        return out if changed else value
+
+    def _redact_items(self, value: list[Any] | tuple[Any, ...]) -> Any:
+        items = [self.redact_value(v) for v in value]
+        if all(map(operator.is_, items, value)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
+
+    def _redact_message(self, value: Message) -> Message:
+        memo = self._memo
+        if memo is None:
+            return self._redact_fields(value)
+        found = memo.messages.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        redacted = self._redact_fields(value)
+        if _frozen_message(value):
+            if len(memo.messages) >= _MEMO_MAX_MESSAGES:
+                memo.messages.clear()
+            # The message itself is kept with its id, so the id cannot be reused by another object meanwhile.
+            memo.messages[id(value)] = (value, redacted)
+        return redacted
+
+    def _redact_fields(self, value: M) -> M:
+        """A message or part, field by field (media keep their bytes: only a URL's text is scanned)."""
+        update: dict[str, Any] = {}
+        for name, item in value.__dict__.items():
+            new = self.redact_value(item)
+            if new is not item:
+                update[name] = tuple(new) if type(item) is tuple else new
+        return value.model_copy(update=update) if update else value
+
+    def _redact_media(self, value: MediaPart) -> MediaPart:
+        # Binary parts stay intact: no pattern runs over base64. Only a URL's text can hold a secret.
+        url = value.url
+        if url is None or (masked := self.redact_text(url)) is url:
+            return value
+        return value.model_copy(update={"url": masked})
+
+    def _redact_other(self, value: Any) -> Any:
         if isinstance(value, str):
             return self.redact_text(value)
         if isinstance(value, SecretStr | SecretBytes):
             return self._mask
         if isinstance(value, Mapping):
-            changed = False
-            out: dict[Any, Any] = {}
-            for key, item in value.items():
-                if isinstance(key, str) and _SENSITIVE_KEY.match(key) and item is not None:
-                    new: Any = self._mask
-                else:
-                    new = self.redact_value(item)
-                changed = changed or new is not item
-                out[key] = new
-            return out if changed else value
+            return self._redact_mapping(value)
         if isinstance(value, list | tuple):
-            items = [self.redact_value(v) for v in value]
-            if all(a is b for a, b in zip(items, value, strict=True)):
-                return value
-            return items if isinstance(value, list) else tuple(items)
+            return self._redact_items(value)
         if isinstance(value, MediaPart):
-            # Binary parts stay intact: no pattern runs over base64. Only a URL's text can hold a secret.
-            url = value.url
-            if url is None or (masked := self.redact_text(url)) is url:
-                return value
-            return value.model_copy(update={"url": masked})
-        if isinstance(value, Message | ToolResultPart) and value.media:
-            # Redact field by field, so the media inside are never dumped to text.
-            update: dict[str, Any] = {}
-            for name, item in value.__dict__.items():
-                new = self.redact_value(item)
-                if new is not item:
-                    update[name] = tuple(new) if isinstance(item, tuple) else new
-            return value.model_copy(update=update) if update else value
+            return self._redact_media(value)
+        if isinstance(value, Message | ToolResultPart):
+            # A subclass of a message type: field by field too, so the media inside are never dumped to text.
+            return self._redact_fields(value)
         if isinstance(value, BaseModel):
             dumped = value.model_dump(mode="json")
             redacted = self.redact_value(dumped)

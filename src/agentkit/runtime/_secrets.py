@@ -44,6 +44,11 @@ def without_content(event: BaseEvent) -> BaseEvent | None:
 OFFLOAD_CHARS = 64 * 1024
 """Events carrying more text than this are redacted in a worker thread (as tool outputs are, in tools._base)."""
 
+RUN_CACHE_CHARS = 1_000_000
+"""How many characters of scanned text a run's redactor remembers (`SecretRedactor`'s ``cache_chars``)."""
+
+_NO_TEXT: frozenset[type] = frozenset({int, float, bool, type(None)})
+
 
 def carries_long_text(value: Any, limit: int = OFFLOAD_CHARS) -> bool:
     """Whether the strings in ``value`` (an event, messages, fields...) add up to more than ``limit`` characters.
@@ -59,7 +64,14 @@ def carries_long_text(value: Any, limit: int = OFFLOAD_CHARS) -> bool:
     stack: list[Any] = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):
+        kind = type(item)
+        if kind in _NO_TEXT:
+            continue
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif isinstance(item, str):
             budget -= len(item)
             if budget < 0:
                 return True
@@ -173,7 +185,10 @@ class RunRedactor:
             for value in known:
                 memory.add(value)
             known.extend(memory.values)
-        own = SecretRedactor(secrets=sorted(set(known)), builtin_patterns=user is None)
+        # It lives as long as the run: it remembers what it scanned, so content events carry again costs a lookup.
+        own = SecretRedactor(
+            secrets=sorted(set(known)), builtin_patterns=user is None, cache_chars=RUN_CACHE_CHARS
+        )
         return cls(own, user, memory, credentials)
 
     def mask_credentials(self, text: str) -> str:
