@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Iterable, Mapping
@@ -165,6 +166,20 @@ def _single_branch(source: str) -> bool:
 # branch (``rest`` without the leading ``\b``), else ``(False, source)``; kept per source, since every run builds
 # a redactor from the same built-in patterns.
 _ANALYSED: dict[str, tuple[bool, str]] = {}
+
+
+# The flags a pattern may carry and still join the combined alternation (as a plain int: enum operators are slow).
+_NOT_UNICODE = ~int(re.UNICODE)
+
+
+def _builtin_compiled() -> tuple[re.Pattern[str], ...]:
+    """`BUILTIN_PATTERNS` compiled, once per process while they stay the same (every run builds a redactor)."""
+    return _compiled_sources(tuple(BUILTIN_PATTERNS.values()))
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled_sources(sources: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in sources)
 
 
 def _analysed(pattern: str) -> tuple[bool, str]:
@@ -350,9 +365,8 @@ class SecretRedactor:
         self._memo: _Memo | None = None
         self._max_chars = max_text_chars
         secrets = secret_values(secrets, owner="SecretRedactor(secrets=...)")
-        compiled: list[re.Pattern[str]] = []
-        sources = [*BUILTIN_PATTERNS.values()] if builtin_patterns else []
-        for pattern in [*sources, *patterns]:
+        compiled: list[re.Pattern[str]] = [*_builtin_compiled()] if builtin_patterns else []
+        for pattern in patterns:
             try:
                 compiled.append(pattern if isinstance(pattern, re.Pattern) else re.compile(pattern))
             except re.error as exc:  # noqa: PERF203 - only at construction
@@ -444,7 +458,7 @@ class SecretRedactor:
             self._forget()
 
     def _combine(self) -> None:
-        if any(p.flags & ~re.UNICODE for p in self._compiled):
+        if any(p.flags & _NOT_UNICODE for p in self._compiled):
             # Global flags cannot move into a combined alternation (an error on 3.11+, a warning before):
             # scan pattern by pattern.
             self._combined = None

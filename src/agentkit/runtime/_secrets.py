@@ -47,8 +47,6 @@ OFFLOAD_CHARS = 64 * 1024
 RUN_CACHE_CHARS = 1_000_000
 """How many characters of scanned text a run's redactor remembers (`SecretRedactor`'s ``cache_chars``)."""
 
-_NO_TEXT: frozenset[type] = frozenset({int, float, bool, type(None)})
-
 
 def carries_long_text(value: Any, limit: int = OFFLOAD_CHARS) -> bool:
     """Whether the strings in ``value`` (an event, messages, fields...) add up to more than ``limit`` characters.
@@ -56,34 +54,61 @@ def carries_long_text(value: Any, limit: int = OFFLOAD_CHARS) -> bool:
     Only lengths are summed (media bytes are skipped: redaction never scans them), so this is cheap next to a
     redaction of the same value.
     """
+    budget = limit
+    stack: list[Any] = [value]
+    kinds = _KINDS
+    while stack:
+        item = stack.pop()
+        how = kinds.get(type(item))
+        if how is None:
+            how = _classify(type(item))
+        if how is _TEXT:
+            budget -= len(item)
+            if budget < 0:
+                return True
+        elif how is _MAPPING:
+            stack.extend(item.values())
+        elif how is _ITEMS:
+            stack.extend(item)
+        elif how is _MODEL:
+            stack.extend(item.__dict__.values())
+    return False
+
+
+# How `carries_long_text` reads a value, by its type (worked out once per type).
+_SKIP, _TEXT, _MAPPING, _ITEMS, _MODEL = "skip", "text", "mapping", "items", "model"
+_KINDS: dict[type, str] = {
+    str: _TEXT,
+    dict: _MAPPING,
+    list: _ITEMS,
+    tuple: _ITEMS,
+    int: _SKIP,
+    float: _SKIP,
+    bool: _SKIP,
+    type(None): _SKIP,
+}
+
+
+def _classify(kind: type) -> str:
     from pydantic import BaseModel
 
     from agentkit.messages import MediaPart
 
-    budget = limit
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        kind = type(item)
-        if kind in _NO_TEXT:
-            continue
-        if kind is dict:
-            stack.extend(item.values())
-        elif kind is list or kind is tuple:
-            stack.extend(item)
-        elif isinstance(item, str):
-            budget -= len(item)
-            if budget < 0:
-                return True
-        elif isinstance(item, MediaPart):
-            continue
-        elif isinstance(item, BaseModel):
-            stack.extend(item.__dict__.values())
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-    return False
+    if issubclass(kind, str):
+        how = _TEXT
+    elif issubclass(kind, MediaPart):
+        how = _SKIP  # bytes, never scanned
+    elif issubclass(kind, BaseModel):
+        how = _MODEL
+    elif issubclass(kind, dict):
+        how = _MAPPING
+    elif issubclass(kind, list | tuple):
+        how = _ITEMS
+    else:
+        how = _SKIP
+    if len(_KINDS) < 1024:  # types made on the fly are classified again rather than kept forever
+        _KINDS[kind] = how
+    return how
 
 
 # Shorter values would mask unrelated text everywhere (and SecretRedactor refuses them).
