@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_loop.py [--quick] [--profile]
+    python benchmarks/bench_loop.py [--quick] [--profile] [--steps N] [--long-steps N]
     python benchmarks/run.py --only loop [--quick]
 
 One run is ``TOOL_STEPS`` steps in which the model calls one tool, then a step in which it answers. The model is
@@ -15,6 +15,11 @@ final answer must carry the last tool result, so a contender cannot skip work.
 Contenders are interleaved in rounds (``_harness.measure_async``); each round's time per run is divided by
 agentkit's in the same round, and we report the median of those ratios (agentkit = 1.0) and the median time per
 *step* (time per run / model calls per run). ``--profile`` prints a cProfile of agentkit's loop instead.
+
+A second table runs agentkit alone on a long run (``LONG_TOOL_STEPS`` tool steps, ``--long-steps``; 0 leaves it
+out), with the full default stack and with redaction off: a per-step cost that grew with the length of the run
+(redaction re-scanning what earlier events carried) would show there as a higher per-step figure than the first
+table's.
 """
 
 from __future__ import annotations
@@ -38,9 +43,17 @@ import _harness
 
 TOOL_STEPS = 4
 """Tool-calling steps per run; one more step gives the final answer."""
+LONG_TOOL_STEPS = 40
+"""Tool-calling steps per run in the long-run table (agentkit alone)."""
 STEPS = TOOL_STEPS + 1
 PROMPT = "look up the key"
 EXPECTED = f"done: K{TOOL_STEPS - 1}"
+
+
+def expected(tool_steps: int) -> str:
+    """The final answer of a run of ``tool_steps`` tool steps: the last tool result."""
+    return f"done: K{tool_steps - 1}"
+
 
 AsyncCall = Callable[[str], Awaitable[str]]
 
@@ -66,13 +79,14 @@ async def lookup(key: str) -> str:
 
 
 def agentkit_contender(
-    *, retry: bool = False, redaction: bool = True, store: bool = False
+    *, retry: bool = False, redaction: bool = True, store: bool = False, steps: int = TOOL_STEPS
 ) -> AsyncCall:
     """``Agent(FunctionProvider(script), tools=[lookup])``; ``await agent.run(prompt)``.
 
     ``retry`` wraps the provider in the default ``RetryPolicy`` (what ``infer_provider`` does), ``redaction=False``
     passes ``redactor=False`` and ``store`` records every event to a ``SQLiteStore`` in a temporary directory
-    through a ``StoreSink``. The run scope is always on: ``Agent.run`` sets it.
+    through a ``StoreSink``. The run scope is always on: ``Agent.run`` sets it. ``steps`` is the number of tool
+    steps per run.
     """
     import tempfile
 
@@ -87,7 +101,7 @@ def agentkit_contender(
     def script(request: ModelRequest) -> Any:
         results = [p for m in request.messages for p in m.parts if isinstance(p, ToolResultPart)]
         n = len(results)
-        if n < TOOL_STEPS:
+        if n < steps:
             return [ToolCallPart(id=f"c{n}", name="lookup", arguments=f'{{"key": "k{n}"}}')]
         return f"done: {_strip_frame(results[-1].content)}"
 
@@ -97,7 +111,7 @@ def agentkit_contender(
     if store:
         folder = tempfile.mkdtemp(prefix="agentkit-bench-loop-")
         sinks.append(StoreSink(SQLiteStore(Path(folder) / "events.db")))
-    agent = Agent(model, tools=[tool(lookup)], redactor=redaction, sinks=sinks)
+    agent = Agent(model, tools=[tool(lookup)], redactor=redaction, sinks=sinks, max_steps=steps + 1)
 
     async def call(prompt: str) -> str:
         provider.requests.clear()  # FunctionProvider records every request; keep memory flat
@@ -106,8 +120,8 @@ def agentkit_contender(
     return call
 
 
-def _stack(**parts: bool) -> Callable[[], AsyncCall]:
-    return lambda: agentkit_contender(**parts)
+def _stack(**parts: bool) -> Callable[..., AsyncCall]:
+    return lambda steps=TOOL_STEPS: agentkit_contender(**parts, steps=steps)
 
 
 def _strip_frame(content: Any) -> str:
@@ -121,7 +135,7 @@ def _strip_frame(content: Any) -> str:
 # ------------------------------------------------------------------------------------------ pydantic-ai
 
 
-def pydantic_ai_contender() -> AsyncCall:
+def pydantic_ai_contender(steps: int = TOOL_STEPS) -> AsyncCall:
     """``Agent(FunctionModel(script), tools=[lookup])``; ``await agent.run(prompt)``."""
     from pydantic_ai import Agent
     from pydantic_ai.messages import (
@@ -144,7 +158,7 @@ def pydantic_ai_contender() -> AsyncCall:
             if isinstance(p, ToolReturnPart)
         ]
         n = len(results)
-        if n < TOOL_STEPS:
+        if n < steps:
             return ModelResponse(
                 parts=[ToolCallPart("lookup", f'{{"key": "k{n}"}}', tool_call_id=f"c{n}")]
             )
@@ -161,7 +175,7 @@ def pydantic_ai_contender() -> AsyncCall:
 # ------------------------------------------------------------------------------------------ openai-agents
 
 
-def openai_agents_contender() -> AsyncCall:
+def openai_agents_contender(steps: int = TOOL_STEPS) -> AsyncCall:
     """``Runner.run(Agent(model=ScriptedModel(), tools=[function_tool(lookup)]), prompt)``, tracing disabled."""
     from agents import Agent, RunConfig, Runner, function_tool
     from agents.items import ModelResponse
@@ -192,7 +206,7 @@ def openai_agents_contender() -> AsyncCall:
                 i for i in items if isinstance(i, dict) and i.get("type") == "function_call_output"
             ]
             n = len(results)
-            if n < TOOL_STEPS:
+            if n < steps:
                 output: list[Any] = [
                     ResponseFunctionToolCall(
                         type="function_call",
@@ -224,14 +238,14 @@ def openai_agents_contender() -> AsyncCall:
     config = RunConfig(tracing_disabled=True)
 
     async def call(prompt: str) -> str:
-        result = await Runner.run(agent, prompt, run_config=config)
+        result = await Runner.run(agent, prompt, run_config=config, max_turns=steps + 1)
         return str(result.final_output)
 
     return call
 
 
-CONTENDERS: tuple[tuple[str, str, Callable[[], AsyncCall]], ...] = (
-    # (name, distribution, factory); the first is the reference (ratio 1.0)
+CONTENDERS: tuple[tuple[str, str, Callable[..., AsyncCall]], ...] = (
+    # (name, distribution, factory(steps)); the first is the reference (ratio 1.0)
     ("agentkit, full default stack", "agentkit", _stack(retry=True, redaction=True, store=True)),
     ("agentkit, retry policy off", "agentkit", _stack(retry=False, redaction=True, store=True)),
     ("agentkit, redaction off", "agentkit", _stack(retry=True, redaction=False, store=True)),
@@ -240,22 +254,27 @@ CONTENDERS: tuple[tuple[str, str, Callable[[], AsyncCall]], ...] = (
     ("pydantic-ai (FunctionModel)", "pydantic-ai-slim", pydantic_ai_contender),
     ("openai-agents (Runner, scripted Model)", "openai-agents", openai_agents_contender),
 )
+LONG_CONTENDERS = ("agentkit, full default stack", "agentkit, redaction off")
+"""The contenders of the long-run table."""
 
 
-async def _measure(duration: float) -> list[dict[str, Any]]:
+async def _measure(
+    duration: float, steps: int, names: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     live: list[tuple[str, AsyncCall]] = []
+    want = expected(steps)
     for name, _, factory in CONTENDERS:
+        if names is not None and name not in names:
+            continue
         try:
-            call = factory()
+            call = factory(steps=steps)
             text = await call(PROMPT)
         except Exception as exc:
             rows.append({"name": name, "status": f"unavailable ({_reason(exc)})"})
             continue
-        if text != EXPECTED:
-            rows.append(
-                {"name": name, "status": f"failed (answered {text[:60]!r}, not {EXPECTED!r})"}
-            )
+        if text != want:
+            rows.append({"name": name, "status": f"failed (answered {text[:60]!r}, not {want!r})"})
             continue
         live.append((name, call))
     if not live or live[0][0] != CONTENDERS[0][0]:
@@ -266,14 +285,14 @@ async def _measure(duration: float) -> list[dict[str, Any]]:
         row = _harness.summarize(result)
         if row.get("status") == "ok":
             row["us_per_run_median"] = row.pop("us_per_call_median")
-            row["us_per_step_median"] = row["us_per_run_median"] / STEPS
+            row["us_per_step_median"] = row["us_per_run_median"] / (steps + 1)
         measured.append(row)
     return measured + rows
 
 
-def _print(rows: list[dict[str, Any]]) -> None:
+def _print(rows: list[dict[str, Any]], steps: int) -> None:
     print(
-        f"\nloop: agent-loop overhead per step ({TOOL_STEPS} tool steps + 1 answer, scripted model); "
+        f"\nloop: agent-loop overhead per step ({steps} tool steps + 1 answer, scripted model); "
         "ratio to agentkit in the same round"
     )
     print(f"  {'contender':<42} {'median':>7}   {'[p25 - p75]':<14} {'per step':>10} {'rounds':>7}")
@@ -288,27 +307,35 @@ def _print(rows: list[dict[str, Any]]) -> None:
         )
 
 
-def run(*, quick: bool = False) -> dict[str, Any]:
-    """Measure, print and return the results as a dict."""
+def run(
+    *, quick: bool = False, steps: int = TOOL_STEPS, long_steps: int = LONG_TOOL_STEPS
+) -> dict[str, Any]:
+    """Measure, print and return the results as a dict (``long_rows``: the long-run table, when measured)."""
     warnings.simplefilter("ignore")  # peers' deprecation chatter is not ours to fix
     start = perf_counter()
-    rows = asyncio.run(_measure(3.0 if quick else 30.0))
-    _print(rows)
+    duration = 3.0 if quick else 30.0
+    rows = asyncio.run(_measure(duration, steps))
+    _print(rows, steps)
     report: dict[str, Any] = {
         "title": "agent-loop overhead per step (scripted model, one tool call per step)",
-        "tool_steps": TOOL_STEPS,
-        "model_calls_per_run": STEPS,
+        "tool_steps": steps,
+        "model_calls_per_run": steps + 1,
         "rows": rows,
         "versions": {dist: _version(dist) for _, dist, _ in CONTENDERS},
-        "seconds": round(perf_counter() - start, 1),
     }
+    if long_steps:
+        long_rows = asyncio.run(_measure(duration / 3, long_steps, LONG_CONTENDERS))
+        _print(long_rows, long_steps)
+        report["long_tool_steps"] = long_steps
+        report["long_rows"] = long_rows
+    report["seconds"] = round(perf_counter() - start, 1)
     print(f"\nloop: {report['seconds']:.0f} s")
     return report
 
 
-def profile(runs: int = 2000, top: int = 30) -> None:
+def profile(runs: int = 2000, top: int = 30, steps: int = TOOL_STEPS) -> None:
     """Print a cProfile of agentkit's loop over ``runs`` runs, by own time and by cumulative time."""
-    call = agentkit_contender()
+    call = agentkit_contender(steps=steps)
 
     async def loop(n: int) -> None:
         for _ in range(n):
@@ -327,7 +354,7 @@ def profile(runs: int = 2000, top: int = 30) -> None:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key)
         stats.print_stats(top)
-        print(f"\n--- by {key} ({runs} runs, {runs * STEPS} steps) ---")
+        print(f"\n--- by {key} ({runs} runs, {runs * (steps + 1)} steps) ---")
         print("\n".join(out.getvalue().splitlines()[4:]))
 
 
@@ -336,11 +363,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds instead of ~30")
     parser.add_argument("--profile", action="store_true", help="cProfile agentkit's loop instead")
+    parser.add_argument(
+        "--steps", type=int, default=TOOL_STEPS, help=f"tool steps per run (default {TOOL_STEPS})"
+    )
+    parser.add_argument(
+        "--long-steps",
+        type=int,
+        default=LONG_TOOL_STEPS,
+        help=f"tool steps per run of the long-run table (default {LONG_TOOL_STEPS}; 0: none)",
+    )
     args = parser.parse_args(argv)
     if args.profile:
-        profile()
+        profile(steps=args.steps)
     else:
-        run(quick=args.quick)
+        run(quick=args.quick, steps=args.steps, long_steps=args.long_steps)
     return 0
 
 
