@@ -35,7 +35,8 @@ from agentkit.tools._contract import JSONSchema, ToolAnnotations, ToolContract
 from agentkit.tools._hints import HintBuilder
 from agentkit.tools._mode import CALL_MODE
 from agentkit.tools._schema import (
-    CanonicalJsonSchema,
+    ArgumentsJsonSchema,
+    ResultJsonSchema,
     find_sensitive_pointers,
     forbid_unset_extras,
     is_model_class,
@@ -321,7 +322,7 @@ def _output_adapter(
     except (KeyError, TypeError):  # TypeError: an unhashable annotation, built each time
         pass
     adapter = TypeAdapter(result_type)
-    schema = adapter.json_schema(mode="serialization", schema_generator=CanonicalJsonSchema)
+    schema = adapter.json_schema(mode="serialization", schema_generator=ResultJsonSchema)
     schema.pop("title", None)
     # Values of these declared classes need no check beyond ``type(value) is exact``: a scalar has no parts,
     # and a pydantic model validated itself when it was made. Everything else is validated (strictly).
@@ -460,19 +461,22 @@ def _args_validator(args_type: Any, *, tool_name: str) -> tuple[Callable[[], Any
             original = adapter.core_schema
         # Unknown fields should come back to the model as "did you mean" hints, not vanish, at every level:
         # validate with a copy of the core schema where every model that chose no extra-keys policy forbids them.
-        core, changed = forbid_unset_extras(original)
-        schema = CanonicalJsonSchema().generate(core, mode="validation")
+        # The schema describes that copy (ArgumentsJsonSchema rewrites each class as it reaches it); the copy
+        # itself is made on the first call, and only if some class needs it.
+        schema = ArgumentsJsonSchema().generate(original, mode="validation")
     except Exception as exc:
         raise ToolDefinitionError(
             f"cannot build a schema for the arguments: {exc}", tool_name=tool_name
         ) from exc
     schema.pop("title", None)
     schema.pop("description", None)
-    schema = share_defs(schema)
-    if not changed:
-        return lambda: validator, schema
-    # A validator of its own, on the first call: the copy is made again then rather than kept meanwhile.
-    return lambda: _validator_for(forbid_unset_extras(original)[0]), schema
+    return lambda: _forbidding_validator(original, validator), share_defs(schema)
+
+
+def _forbidding_validator(original: Any, validator: Any) -> Any:
+    """``validator``, or one of its own if some class in the core schema chose no extra-keys policy."""
+    core, changed = forbid_unset_extras(original)
+    return _validator_for(core) if changed else validator
 
 
 def _validator_for(core: Any) -> SchemaValidator:

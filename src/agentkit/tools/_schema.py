@@ -9,17 +9,19 @@ import types
 import typing
 import weakref
 from collections import abc
-from typing import Any, TypeGuard, get_args, get_origin
+from typing import Any, NamedTuple, TypeGuard, get_args, get_origin
 
 from pydantic import BaseModel, SecretBytes, SecretStr
-from pydantic.json_schema import GenerateJsonSchema, JsonRef, JsonSchemaValue
+from pydantic.json_schema import CoreRef, DefsRef, GenerateJsonSchema, JsonRef, JsonSchemaValue
 
-from agentkit._frozen import FrozenDict, freeze
+from agentkit._frozen import FrozenDict, freeze, json_copy
 from agentkit.tools._sensitive import Sensitive
 
 __all__ = (
     "MAX_SCHEMA_DEPTH",
+    "ArgumentsJsonSchema",
     "CanonicalJsonSchema",
+    "ResultJsonSchema",
     "describe_expected",
     "field_names_at",
     "find_sensitive_pointers",
@@ -39,6 +41,9 @@ levels), and far below the limit.
 """
 
 
+_HANDLER_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
 class CanonicalJsonSchema(GenerateJsonSchema):
     """pydantic's JSON Schema 2020-12 generator, minus the auto-generated field titles.
 
@@ -48,6 +53,24 @@ class CanonicalJsonSchema(GenerateJsonSchema):
 
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False
+
+    def build_schema_type_to_method(self) -> Any:
+        # pydantic lists the core schema types (a typing introspection) for every generator it makes: list them
+        # once per generator class; the handlers are still this instance's methods, looked up by the same names.
+        names = _HANDLER_NAMES.get(type(self))
+        if names is None:
+            mapping = super().build_schema_type_to_method()
+            _HANDLER_NAMES[type(self)] = tuple(
+                (key, f"{key.replace('-', '_')}_schema") for key in mapping
+            )
+            return mapping
+        return {key: getattr(self, name) for key, name in names}
+
+    def encode_default(self, dft: Any) -> Any:
+        # pydantic builds a TypeAdapter per default to encode it; the defaults tools mostly have (None, numbers,
+        # strings, flags, empty or small lists and dicts of those) are their own JSON form: only a copy is made.
+        plain = _plain_json(dft)
+        return plain if plain is not _NOT_PLAIN else super().encode_default(dft)
 
     def literal_schema(self, schema: Any) -> JsonSchemaValue:
         # pydantic < 2.10 writes a one-value Literal as {"const": x, "enum": [x]}, later releases as {"const": x}:
@@ -87,6 +110,248 @@ class CanonicalJsonSchema(GenerateJsonSchema):
                 return None
             return found if isinstance(found, dict) else None
         return None
+
+
+class _Memo(NamedTuple):
+    """What generating one nested model's definition did, to do again without generating it."""
+
+    core_ref: str
+    json_ref: str
+    # (core ref, defs ref, JSON ref) of the model and of every definition it reaches.
+    refs: tuple[tuple[str, str, str], ...]
+    # (defs ref, read-only definition) of the same.
+    definitions: tuple[tuple[str, Any], ...]
+
+
+# Per model class (weakly: a class that goes away takes its memos along), per generator settings.
+_MEMOS: weakref.WeakKeyDictionary[type, dict[tuple[Any, ...], _Memo]] = weakref.WeakKeyDictionary()
+
+# pydantic names a definition "<module and qualified name>-<Mode>__<n>", where n counts the distinct classes with
+# that module and qualified name met so far in the schema: only n == 1 names are independent of the order.
+_FIRST_OF_ITS_NAME = re.compile(r"^(.*)-(?:Input|Output)__1$")
+_NAME_OF = re.compile(r"^(.*)-(?:Input|Output)__\d+$")
+
+
+class _OncePerModel(CanonicalJsonSchema):
+    """`CanonicalJsonSchema` that generates each nested model's definitions once per process, not once per schema.
+
+    A thousand tools taking the same ``Address`` model would otherwise generate its definition a thousand times:
+    most of what defining a tool costs. A nested model's definition (and those of the models it reaches) depends
+    only on the model class, the generator class and settings, the mode, and what was done to the core schema
+    before (each subclass is used for one kind of core schema only). So the first generation is remembered, and
+    later ones name the same definitions through pydantic (as generating them would) and copy them. Remembered and
+    reused only when nothing depends on the order definitions are met in: no definition involved may share its
+    module and qualified name with another class, in the model or, when reused, in the schema so far. A model
+    whose generation warned is never remembered.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._warned: list[bool] = []  # one flag per model being generated and watched
+        self._root_cls: Any = None
+        self._depth = 0
+        self._pending: list[tuple[type, tuple[Any, ...], str, Any]] = []
+
+    def generate(self, schema: Any, mode: Any = "validation") -> JsonSchemaValue:
+        root = schema.get("schema", schema) if schema.get("type") == "definitions" else schema
+        self._root_cls = root.get("cls") if root.get("type") == "model" else None
+        return super().generate(schema, mode)
+
+    def emit_warning(self, kind: Any, detail: str) -> None:
+        self._warned[:] = [True] * len(self._warned)
+        super().emit_warning(kind, detail)
+
+    def generate_inner(self, schema: Any) -> JsonSchemaValue:
+        self._depth += 1
+        try:
+            result = self._once(schema)
+        finally:
+            self._depth -= 1
+        if not self._depth and self._pending:
+            # The whole schema is generated: every definition a model reaches exists now (pydantic generates the
+            # core schema's own list of definitions before the models that refer to them, or after).
+            pending, self._pending = self._pending, []
+            for args in pending:
+                self._remember(*args)
+        return result
+
+    def _once(self, schema: Any) -> JsonSchemaValue:
+        cls = schema.get("cls") if schema.get("type") == "model" else None
+        ref = schema.get("ref")
+        if cls is None or cls is self._root_cls or ref is None or schema.get("root_model"):
+            return super().generate_inner(schema)
+        if (ref, self.mode) in self.core_to_defs_refs:
+            # Named already: generated, or being generated (a recursive model).
+            return super().generate_inner(schema)
+        key = (self.mode, self.by_alias, self.ref_template, type(self))
+        memo = _MEMOS.get(cls, {}).get(key)
+        if memo is not None and memo.core_ref == ref:
+            replayed = self._replay(memo)
+            if replayed is not None:
+                return replayed
+        self._warned.append(False)
+        try:
+            result = super().generate_inner(schema)
+        finally:
+            warned = self._warned.pop()
+        if not warned and memo is None:
+            self._pending.append((cls, key, ref, result))
+        return result
+
+    def _replay(self, memo: _Memo) -> JsonSchemaValue | None:
+        # Check first, changing nothing: a definition named already must have the remembered name; one not named
+        # yet must not share its module and qualified name with anything named so far.
+        named: dict[Any, Any] = self.core_to_defs_refs
+        json_refs: dict[Any, Any] = self.core_to_json_refs
+        defs_to_core: dict[Any, Any] = self.defs_to_core_refs
+        taken: dict[str, set[str]] | None = None
+        for core_ref, defs_ref, json_ref in memo.refs:
+            existing = named.get((core_ref, self.mode))
+            if existing is not None:
+                if existing != defs_ref or json_refs[(core_ref, self.mode)] != json_ref:
+                    return None
+                continue
+            if taken is None:
+                taken = {}
+                for other_defs, (other_core, _) in defs_to_core.items():
+                    match = _NAME_OF.match(other_defs)
+                    taken.setdefault(match.group(1) if match else other_defs, set()).add(other_core)
+            first = _FIRST_OF_ITS_NAME.match(defs_ref)
+            if first is None or taken.get(first.group(1), set()) - {core_ref}:
+                return None
+        for core_ref, defs_ref, json_ref in memo.refs:
+            got_defs, got = self.get_cache_defs_ref_schema(CoreRef(core_ref))
+            if got_defs != defs_ref or got["$ref"] != json_ref:  # pragma: no cover - checked above
+                return None
+        for defs_ref, definition in memo.definitions:
+            if defs_ref not in self.definitions:
+                self.definitions[DefsRef(defs_ref)] = json_copy(definition)
+        return {"$ref": memo.json_ref}
+
+    def _remember(self, cls: type, key: tuple[Any, ...], ref: str, result: Any) -> None:
+        json_to_defs: dict[Any, Any] = self.json_to_defs_refs
+        defs_to_core: dict[Any, Any] = self.defs_to_core_refs
+        json_refs: dict[Any, Any] = self.core_to_json_refs
+        definitions: dict[Any, Any] = self.definitions
+        json_ref = result.get("$ref") if type(result) is dict and len(result) == 1 else None
+        start = json_to_defs.get(json_ref) if isinstance(json_ref, str) else None
+        if start is None:
+            return
+        reached: dict[str, Any] = {}
+        names: set[str] = set()
+        stack = [start]
+        while stack:
+            defs_ref = stack.pop()
+            if defs_ref in reached:
+                continue
+            definition = definitions.get(defs_ref)
+            core_mode_ref = defs_to_core.get(defs_ref)
+            first = _FIRST_OF_ITS_NAME.match(defs_ref)
+            if (
+                definition is None
+                or core_mode_ref is None
+                or core_mode_ref[1] != self.mode
+                or first is None
+            ):
+                return
+            if first.group(1) in names:
+                return  # two classes with one name: their names depend on the order they are met in
+            names.add(first.group(1))
+            reached[defs_ref] = definition
+            for target in _json_refs(definition):
+                target_defs = json_to_defs.get(target)
+                if target_defs is None:
+                    return
+                stack.append(target_defs)
+        refs = tuple(
+            (str(defs_to_core[d][0]), str(d), str(json_refs[defs_to_core[d]])) for d in reached
+        )
+        memos = _MEMOS.get(cls)
+        if memos is None:
+            memos = _MEMOS.setdefault(cls, {})
+        memos[key] = _Memo(
+            ref, str(json_ref), refs, tuple((d, freeze(reached[d])) for d in reached)
+        )
+
+
+class ArgumentsJsonSchema(_OncePerModel):
+    """The generator of tools' argument schemas (each nested model's definitions generated once per process).
+
+    It writes the schema of the core schema's copy where classes without an extra-keys policy forbid extra keys
+    (`forbid_unset_extras`, which tools validate with), without making that copy: each class node is rewritten
+    the same way as the generator reaches it.
+
+    Examples:
+        >>> from pydantic import create_model
+        >>> Unit = create_model("Unit", name=(str, ...))
+        >>> Args = create_model("Args", unit=(Unit, ...))
+        >>> core = Args.__pydantic_core_schema__
+        >>> ArgumentsJsonSchema().generate(core) == CanonicalJsonSchema().generate(forbid_unset_extras(core)[0])
+        True
+        >>> ArgumentsJsonSchema().generate(core)["$defs"]["Unit"]["additionalProperties"]
+        False
+    """
+
+    def generate_inner(self, schema: Any) -> JsonSchemaValue:
+        kind = schema.get("type")
+        if kind == "model" or kind == "typed-dict" or kind == "dataclass":
+            schema = _forbid_node(schema)
+        return super().generate_inner(schema)
+
+
+class ResultJsonSchema(_OncePerModel):
+    """The generator of tools' output schemas (each nested model's definitions generated once per process).
+
+    Always given a type's own core schema, never a rewritten copy.
+    """
+
+
+def _json_refs(value: Any) -> list[str]:
+    """Every ``$ref`` string inside a JSON value."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                found.append(ref)
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return found
+
+
+_NOT_PLAIN: Any = object()
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _plain_json(value: Any, depth: int = 0) -> Any:
+    """A copy of ``value`` if it is plain JSON already, else ``_NOT_PLAIN``.
+
+    Plain: exact ``str``, ``int``, ``bool``, ``None`` and finite ``float``, and lists and string-keyed dicts of them.
+    """
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return value
+    if kind is float:
+        return value if value - value == 0 else _NOT_PLAIN  # inf and nan follow the config's rules
+    if depth > 8:
+        return _NOT_PLAIN
+    if kind is list:
+        items = [_plain_json(item, depth + 1) for item in value]
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in items) else items
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return _NOT_PLAIN
+            plain = _plain_json(item, depth + 1)
+            if plain is _NOT_PLAIN:
+                return _NOT_PLAIN
+            out[key] = plain
+        return out
+    return _NOT_PLAIN
 
 
 _CONTAINERS = (dict, list)
@@ -129,38 +394,46 @@ def forbid_unset_extras(core_schema: Any) -> tuple[Any, bool]:
                 if out is node:
                     out = dict(node)
                 out[key] = new
-        kind = out.get("type")
-        if kind == "model" and not out.get("root_model"):
-            config = out.get("config") or {}
-            inner = out.get("schema") or {}
-            if "extra_fields_behavior" not in config and "extra_behavior" not in inner:
-                out = dict(out) if out is node else out
-                out["config"] = {**config, "extra_fields_behavior": "forbid"}
-                if isinstance(inner, dict) and inner.get("type") == "model-fields":
-                    out["schema"] = {**inner, "extra_behavior": "forbid"}
-                changed = True
-        elif kind == "typed-dict":
-            config = out.get("config") or {}
-            if "extra_behavior" not in out and "extra_fields_behavior" not in config:
-                out = dict(out) if out is node else out
-                out["extra_behavior"] = "forbid"
-                changed = True
-        elif kind == "dataclass":
-            config = out.get("config") or {}
-            inner = out.get("schema")
-            if (
-                isinstance(inner, dict)
-                and inner.get("type") == "dataclass-args"
-                and "extra_fields_behavior" not in config
-                and "extra_behavior" not in inner
-            ):
-                out = dict(out) if out is node else out
-                out["schema"] = {**inner, "extra_behavior": "forbid"}
-                changed = True
-        return out
+        forbidding = _forbid_node(out)
+        if forbidding is not out:
+            changed = True
+        return forbidding
 
     copied = walk(core_schema)
     return copied, changed
+
+
+def _forbid_node(node: dict[str, Any]) -> dict[str, Any]:
+    """``node`` itself, or a shallow copy forbidding extra keys if it is a class that chose no policy."""
+    kind = node.get("type")
+    if kind == "model" and not node.get("root_model"):
+        config = node.get("config") or {}
+        inner = node.get("schema") or {}
+        if "extra_fields_behavior" not in config and "extra_behavior" not in inner:
+            out = dict(node)
+            out["config"] = {**config, "extra_fields_behavior": "forbid"}
+            if isinstance(inner, dict) and inner.get("type") == "model-fields":
+                out["schema"] = {**inner, "extra_behavior": "forbid"}
+            return out
+    elif kind == "typed-dict":
+        config = node.get("config") or {}
+        if "extra_behavior" not in node and "extra_fields_behavior" not in config:
+            out = dict(node)
+            out["extra_behavior"] = "forbid"
+            return out
+    elif kind == "dataclass":
+        config = node.get("config") or {}
+        inner = node.get("schema")
+        if (
+            isinstance(inner, dict)
+            and inner.get("type") == "dataclass-args"
+            and "extra_fields_behavior" not in config
+            and "extra_behavior" not in inner
+        ):
+            out = dict(node)
+            out["schema"] = {**inner, "extra_behavior": "forbid"}
+            return out
+    return node
 
 
 _SHARED_DEFS: weakref.WeakValueDictionary[str, FrozenDict] = weakref.WeakValueDictionary()
