@@ -9,6 +9,7 @@ import sys
 import warnings
 from typing import Any, Generic, Literal, Optional, TypeVar
 
+import pydantic
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -113,7 +114,7 @@ def test_recursive_and_generic_models() -> None:
     for fields in (
         {"tree": (Tree, ...)},
         {"ints": (Page[int], ...), "strs": (Page[str], ...)},
-        {"ping": (Ping, ...), "tree": (Optional[Tree], None)},
+        {"ping": (Ping, ...), "tree": (Tree | None, None)},
         {"pong": (Pong, ...)},
     ):
         for _ in range(2):
@@ -146,9 +147,11 @@ def test_extra_keys_policies_as_the_validating_copy_has_them() -> None:
         assert same(schema, reference(model.__pydantic_core_schema__))
     defs = schema["$defs"]
     assert defs["Loose"]["additionalProperties"] is True
-    assert (
-        "additionalProperties" not in defs["Plain"]
-    )  # pydantic does not write a TypedDict's policy
+    # A TypedDict without a config takes its policy from the model around it: pydantic 2.7 leaves it unset in the
+    # core schema (so the copy forbids extra keys), later releases record that model's "ignore". Either way the
+    # schema says what the validating copy does.
+    expected_plain = False if pydantic.VERSION.startswith("2.7.") else None
+    assert defs["Plain"].get("additionalProperties") is expected_plain
     assert defs["Point"]["additionalProperties"] is False
     assert defs["Address"]["additionalProperties"] is False
 
@@ -224,9 +227,7 @@ def model_graphs(draw: st.DrawFn) -> list[type[BaseModel]]:
             base: Any = (
                 draw(st.sampled_from(_SCALARS)) if kind == 0 else draw(st.sampled_from(models))
             )
-            annotation = {0: base, 1: base, 2: list[base], 3: dict[str, base], 4: Optional[base]}[
-                kind
-            ]  # noqa: UP045
+            annotation = {0: base, 1: base, 2: list[base], 3: dict[str, base], 4: base | None}[kind]
             default = ... if draw(st.booleans()) else None
             if default is None and kind == 0 and base in (int, float):
                 default = draw(st.sampled_from([0, 1, 1.0, -2]))
