@@ -121,3 +121,29 @@ def test_tools_must_be_read_first() -> None:
     assert remote.secrets() == frozenset({"k-123"})
     with pytest.raises(UsageError, match="refresh"):
         remote.tools()
+
+
+def test_a_key_echoed_in_an_error_is_masked() -> None:
+    """A service that echoes the caller's key in its error body does not leak it into the raised error."""
+    key = "rk-live-0123456789abcdef"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            401, json={"detail": f"bad credentials: {request.headers['Authorization']}"}
+        )
+
+    async def main() -> BaseException:
+        client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        remote = RemoteToolset("http://remote.test", api_key=key, http_client=client)
+        try:
+            await remote.refresh()
+        except Exception as exc:
+            return exc
+        finally:
+            await client.aclose()
+        raise AssertionError("refresh should fail")
+
+    error = anyio.run(main)
+    assert "bad credentials: Bearer ***" in str(error)
+    for text in (str(error), repr(error), repr(error.args), repr(vars(error))):
+        assert key not in text

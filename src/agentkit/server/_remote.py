@@ -205,12 +205,16 @@ class RemoteToolset(Toolset):
             else:
                 if response.status_code in ok:
                     return response
+                content = response.content
+                if self._api_key and self._api_key.encode() in content:
+                    # A service (or a proxy) that echoes the key in its error must not leak it into ours.
+                    content = content.replace(self._api_key.encode(), b"***")
                 error = error_from_response(
                     provider=_SYSTEM,
                     model=None,
                     status=response.status_code,
                     headers=response.headers,
-                    content=response.content,
+                    content=content,
                 )
             retryable = error.retryable or (
                 error.status_code is not None and error.status_code in policy.retry_statuses
