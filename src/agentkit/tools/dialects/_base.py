@@ -15,13 +15,23 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from agentkit._frozen import (  # noqa: F401  (re-exported: their historical home)
-    _ATOMS,
-    _SCALARS,
-    FrozenDict,
-    FrozenList,
-    freeze,
-    json_copy,
+from agentkit._frozen import (  # re-exported (``X as X``): their historical home
+    _ATOMS as _ATOMS,
+)
+from agentkit._frozen import (
+    _SCALARS as _SCALARS,
+)
+from agentkit._frozen import (
+    FrozenDict as FrozenDict,
+)
+from agentkit._frozen import (
+    FrozenList as FrozenList,
+)
+from agentkit._frozen import (
+    freeze as freeze,
+)
+from agentkit._frozen import (
+    json_copy as json_copy,
 )
 from agentkit.exceptions import DialectNotFoundError, SchemaCompileError
 
@@ -241,6 +251,14 @@ _BATCHES: dict[tuple[type, str], list[tuple[tuple[Any, ...], tuple[CompiledTool,
 _BATCHES_KEPT = 4
 
 
+_CLEAR_HOOKS: list[Callable[[], None]] = []
+
+
+def on_clear(hook: Callable[[], None]) -> None:
+    """Have `clear_compile_cache` also call ``hook`` (the engine's definition cache registers here)."""
+    _CLEAR_HOOKS.append(hook)
+
+
 def compile_cache_info() -> CacheInfo:
     """Hits, misses and size of the process-wide compile cache.
 
@@ -265,6 +283,8 @@ def clear_compile_cache(*, maxsize: int | None = None) -> None:
         _MEMO.clear()
         _BATCHES.clear()
         _CACHE.hits = _CACHE.misses = 0
+        for hook in _CLEAR_HOOKS:
+            hook()
         if maxsize is not None:
             if maxsize < 1:
                 raise ValueError(f"maxsize must be at least 1, got {maxsize}")

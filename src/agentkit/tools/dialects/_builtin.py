@@ -436,7 +436,9 @@ class GeminiDialect(SchemaDialect):
 
     def build(self, contract: ToolContract) -> CompiledTool:
         """Compile for Gemini."""
-        schema, codec, warnings = compile_schema(GEMINI, contract.input_schema, contract.name)
+        schema, codec, warnings = compile_schema(
+            GEMINI, contract.input_schema, contract.name, GEMINI_RULES
+        )
         name = self.wire_name(contract.name)
         schema, checked = freeze_checked(schema, GEMINI_RULES)
         definition = {"name": name, "description": contract.description, "parameters": schema}

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentkit._frozen import FrozenDict
 from agentkit.exceptions import SchemaCompileError
-from agentkit.tools.dialects._base import DialectWarning, json_copy
+from agentkit.tools.dialects._base import DialectWarning, json_copy, on_clear
 from agentkit.tools.dialects._codec import (
     IDENTITY,
     ArrayCodec,
@@ -25,6 +27,7 @@ from agentkit.tools.dialects._codec import (
     RefCodec,
     UnionCodec,
 )
+from agentkit.tools.dialects._subset import SubsetRules, vouch
 
 __all__ = ("NOISE", "Profile", "compile_schema", "strip_noise")
 
@@ -162,7 +165,13 @@ def _json(value: Any) -> str:
 
 
 class _Compiler:
-    def __init__(self, profile: Profile, root: Mapping[str, Any], tool_name: str) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        root: Mapping[str, Any],
+        tool_name: str,
+        rules: SubsetRules | None = None,
+    ) -> None:
         self.p = profile
         self.root = root
         self.tool_name = tool_name
@@ -176,6 +185,10 @@ class _Compiler:
         self.depth = 0
         self.out_root: dict[str, Any] = {}
         self.unions: list[UnionCodec] = []
+        self.deepest = 0
+        # Definition-cache recordings in progress (innermost last): see `inline_cached`.
+        self.frames: list[_Frame] = []
+        self.defs = _def_cache(profile, rules) if not profile.keep_refs else None
 
     # ------------------------------------------------------------------ helpers
     def error(self, pointer: str, reason: str) -> SchemaCompileError:
@@ -200,9 +213,28 @@ class _Compiler:
             if (
                 type(target) is not dict and not isinstance(target, Mapping)
             ) or token not in target:
+                if self.frames:
+                    self.frames[-1].deps[ref] = ("", _MISSING)
                 raise self.error(pointer, f"$ref {ref!r} does not resolve")
             target = target[token]
+        if self.frames:
+            self.frames[-1].deps[ref] = (ref[1:], target)
         return ref[1:], target
+
+    def resolve(self, ref: str) -> Any:
+        """What ``ref`` points at in this schema (`_MISSING` if nothing), without raising or recording."""
+        if ref.startswith("#/$defs/") and "/" not in ref[8:] and "~" not in ref:
+            defs = self.root.get("$defs")
+            if type(defs) is dict or type(defs) is FrozenDict:
+                return defs.get(ref[8:], _MISSING)
+        try:
+            frames, self.frames = self.frames, []
+            try:
+                return self.lookup(ref, "")[1]
+            finally:
+                self.frames = frames
+        except SchemaCompileError:
+            return _MISSING
 
     def def_name(self, target_pointer: str) -> str:
         name = self.def_names.get(target_pointer)
@@ -300,6 +332,8 @@ class _Compiler:
                 "hops); flatten it",
             )
         self.depth += 1
+        if self.depth > self.deepest:
+            self.deepest = self.depth
         try:
             return self._walk(node, pointer)
         finally:
@@ -482,6 +516,13 @@ class _Compiler:
                     "recursion cannot be inlined; bound the depth (e.g. a model per level) or use a "
                     "dialect that keeps $ref (openai-strict, anthropic, mcp)",
                 )
+            if (
+                not siblings
+                and self.defs is not None
+                and (description is None or (type(description) is str and description))
+                and (type(target) is dict or isinstance(target, Mapping))
+            ):
+                return self.inline_cached(target, target_pointer, pointer, description)
             merged = self.merge(
                 target if (type(target) is dict or isinstance(target, Mapping)) else {},
                 siblings,
@@ -539,6 +580,89 @@ class _Compiler:
                 else {"anyOf": [out], "description": description}
             )
         return out, codec
+
+    # ------------------------------------------------------------------ the definition cache
+    def inline_cached(
+        self, target: Mapping[str, Any], target_pointer: str, pointer: str, description: Any
+    ) -> tuple[dict[str, Any], Codec]:
+        """Inline ``target`` (a ``$ref`` without sibling keywords) from the definition cache, or compile and keep it."""
+        cache = self.defs
+        assert cache is not None
+        described = description is not None
+        entry = cache.entries.get((id(target), described))
+        if entry is not None and entry.target is target and self.fits(entry):
+            cache.hits += 1
+            self.nodes += entry.nodes
+            if self.depth + entry.height > self.deepest:
+                self.deepest = self.depth + entry.height
+            if entry.warnings:
+                self.warnings.extend(
+                    [
+                        DialectWarning(code, pointer + rel, text)
+                        for code, rel, text in entry.warnings
+                    ]
+                )
+            if self.frames:
+                self.frames[-1].deps.update(entry.deps)
+            return _instance(entry.out, description), entry.codec
+        cache.misses += 1
+        frame = _Frame(self.nodes, len(self.warnings), self.depth, self.deepest)
+        self.deepest = self.depth
+        self.frames.append(frame)
+        merged = dict(target)
+        if described:
+            merged["description"] = _SLOT  # the use site's description goes here on every use
+        self.inline_stack.append(target_pointer)
+        try:
+            out, codec = self.walk(merged, pointer)
+        except SchemaCompileError as exc:
+            if (
+                described and _SLOT in exc.reason
+            ):  # the error quotes the description: give it the real one
+                raise SchemaCompileError(
+                    tool_name=exc.tool_name,
+                    dialect=exc.dialect,
+                    reason=exc.reason.replace(_SLOT, description),
+                ) from None
+            raise
+        finally:
+            self.inline_stack.pop()
+            self.frames.pop()
+        height = self.deepest - frame.depth
+        if frame.deepest > self.deepest:
+            self.deepest = frame.deepest
+        if self.frames:
+            self.frames[-1].deps.update(frame.deps)
+        top = cache.keep(
+            target,
+            described,
+            out,
+            codec,
+            pointer,
+            self.warnings[frame.warnings :],
+            self.nodes - frame.nodes,
+            height,
+            frame.deps,
+        )
+        return _instance(top, description), codec
+
+    def fits(self, entry: _Entry) -> bool:
+        """Whether a cached definition compiles here as it did where it was cached (else it is walked again)."""
+        if self.nodes + entry.nodes > _MAX_NODES or self.depth + entry.height > _MAX_WALK_DEPTH:
+            return False
+        if self.inline_stack and not entry.pointers.isdisjoint(self.inline_stack):
+            return False  # it reaches a definition being inlined around it: the walk reports the recursion
+        if entry.local:
+            defs = self.root.get("$defs")
+            if type(defs) is dict or type(defs) is FrozenDict:
+                get = defs.get
+                for name, target in entry.local:
+                    if get(name, _MISSING) is not target:
+                        return False
+            else:
+                return False
+        resolve = self.resolve
+        return all(resolve(ref) is target for ref, target in entry.other)
 
     # ------------------------------------------------------------------ unions
     def union(
@@ -934,6 +1058,211 @@ class _Compiler:
             self.move(notes, pointer, key, value, "not in its documented schema subset")
 
 
+_MISSING: Any = object()
+"""What a ``$ref`` that does not resolve points at (a definition's recorded dependencies)."""
+
+_SLOT = "\u2063agentkit:description\u2063"
+"""Stands for the use site's description while a definition is compiled for the cache (`inline_cached`)."""
+
+DEFS_KEPT = 4096
+"""How many compiled definitions the definition cache keeps per dialect profile (oldest dropped first)."""
+
+
+class _Frame:
+    """A definition being compiled for the cache: where the counters stood, and every ``$ref`` it resolved."""
+
+    __slots__ = ("deepest", "deps", "depth", "nodes", "warnings")
+
+    def __init__(self, nodes: int, warnings: int, depth: int, deepest: int) -> None:
+        self.nodes, self.warnings, self.depth, self.deepest = nodes, warnings, depth, deepest
+        self.deps: dict[str, tuple[str, Any]] = {}
+
+
+class _Entry:
+    """One compiled definition, as every use of it needs it.
+
+    Its output (the use site's description to fill in), codec, warnings (pointers relative to the use site), the
+    nodes and depth walked, and what each ``$ref`` it reached resolved to.
+    """
+
+    __slots__ = (
+        "codec",
+        "deps",
+        "height",
+        "local",
+        "nodes",
+        "other",
+        "out",
+        "pointers",
+        "target",
+        "vouched",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        target: Mapping[str, Any],
+        out: dict[str, Any],
+        codec: Codec,
+        warnings: tuple[tuple[str, str, str], ...],
+        nodes: int,
+        height: int,
+        deps: dict[str, tuple[str, Any]],
+        vouched: tuple[Any, ...],
+    ) -> None:
+        self.target = target  # held, so its id cannot be reused while the entry lives
+        self.out, self.codec, self.warnings = out, codec, warnings
+        self.nodes, self.height, self.deps, self.vouched = nodes, height, deps, vouched
+        self.pointers = frozenset(p for p, t in deps.values() if t is not _MISSING)
+        # The $refs to "#/$defs/<name>" (looked up directly on a hit), and the others.
+        self.local = tuple(
+            (ref[8:], target)
+            for ref, (_, target) in deps.items()
+            if ref.startswith("#/$defs/") and "/" not in ref[8:] and "~" not in ref
+        )
+        self.other = tuple(
+            (ref, target)
+            for ref, (_, target) in deps.items()
+            if not (ref.startswith("#/$defs/") and "/" not in ref[8:] and "~" not in ref)
+        )
+
+
+class _DefCache:
+    """Compiled definitions of one dialect profile, by (identity of the definition, described at the use site)."""
+
+    def __init__(self, rules: SubsetRules | None) -> None:
+        self.rules = rules
+        self.entries: dict[tuple[int, bool], _Entry] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def keep(
+        self,
+        target: Mapping[str, Any],
+        described: bool,
+        out: dict[str, Any],
+        codec: Codec,
+        pointer: str,
+        warnings: list[DialectWarning],
+        nodes: int,
+        height: int,
+        deps: dict[str, tuple[str, Any]],
+    ) -> dict[str, Any]:
+        """Keep a freshly compiled definition if nothing in it depends on where it was used; its output."""
+        relative = []
+        for warning in warnings:
+            if not warning.pointer.startswith(pointer):
+                return out
+            relative.append((warning.code, warning.pointer[len(pointer) :], warning.message))
+        try:
+            slots = _ENCODE(out).count(_SLOT)
+        except (TypeError, ValueError):
+            return out
+        text = out.get("description")
+        if slots != (1 if described else 0) or (
+            described and not (type(text) is str and text.startswith(_SLOT))
+        ):
+            return out
+        top, vouched = out, ()
+        if self.rules is not None:
+            top, vouched = _vouch_children(out, self.rules)
+        entry = _Entry(target, top, codec, tuple(relative), nodes, height, deps, vouched)
+        with _DEFS_LOCK:
+            entries = self.entries
+            key = (id(target), described)
+            held = entries.get(key)
+            if held is not None and held.target is target:
+                _forget(entry)  # another thread kept it first
+                return top
+            while len(entries) >= DEFS_KEPT:
+                _forget(entries.pop(next(iter(entries))))
+            entries[key] = entry
+        return top
+
+
+_DEF_CACHES: dict[tuple[int, int], tuple[Profile, SubsetRules | None, _DefCache]] = {}
+_DEFS_LOCK = threading.Lock()
+
+
+def _def_cache(profile: Profile, rules: SubsetRules | None) -> _DefCache:
+    held = _DEF_CACHES.get((id(profile), id(rules)))
+    if held is not None and held[0] is profile and held[1] is rules:
+        return held[2]
+    with _DEFS_LOCK:
+        held = _DEF_CACHES.get((id(profile), id(rules)))
+        if held is None or held[0] is not profile or held[1] is not rules:
+            held = (profile, rules, _DefCache(rules))  # held: the ids stay theirs
+            _DEF_CACHES[(id(profile), id(rules))] = held
+        return held[2]
+
+
+def _forget(entry: _Entry) -> None:
+    from agentkit.tools.dialects._subset import unvouch
+
+    unvouch(entry.vouched)
+
+
+def _clear_def_caches() -> None:
+    with _DEFS_LOCK:
+        for _, _, cache in _DEF_CACHES.values():
+            for entry in cache.entries.values():
+                _forget(entry)
+            cache.entries.clear()
+            cache.hits = cache.misses = 0
+
+
+on_clear(_clear_def_caches)
+
+
+def def_cache_info(profile: Profile) -> tuple[int, int, int]:
+    """Hits, misses and size of ``profile``'s definition cache (all subset rules together)."""
+    hits = misses = size = 0
+    for held_profile, _, cache in list(_DEF_CACHES.values()):
+        if held_profile is profile:
+            hits, misses, size = hits + cache.hits, misses + cache.misses, size + len(cache.entries)
+    return hits, misses, size
+
+
+_CHILD_MAPS = ("properties", "$defs")
+_CHILD_VALUES = ("items", "additionalProperties")
+
+
+def _vouch_children(
+    out: dict[str, Any], rules: SubsetRules
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """``out`` with its subschemas frozen and checked against ``rules`` once (`vouch`), and those subschemas.
+
+    ``out`` itself stays a plain dict: each use copies it with its own description. A subschema the rules refuse
+    stays as it is (the whole schema's check reports it).
+    """
+    top = dict(out)
+    kept: list[Any] = []
+
+    def one(sub: Any) -> Any:
+        frozen = vouch(sub, rules) if type(sub) is dict else None
+        if frozen is None:
+            return sub
+        kept.append(frozen)
+        return frozen
+
+    for key, value in out.items():
+        if key == "anyOf" and type(value) is list:
+            top[key] = [one(sub) for sub in value]
+        elif key in _CHILD_MAPS and type(value) is dict:
+            top[key] = {name: one(sub) for name, sub in value.items()}
+        elif key in _CHILD_VALUES and type(value) is dict:
+            top[key] = one(value)
+    return top, tuple(kept)
+
+
+def _instance(top: dict[str, Any], description: Any) -> dict[str, Any]:
+    """A cached definition's output for one use: a fresh top level, with the use site's description."""
+    out = dict(top)
+    if description is not None:
+        out["description"] = description + top["description"][len(_SLOT) :]
+    return out
+
+
 class _MapValues(Codec):
     identity = False
 
@@ -957,9 +1286,18 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
 
 
 def compile_schema(
-    profile: Profile, schema: Mapping[str, Any], tool_name: str
+    profile: Profile,
+    schema: Mapping[str, Any],
+    tool_name: str,
+    rules: SubsetRules | None = None,
 ) -> tuple[dict[str, Any], Codec, tuple[DialectWarning, ...]]:
-    """Compile a canonical input schema under ``profile``: (schema, codec, warnings)."""
-    compiler = _Compiler(profile, schema, tool_name)
+    """Compile a canonical input schema under ``profile``: (schema, codec, warnings).
+
+    With ``keep_refs=False`` each definition a ``$ref`` inlines is compiled once per profile and reused by every
+    schema that holds the same definition object (the ``$defs`` entries tools built from one nested model share);
+    with ``rules``, its subschemas are also checked against them and frozen once (`freeze_checked` then takes them
+    as they are).
+    """
+    compiler = _Compiler(profile, schema, tool_name, rules)
     out, codec = compiler.run()
     return out, codec, tuple(compiler.warnings)

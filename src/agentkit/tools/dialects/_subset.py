@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from agentkit._frozen import FrozenDict, FrozenList, freeze
 
 __all__ = (
     "ANTHROPIC_STRICT_FORMATS",
@@ -16,6 +18,8 @@ __all__ = (
     "SubsetRules",
     "check_schema",
     "freeze_checked",
+    "unvouch",
+    "vouch",
 )
 
 OPENAI_STRICT_FORMATS = frozenset(
@@ -229,31 +233,14 @@ _SCHEMA_MAPS = ("properties", "$defs")
 _SCHEMA_VALUES = ("items", "additionalProperties")
 
 
-def freeze_checked(schema: Any, rules: SubsetRules) -> tuple[Any, bool]:
-    """`freeze` (read-only copy) of a compiled schema and whether it passes ``rules``, in one walk.
+# Subschemas checked and frozen once (`vouch`), by id: (the subschema, the rules, (deepest relative depth, properties,
+# enum values)). `freeze_checked` takes a vouched subschema as it is. Each holds its subschema, so an id stays its own.
+_VOUCHED: dict[int, tuple[FrozenDict, SubsetRules, tuple[int, int, int]]] = {}
 
-    ``True`` guarantees that `check_schema` finds nothing; ``False`` means "not vouched for": the caller runs
-    `check_schema` for the problems (the walk stops at the first doubt, so it may be stricter than the check, never
-    looser). The frozen copy is returned only with ``True`` (``schema`` itself otherwise).
 
-    Examples:
-        >>> rules = SubsetRules(name="t", keywords=_STRUCTURAL)
-        >>> frozen, ok = freeze_checked({"type": "object", "properties": {"a": {"type": "string"}}}, rules)
-        >>> ok, type(frozen["properties"]["a"]).__name__
-        (True, 'FrozenDict')
-        >>> freeze_checked({"type": "object", "minProperties": 1}, rules)[1]
-        False
-    """
-    from agentkit.tools.dialects._base import FrozenDict, FrozenList, freeze
-
-    if type(schema) is not dict:
-        return schema, False
-    if schema.get("type") != ("OBJECT" if rules.openapi else "object") or "anyOf" in schema:
-        return schema, False
-    if not rules.refs and "$defs" in schema:
-        return schema, False
+def _checker(rules: SubsetRules, totals: list[int]) -> Any:
+    """The checking, freezing walk of `freeze_checked` (``totals``: properties, enum values, deepest depth)."""
     keywords = rules.keywords
-    root_allowed = keywords | {"$defs"} if rules.refs else keywords
     valid_types = GEMINI_TYPES if rules.openapi else _JSON_TYPES
     object_type = "OBJECT" if rules.openapi else "object"
     formats, openapi, refs = rules.formats, rules.openapi, rules.refs
@@ -263,11 +250,26 @@ def freeze_checked(schema: Any, rules: SubsetRules) -> tuple[Any, bool]:
         rules.closed_objects,
     )
     max_depth, max_min_items = rules.max_depth, rules.max_min_items
-    totals = [0, 0]  # properties, enum values
 
     def walk(node: Any, depth: int, allowed: frozenset[str]) -> FrozenDict:
-        if type(node) is not dict or not allowed.issuperset(node):
+        if type(node) is not dict:
+            held = _VOUCHED.get(id(node)) if type(node) is FrozenDict else None
+            if held is None:
+                raise _Refused
+            vouched, vouched_rules, (deepest, properties, enum_values) = held
+            if id(vouched) != id(node) or vouched_rules is not rules:
+                raise _Refused
+            if depth + deepest > totals[2]:
+                totals[2] = depth + deepest
+                if max_depth is not None and depth + deepest > max_depth:
+                    raise _Refused
+            totals[0] += properties
+            totals[1] += enum_values
+            return vouched
+        if not allowed.issuperset(node):
             raise _Refused
+        if depth > totals[2]:
+            totals[2] = depth
         if "$ref" in node and (not refs or (not ref_siblings and len(node) > 1)):
             raise _Refused
         kind = node.get("type")
@@ -336,8 +338,34 @@ def freeze_checked(schema: Any, rules: SubsetRules) -> tuple[Any, bool]:
                 out[key] = freeze(value)
         return FrozenDict(out)
 
+    return walk
+
+
+def freeze_checked(schema: Any, rules: SubsetRules) -> tuple[Any, bool]:
+    """`freeze` (read-only copy) of a compiled schema and whether it passes ``rules``, in one walk.
+
+    ``True`` guarantees that `check_schema` finds nothing; ``False`` means "not vouched for": the caller runs
+    `check_schema` for the problems (the walk stops at the first doubt, so it may be stricter than the check, never
+    looser). The frozen copy is returned only with ``True`` (``schema`` itself otherwise).
+
+    Examples:
+        >>> rules = SubsetRules(name="t", keywords=_STRUCTURAL)
+        >>> frozen, ok = freeze_checked({"type": "object", "properties": {"a": {"type": "string"}}}, rules)
+        >>> ok, type(frozen["properties"]["a"]).__name__
+        (True, 'FrozenDict')
+        >>> freeze_checked({"type": "object", "minProperties": 1}, rules)[1]
+        False
+    """
+    if type(schema) is not dict:
+        return schema, False
+    if schema.get("type") != ("OBJECT" if rules.openapi else "object") or "anyOf" in schema:
+        return schema, False
+    if not rules.refs and "$defs" in schema:
+        return schema, False
+    totals = [0, 0, 0]  # properties, enum values, deepest depth
+    walk = _checker(rules, totals)
     try:
-        frozen = walk(schema, 0, root_allowed)
+        frozen = walk(schema, 0, rules.keywords | {"$defs"} if rules.refs else rules.keywords)
         if not rules.recursion and _has_cycle(schema):
             return schema, False
     except (_Refused, RecursionError, TypeError, AttributeError):
@@ -347,3 +375,42 @@ def freeze_checked(schema: Any, rules: SubsetRules) -> tuple[Any, bool]:
     if rules.max_enum_values is not None and totals[1] > rules.max_enum_values:
         return schema, False
     return frozen, True
+
+
+def vouch(node: dict[str, Any], rules: SubsetRules) -> Any:
+    """A frozen copy of the subschema ``node``, checked against ``rules`` once; ``None`` if it is not vouched for.
+
+    `freeze_checked` then takes the copy as it is wherever it sits (its depth, properties and enum values still
+    count), until `unvouch` forgets it.
+
+    Examples:
+        >>> rules = SubsetRules(name="t", keywords=_STRUCTURAL)
+        >>> sub = vouch({"type": "string"}, rules)
+        >>> root = {"type": "object", "properties": {"a": sub}}
+        >>> freeze_checked(root, rules)[0]["properties"]["a"] is sub
+        True
+        >>> unvouch([sub])
+        >>> freeze_checked(root, rules)[1]
+        False
+    """
+    totals = [0, 0, 0]
+    try:
+        frozen = _checker(rules, totals)(node, 0, rules.keywords)
+        if not rules.recursion and _has_cycle(node):
+            return None
+    except (_Refused, RecursionError, TypeError, AttributeError):
+        return None
+    if rules.max_properties is not None and totals[0] > rules.max_properties:
+        return None
+    if rules.max_enum_values is not None and totals[1] > rules.max_enum_values:
+        return None
+    _VOUCHED[id(frozen)] = (frozen, rules, (totals[2], totals[0], totals[1]))
+    return frozen
+
+
+def unvouch(nodes: Iterable[Any]) -> None:
+    """Forget that ``nodes`` were vouched for (`freeze_checked` walks or refuses them again)."""
+    for node in nodes:
+        held = _VOUCHED.get(id(node))
+        if held is not None and held[0] is node:
+            del _VOUCHED[id(node)]
