@@ -303,7 +303,7 @@ def _make_dumper(result_type: Any) -> tuple[Callable[[Any], str], JSONSchema | N
                 raise  # not a mismatch: a value no serializer can write
             raise _ReturnTypeMismatch(value, result_type, text.split("\n", 1)[-1].strip()) from None
 
-    return dump, _json_copy(schema)
+    return dump, share_defs(_json_copy(schema))
 
 
 _OUTPUT_ADAPTERS: dict[Any, tuple[SchemaSerializer, Callable[..., Any], JSONSchema, Any]] = {}
