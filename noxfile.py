@@ -282,10 +282,15 @@ def bench(session: nox.Session) -> None:
     """Benchmark agentkit beside the bare-pydantic floor and its peers; reports ratios, never gates.
 
     Peers (pydantic-ai-slim, openai-agents, langchain-core, mcp) are installed in this session's own environment.
-    ``nox -s bench -- --quick`` runs a short smoke version.
+    A full run writes its tables to ``benchmarks/LATEST.md``; ``nox -s bench -- --quick`` runs a short smoke
+    version (written nowhere).
     """
     session.install("-e", ".")
     for peer in BENCH_DEPS:
         # A peer that fails to install is reported as "unavailable" by the benchmark, not a failed session.
         session.run("python", "-m", "pip", "install", "--quiet", peer, success_codes=[0, 1])
-    session.run("python", "benchmarks/run.py", *session.posargs)
+    args = list(session.posargs)
+    if "--quick" not in args and not any(a.startswith("--markdown") for a in args):
+        # A full run regenerates the published tables (benchmarks/README.md quotes them and links the file).
+        args += ["--markdown", "benchmarks/LATEST.md"]
+    session.run("python", "benchmarks/run.py", *args)

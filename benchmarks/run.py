@@ -406,6 +406,138 @@ def _print_issue13(rows: list[dict[str, Any]]) -> None:
         )
 
 
+def _commit() -> str:
+    """The commit measured, with ``+changes`` when the working tree differs from it (or ``unknown``)."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" +changes" if dirty else "")
+
+
+def _md_ratio_rows(
+    rows: list[dict[str, Any]], value: str, unit: str, scale: float = 1.0
+) -> list[str]:
+    out = []
+    for row in rows:
+        if row.get("status") != "ok":
+            out.append(f"| {row['name']} | {row.get('status')} | |")
+            continue
+        out.append(
+            f"| {row['name']} | {row['ratio_median']:.2f} [{row['ratio_p25']:.2f}-{row['ratio_p75']:.2f}] "
+            f"| {row[value] * scale:,.2f} {unit} |"
+        )
+    return out
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The run as Markdown tables: what ``--markdown`` writes (issue 13's verdicts first, then every scenario)."""
+    meta = report["meta"]
+    lines = [
+        "# Latest benchmark run",
+        "",
+        f"Written by `python benchmarks/run.py --markdown` ({meta['mode']} run) on {meta['date']}, commit "
+        f"{meta.get('commit', 'unknown')}; Python {meta['python']} ({meta['implementation']}), "
+        f"{meta['cpu_count']} cores, {meta['platform']}; {meta.get('wall_seconds', 0):.0f} s. "
+        "Ratios are medians of per-round ratios [p25-p75] with the contenders interleaved; times are medians.",
+        "",
+        "Packages: " + ", ".join(f"{k} {v}" for k, v in meta["packages"].items()) + ".",
+        "",
+    ]
+    unavailable = [c for c in report["contenders"] if c["unavailable"]]
+    for c in unavailable:
+        lines.append(f"Unavailable: {c['name']} ({c['unavailable']}).")
+    if unavailable:
+        lines.append("")
+    lines += [
+        "## Issue 13 goals",
+        "",
+        "| measure | floor | best peer | agentkit | goal | verdict |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in report.get("issue13", []):
+        verdict = f"**{r['verdict']}**" if r["verdict"] == "MISSED" else r["verdict"]
+        lines.append(
+            f"| {r['measure']} | {r['floor']} | {r['best_peer']} | {r['agentkit']} | {r['goal']} | {verdict} |"
+        )
+    sc = report["scenarios"]
+    for name in ("async", "sync", "invalid", "define"):
+        if name in sc:
+            unit, scale = ("ms", 1e-3) if name == "define" else ("µs", 1.0)
+            lines += [
+                "",
+                f"## {name}: {sc[name]['title']}",
+                "",
+                "| contender | ratio to the floor | per call |",
+            ]
+            lines += ["| --- | ---: | ---: |"]
+            lines += _md_ratio_rows(sc[name]["rows"], "us_per_call_median", unit, scale)
+    if "import" in sc:
+        lines += [
+            "",
+            "## import: in a fresh interpreter",
+            "",
+            "| contender | ratio | ms |",
+            "| --- | ---: | ---: |",
+        ]
+        lines += _md_ratio_rows(sc["import"]["rows"], "us_per_call_median", "ms", 1e-3)
+    definition = sc.get("definition")
+    if definition:
+        for key, title in (
+            (
+                "registry",
+                "registry: define 1,000 distinct tools + input schema (ratio to the floor)",
+            ),
+            ("export", "export: defined tools → provider definitions (ratio to the floor's dump)"),
+            ("step", "step: the tool list an agent step pays (ratio to agentkit)"),
+        ):
+            lines += [
+                "",
+                f"## {title}",
+                "",
+                "| contender | ratio | per 1,000 tools |",
+                "| --- | ---: | ---: |",
+            ]
+            lines += _md_ratio_rows(definition.get(key, []), "ms_per_1000", "ms")
+        lines += ["", "## memory per defined tool", "", "| contender | tracemalloc KiB | RSS KiB |"]
+        lines += ["| --- | ---: | ---: |"]
+        for row in definition.get("memory", []):
+            if row.get("status") != "ok":
+                lines.append(f"| {row['name']} | {row.get('status')} | |")
+            else:
+                lines.append(f"| {row['name']} | {row['traced_kib']:.1f} | {row['rss_kib']:.0f} |")
+    loop = sc.get("loop")
+    if loop:
+        for key, label in (("rows", "tool_steps"), ("long_rows", "long_tool_steps")):
+            if loop.get(key):
+                steps = loop.get(label, "")
+                lines += [
+                    "",
+                    f"## agent loop: {steps} tool steps + 1 answer (ratio to the full default stack)",
+                    "",
+                    "| contender | ratio | per step |",
+                    "| --- | ---: | ---: |",
+                ]
+                lines += _md_ratio_rows(loop[key], "us_per_step_median", "µs")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the suite, print the tables and targets, optionally write JSON; always exit 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -413,6 +545,9 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="a ~20 s smoke run instead of ~3 minutes"
     )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument(
+        "--markdown", metavar="PATH", help="also write the results as Markdown tables to PATH"
+    )
     parser.add_argument(
         "--only",
         metavar="LIST",
@@ -455,6 +590,7 @@ def main(argv: list[str] | None = None) -> int:
             "packages": packages,
             "seconds_per_scenario": duration,
             "import_rounds": import_rounds,
+            "commit": _commit(),
         },
         "contenders": [
             {"name": c.name, "versions": c.versions, "unavailable": c.unavailable, "notes": c.notes}
@@ -491,6 +627,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(report), encoding="utf-8")
+        print(f"wrote {args.markdown}")
     return 0
 
 
