@@ -1154,14 +1154,11 @@ class _DefCache:
             if not warning.pointer.startswith(pointer):
                 return out
             relative.append((warning.code, warning.pointer[len(pointer) :], warning.message))
-        try:
-            slots = _ENCODE(out).count(_SLOT)
-        except (TypeError, ValueError):
-            return out
+        # The slot was put on the top level only, and the engine never copies a node's description into its
+        # subschemas: so it can only be at the start of the top level's description (or the description was
+        # dropped, which a use could not undo).
         text = out.get("description")
-        if slots != (1 if described else 0) or (
-            described and not (type(text) is str and text.startswith(_SLOT))
-        ):
+        if described and not (type(text) is str and text.startswith(_SLOT)):
             return out
         top, vouched = out, ()
         if self.rules is not None:
@@ -1259,7 +1256,9 @@ def _instance(top: dict[str, Any], description: Any) -> dict[str, Any]:
     """A cached definition's output for one use: a fresh top level, with the use site's description."""
     out = dict(top)
     if description is not None:
-        out["description"] = description + top["description"][len(_SLOT) :]
+        text = top.get("description")
+        if type(text) is str and text.startswith(_SLOT):
+            out["description"] = description + text[len(_SLOT) :]
     return out
 
 
