@@ -402,3 +402,75 @@ def test_generated_tools_sharing_definitions_compile_as_copies_do(
             _engine._def_cache = original
         assert cached == fresh
     clear_compile_cache()
+
+
+def test_unions_arrays_and_other_reference_forms_are_reused_exactly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Definitions that are unions or arrays, and ones reached through "#/definitions/...", compile as uncached."""
+    either = {
+        "anyOf": [{"type": "string", "maxLength": 3}, {"$ref": "#/definitions/Point"}],
+        "title": "Either",
+    }
+    points = {"type": "array", "items": {"$ref": "#/definitions/Point"}, "uniqueItems": True}
+    point = {"type": "object", "properties": {"x": {"type": "integer", "multipleOf": 2}}}
+    address = copy.deepcopy(_ADDRESS)
+
+    def schema(definitions: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {
+                "e": {"$ref": "#/$defs/Either", "description": "One or the other."},
+                "p": {"$ref": "#/$defs/Points"},
+                "a": {"$ref": "#/definitions/Address"},
+            },
+            "$defs": {"Either": either, "Points": points},
+            "definitions": definitions,
+        }
+
+    contracts = [
+        ToolContract(name="a", input_schema=schema({"Point": point, "Address": address})),
+        ToolContract(name="b", input_schema=schema({"Point": point, "Address": address})),
+        # The same objects, but Address's Kind (a "#/$defs/..." reference) is nowhere: an error, as uncached.
+        ToolContract(
+            name="c", input_schema={**schema({"Point": point, "Address": address}), "$defs": []}
+        ),
+        ToolContract(name="d", input_schema=schema({"Point": dict(point), "Address": address})),
+    ]
+    clear_compile_cache()
+    cached = _export("gemini", contracts)
+    assert _engine.def_cache_info(GEMINI)[0] > 0
+    assert cached == _uncached("gemini", contracts, monkeypatch)
+    assert cached[2][0] == "error"
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+def test_a_vouched_subschema_still_counts_toward_the_depth_limit(depth: int) -> None:
+    """A subschema checked once is refused by freeze_checked where it sits too deep, as check_schema refuses it."""
+    rules = _subset.SubsetRules(name="t", keywords=_subset._STRUCTURAL, max_depth=3)
+    sub = _subset.vouch(
+        {"type": "object", "properties": {"y": {"type": "string"}}, "required": []}, rules
+    )
+    assert sub is not None
+    node: dict[str, Any] = sub
+    for _ in range(depth):
+        node = {"type": "object", "properties": {"x": node}}
+    root = {"type": "object", "properties": {"x": node}}
+    frozen, vouched = _subset.freeze_checked(root, rules)
+    assert vouched == (not _subset.check_schema(root, rules))
+    assert vouched == (depth < 2)
+    if vouched:
+        assert frozen == root
+    _subset.unvouch([sub])
+    assert not _subset.freeze_checked({"type": "object", "properties": {"x": sub}}, rules)[1]
+
+
+def test_a_subschema_outside_the_rules_is_not_vouched_for() -> None:
+    """Vouch refuses what the rules refuse (an unknown keyword, a type list where the rules want one type)."""
+    rules = _subset.SubsetRules(
+        name="t", keywords=_subset._STRUCTURAL, openapi=True, max_properties=1
+    )
+    assert _subset.vouch({"type": "STRING", "minLength": 1}, rules) is None
+    assert _subset.vouch({"type": ["STRING", "NULL"]}, rules) is None
+    two = {"type": "OBJECT", "properties": {"a": {"type": "STRING"}, "b": {"type": "STRING"}}}
+    assert _subset.vouch(two, rules) is None
