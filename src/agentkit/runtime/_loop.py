@@ -108,6 +108,10 @@ _TEXT_INSTEAD_OF_TOOL = (
 
 # Whether the call running in this context was approved (set per call: ids may repeat within a step).
 _APPROVED: ContextVar[bool] = ContextVar("agentkit_call_approved", default=False)
+# The step and position in it of the call running in this context (replay finds its recorded result by them).
+CALL_POSITION: ContextVar[tuple[int, int] | None] = ContextVar(
+    "agentkit_call_position", default=None
+)
 
 
 def is_approved(ctx: RunContext[Any]) -> bool:
@@ -649,6 +653,7 @@ class _Run:
         ctx = self.ctx.for_call(call.id)
         self.remember_sensitive(call, found)
         token = _APPROVED.set(index in approved)
+        position = CALL_POSITION.set((self.steps, index))
         try:
             outcome: ToolOutcome[Any] = await invoke_tool(found, call.arguments, ctx, self.modes)
         except ApprovalRequired as signal:
@@ -670,6 +675,7 @@ class _Run:
             )
             return
         finally:
+            CALL_POSITION.reset(position)
             _APPROVED.reset(token)
         self.record(index, call, outcome)
 

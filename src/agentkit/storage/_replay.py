@@ -14,22 +14,29 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 from agentkit._redact import secret_values
 from agentkit._scope import POLICY_EVENT_TYPES, current_scope
 from agentkit.events import (
+    ApprovalRequested,
+    ApprovalResolved,
     ModelRequested,
     ModelResponded,
     PromptRendered,
     RouteChosen,
     RunFinished,
+    RunStarted,
     ToolArgumentsRejected,
+    ToolCallCancelled,
+    ToolCallFailed,
     ToolCallStarted,
     ToolCallSucceeded,
 )
 from agentkit.exceptions import (
+    ApprovalRequired,
     InvalidToolArguments,
     TamperedRun,
     ToolFailed,
@@ -120,11 +127,15 @@ class Recording:
         run_id: The recorded run.
         events: Its events, in order.
         steps: Its model calls, in order.
-        tool_results: The result the model got for each tool call, by ``tool_call_id``.
+        tool_results: The result the model got for each tool call, by ``tool_call_id`` (the last one, when
+            the model reused an id; `replay` reads ``call_results``).
         input: What the run was given: the first request's messages without the leading system messages
             (the agent adds its own instructions again on replay).
         tool_outputs: What each successful tool call returned, by ``tool_call_id``, before the agent framed it
             (from ``tool.call.succeeded.content``; empty for logs written before event schema version 2).
+        call_results: The result the model got for each tool call, by the call's step and position in the
+            step: models and servers number their call ids afresh in every answer (``call_0``...), so an id
+            alone does not name a call.
 
     Examples:
         >>> from agentkit.runtime import Agent
@@ -142,6 +153,7 @@ class Recording:
     tool_results: Mapping[str, ToolResultPart] = field(default_factory=dict)
     input: tuple[Message, ...] = ()
     tool_outputs: Mapping[str, str] = field(default_factory=dict)
+    call_results: Mapping[tuple[int, int], ToolResultPart] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -191,6 +203,7 @@ class Recording:
                 _results(conversation[first:]),
                 _without_system(conversation[:first]),
                 outputs,
+                _step_results(found_steps, conversation),
             )
         fingerprints = {
             e.step: dict(e.tool_fingerprints) for e in events if isinstance(e, ModelRequested)
@@ -236,6 +249,7 @@ class Recording:
             _results(messages[first:]),
             _without_system(messages[:first]),
             outputs,
+            _step_results(steps, messages),
         )
 
     @classmethod
@@ -302,6 +316,27 @@ def _results(messages: Sequence[Message]) -> dict[str, ToolResultPart]:
         for part in message.parts
         if isinstance(part, ToolResultPart)
     }
+
+
+def _step_results(
+    steps: Sequence[RecordedStep], conversation: Sequence[Message]
+) -> dict[tuple[int, int], ToolResultPart]:
+    """Each call's result by (step, position in the step): the tool message right after the step's answer."""
+    found: dict[tuple[int, int], ToolResultPart] = {}
+    for step in steps:
+        calls = step.response.tool_calls
+        at = len(step.request_messages)
+        if not calls or at + 1 >= len(conversation):
+            continue
+        answer, results = conversation[at], conversation[at + 1].tool_results
+        if (
+            answer.role != "assistant"
+            or len(results) != len(calls)
+            or any(r.tool_call_id != c.id for r, c in zip(results, calls, strict=True))
+        ):
+            continue  # not the conversation these steps were answered in: replay pairs by id instead
+        found.update(((step.step, index), result) for index, result in enumerate(results))
+    return found
 
 
 def _splice(
@@ -561,22 +596,104 @@ def _unframe(name: str, content: str) -> str:
     return content
 
 
-def _recorded_tool(
-    tool: Tool[Any, Any],
-    results: Mapping[str, ToolResultPart],
-    outputs: Mapping[str, str],
-    rejections: Mapping[str, ToolArgumentsRejected] | None = None,
-    modes: Mapping[str, Any] | None = None,
-) -> Tool[Any, Any]:
+@dataclass
+class _Invocation:
+    """One recorded invocation of a tool: how it opened (started or rejected) and how it ended."""
+
+    opened: ToolCallStarted | ToolArgumentsRejected
+    output: str | None = None  # what it returned, before framing (tool.call.succeeded.content)
+    paused: bool = False  # it asked for approval (ApprovalRequired): the run paused on it
+    reason: str | None = None  # why it asked
+    done: bool = False
+
+
+def _invocations(events: Iterable[BaseEvent]) -> dict[tuple[int, str], list[_Invocation]]:
+    """Every recorded tool invocation by (step, call id), in the order they started.
+
+    A tool event belongs to the step whose answer came last before it: providers number ids afresh in every
+    answer, so an id names a call only within its step. A call paused for approval is invoked again after the
+    resume (a second invocation of the same key); an end event closes the earliest open invocation of its key.
+    """
+    found: dict[tuple[int, str], list[_Invocation]] = {}
+    step = 0
+    for event in events:
+        if isinstance(event, ModelRequested | ModelResponded):
+            step = event.step
+        elif isinstance(event, ToolCallStarted | ToolArgumentsRejected):
+            if event.tool_call_id:
+                done = isinstance(event, ToolArgumentsRejected)
+                found.setdefault((step, event.tool_call_id), []).append(
+                    _Invocation(event, done=done)
+                )
+        elif isinstance(
+            event, ToolCallSucceeded | ToolCallFailed | ToolCallCancelled | ApprovalRequested
+        ):
+            key = (step, event.tool_call_id or "")
+            invocation = next((i for i in found.get(key, ()) if not i.done), None)
+            if invocation is None:
+                continue  # a call that never started: cancelled, or paused before it ran
+            invocation.done = True
+            if isinstance(event, ToolCallSucceeded):
+                invocation.output = event.content
+            elif isinstance(event, ApprovalRequested):
+                invocation.paused, invocation.reason = True, event.reason
+    return found
+
+
+# The recorded invocation and result a stand-in's handler answers with (set around each call).
+_ANSWERING: ContextVar[tuple[_Invocation | None, ToolResultPart | None]] = ContextVar(
+    "agentkit_replay_answering", default=(None, None)
+)
+
+
+def _position() -> tuple[int, int] | None:
+    """The step and position of the tool call running in this context (set by the run's loop)."""
+    from agentkit.runtime._loop import CALL_POSITION
+
+    return CALL_POSITION.get()
+
+
+class _RecordedCalls:
+    """A recording's tool calls, looked up by step and position (or id), each invocation handed out once."""
+
+    def __init__(self, recording: Recording) -> None:
+        self.by_position = recording.call_results
+        # By id alone: recordings built by hand, and conversations that do not fit their steps.
+        self.by_id = recording.tool_results
+        self.outputs = recording.tool_outputs
+        self.invocations = _invocations(recording.events)
+        self.taken: dict[tuple[int, str], int] = {}
+
+    def take(self, call_id: str | None) -> tuple[_Invocation | None, ToolResultPart | None]:
+        """The recorded invocation and result of the call running now (``None`` where the recording has none)."""
+        position = _position()
+        if position is None or call_id is None:
+            return None, self.by_id.get(call_id or "")
+        key = (position[0], call_id)
+        count = self.taken.get(key, 0)
+        self.taken[key] = count + 1
+        known = self.invocations.get(key, [])
+        invocation = known[count] if count < len(known) else None
+        result = self.by_position.get(position)
+        if result is None or result.tool_call_id != call_id:
+            result = None if self.by_position else self.by_id.get(call_id)
+        return invocation, result
+
+    def output(self, call_id: str | None, invocation: _Invocation | None) -> str | None:
+        if invocation is not None:
+            return invocation.output
+        return None if self.by_position else self.outputs.get(call_id or "")
+
+
+def _recorded_tool(tool: Tool[Any, Any], calls: _RecordedCalls) -> Tool[Any, Any]:
     """A stand-in with ``tool``'s contract that answers each call with the recorded result.
 
     A call whose arguments the recorded run rejected is rejected again from the record (the same issues and
     repair hint), not re-validated: the stand-in validates with JSON Schema, whose wording differs from the tool's.
+    A call that asked for approval asks again (the replay pauses and resumes with the recorded decisions).
     """
     from agentkit.tools import JsonSchemaTool
     from agentkit.tools._base import ToolOutcome
-
-    rejected = rejections or {}
 
     class _Recorded(JsonSchemaTool):
         def _validate_python(self, arguments: Any) -> dict[str, Any]:
@@ -589,20 +706,30 @@ def _recorded_tool(
             self, raw_arguments: str | bytes, ctx: RunContext[Any] | None = None
         ) -> ToolOutcome[Any]:
             call_id = ctx.tool_call_id if ctx is not None else None
+            invocation, result = calls.take(call_id)
             # The events of the call say the mode it was recorded in (a dry run replays as one).
-            token = CALL_MODE.set((modes or {}).get(call_id or "", "live"))
+            mode = invocation.opened.mode if invocation is not None else "live"
+            token = CALL_MODE.set(mode)
             try:
-                return await self._answer(raw_arguments, ctx, call_id)
+                return await self._answer(raw_arguments, ctx, call_id, invocation, result)
             finally:
                 CALL_MODE.reset(token)
 
         async def _answer(
-            self, raw_arguments: str | bytes, ctx: RunContext[Any] | None, call_id: str | None
+            self,
+            raw_arguments: str | bytes,
+            ctx: RunContext[Any] | None,
+            call_id: str | None,
+            invocation: _Invocation | None,
+            answer: ToolResultPart | None,
         ) -> ToolOutcome[Any]:
-            record = rejected.get(call_id or "")
-            answer = results.get(call_id or "")
-            if ctx is None or record is None or answer is None:
-                outcome: ToolOutcome[Any] = await super().invoke_json(raw_arguments, ctx)
+            record = invocation.opened if invocation is not None else None
+            if ctx is None or not isinstance(record, ToolArgumentsRejected) or answer is None:
+                token = _ANSWERING.set((invocation, answer))
+                try:
+                    outcome: ToolOutcome[Any] = await super().invoke_json(raw_arguments, ctx)
+                finally:
+                    _ANSWERING.reset(token)
                 return outcome
             if ctx.events is not None:
                 ctx.events.emit(
@@ -630,14 +757,16 @@ def _recorded_tool(
     schema = contract.input_schema
 
     def handler(arguments: dict[str, Any], ctx: RunContext[Any]) -> Any:
-        recorded = results.get(ctx.tool_call_id or "")
+        invocation, recorded = _ANSWERING.get()
+        if invocation is not None and invocation.paused:
+            raise ApprovalRequired(invocation.reason or "")
         if recorded is None:
             raise ToolFailed(
                 f"replay: no recorded result for call {ctx.tool_call_id!r} of {name!r}"
             )
         if recorded.is_error:
             raise ToolFailed(_unframe(name, recorded.content))
-        output = outputs.get(ctx.tool_call_id or "")
+        output = calls.output(ctx.tool_call_id, invocation)
         text = output if output is not None else _unframe(name, recorded.content)
         return [text, *recorded.media] if recorded.media else text  # a screenshot comes back too
 
@@ -645,7 +774,7 @@ def _recorded_tool(
 
 
 class _LiveCheck:
-    """For a live replay: each call is checked against the recorded call with its id before the tool runs.
+    """For a live replay: each call is checked against the recorded call with its step and id before it runs.
 
     A live tool acts on the world, so a call the recording does not hold (another tool, other arguments: a
     tampered or inconsistent log, a changed dialect) must not run. The check compares the ``tool.call.started``
@@ -654,13 +783,10 @@ class _LiveCheck:
 
     def __init__(self, recording: Recording) -> None:
         self.run_id = recording.run_id
-        self.expected: dict[str, list[tuple[int, ToolCallStarted]]] = {}
-        step = 0
-        for event in recording.events:
-            if isinstance(event, ModelRequested):
-                step = event.step
-            elif isinstance(event, ToolCallStarted) and event.tool_call_id is not None:
-                self.expected.setdefault(event.tool_call_id, []).append((step, event))
+        self.expected: dict[tuple[int, str], list[ToolCallStarted]] = {}
+        for (step, call_id), invocations in _invocations(recording.events).items():
+            started = [i.opened for i in invocations if isinstance(i.opened, ToolCallStarted)]
+            self.expected[step, call_id] = started
         self.divergence: ReplayDivergence | None = None
 
     def check(self, emitter: EventEmitter, fields: Mapping[str, Any]) -> None:
@@ -669,10 +795,14 @@ class _LiveCheck:
             draft = emitter.redactor(draft)  # type: ignore[assignment]  # a redactor returns the same type
         call_id = draft.tool_call_id or ""
         actual = _call_view(draft)
-        queue = self.expected.get(call_id)
+        position = _position()
+        step = position[0] if position is not None else 0
+        queue = self.expected.get((step, call_id))
         if not queue:
-            self._diverge(0, call_id, "(the recorded run ran no call with this id)", actual)
-        step, recorded = queue.pop(0)
+            self._diverge(
+                step, call_id, "(the recorded run ran no call with this id in this step)", actual
+            )
+        recorded = queue.pop(0)
         expected = _call_view(recorded)
         if expected != actual:
             self._diverge(step, call_id, expected, actual)
@@ -746,6 +876,7 @@ def _stand_in(contract: ToolContract) -> dict[str, Any]:
         "annotations": contract.annotations,
         "tags": contract.tags,
         "sensitive": contract.sensitive,
+        "requires_approval": contract.requires_approval,
         "blocking": False,
     }
 
@@ -771,17 +902,32 @@ _CALL_EVENTS = frozenset(
 
 
 def _calls_as_sets(events: Sequence[BaseEvent]) -> list[BaseEvent]:
-    """The events with each run of tool-call events grouped by call id (each call's own events keep their order).
+    """The events with each run of tool-call events grouped by call (each call's own events keep their order).
 
     Steps are then compared as sets of calls keyed by call id: a replay whose stand-ins finish in another order
-    than the recorded tools did is the same run. Repeated ids keep their relative order.
+    than the recorded tools did is the same run. Calls sharing an id within a step are told apart by the order
+    they started in, an end event closing the earliest open one.
     """
     out: list[BaseEvent] = []
     segment: list[BaseEvent] = []
 
     def flush() -> None:
-        segment.sort(key=lambda e: getattr(e, "tool_call_id", None) or "")
-        out.extend(segment)
+        keyed: list[tuple[str, int, int, BaseEvent]] = []
+        opened: dict[str, int] = {}
+        waiting: dict[str, list[int]] = {}
+        for order, event in enumerate(segment):
+            call_id = getattr(event, "tool_call_id", None) or ""
+            kind = _kind(event)
+            open_calls = waiting.get(call_id)
+            if kind in _OPENING or not open_calls:
+                nth = opened[call_id] = opened.get(call_id, -1) + 1
+                if kind == "tool.call.started":
+                    waiting.setdefault(call_id, []).append(nth)
+            else:
+                nth = open_calls.pop(0)
+            keyed.append((call_id, nth, order, event))
+        keyed.sort(key=lambda item: item[:3])
+        out.extend(item[3] for item in keyed)
         segment.clear()
 
     for event in events:
@@ -792,6 +938,9 @@ def _calls_as_sets(events: Sequence[BaseEvent]) -> list[BaseEvent]:
         out.append(event)
     flush()
     return out
+
+
+_OPENING = frozenset({"tool.call.started", "tool.arguments.rejected"})
 
 
 def _kind(event: BaseEvent) -> str | None:
@@ -880,6 +1029,17 @@ async def _route_again(router: Router, recording: Recording) -> Agent[Any, Any]:
     return route.agent
 
 
+def _resumes(events: Sequence[BaseEvent]) -> list[list[ApprovalResolved]]:
+    """The decisions of each time the recorded run was resumed after an approval pause, in order."""
+    resumes: list[list[ApprovalResolved]] = []
+    for event in events[1:]:
+        if isinstance(event, RunStarted):
+            resumes.append([])
+        elif isinstance(event, ApprovalResolved) and resumes:
+            resumes[-1].append(event)
+    return resumes
+
+
 def _pretty(view: dict[str, Any] | None) -> str:
     if view is None:
         return "(no event)"
@@ -947,7 +1107,7 @@ async def replay(
         +[0] system: Be verbose.
          [1] user: hello
     """
-    from agentkit.runtime import Agent, Router
+    from agentkit.runtime import Agent, ApprovalDecision, Router
 
     if isinstance(agent, Router):
         agent = await _route_again(agent, recording)
@@ -955,16 +1115,7 @@ async def replay(
         prompt_vars = next(
             (e.values for e in recording.events if isinstance(e, PromptRendered)), None
         )
-    rejections = {
-        e.tool_call_id: e
-        for e in recording.events
-        if isinstance(e, ToolArgumentsRejected) and e.tool_call_id
-    }
-    modes = {
-        e.tool_call_id: e.mode
-        for e in recording.events
-        if isinstance(e, ToolCallStarted | ToolArgumentsRejected) and e.tool_call_id
-    }
+    calls = _RecordedCalls(recording)
     provider = ReplayProvider(
         recording,
         model=agent.provider.model,
@@ -982,13 +1133,7 @@ async def replay(
     def stand_in(item: Tool[Any, Any]) -> Tool[Any, Any]:
         known = stand_ins.get(id(item))
         if known is None or known[0] is not item:
-            made = (
-                live.guard(item)
-                if live is not None
-                else _recorded_tool(
-                    item, recording.tool_results, recording.tool_outputs, rejections, modes
-                )
-            )
+            made = live.guard(item) if live is not None else _recorded_tool(item, calls)
             known = stand_ins[id(item)] = (item, made)
         own[item.contract.name] = item.contract.fingerprint
         return known[1]
@@ -1032,6 +1177,24 @@ async def replay(
                 # Stand-ins answer from the recording, in the modes it recorded; live tools as the run says.
                 mode="live" if live is None else None,
             )
+            for decided in _resumes(recording.events):
+                # The recorded run paused for approval and was resumed: resume with the recorded decisions.
+                pending = result.pending
+                if pending is None or len(pending.calls) != len(decided):
+                    break  # the replay did not pause as the recording did: the events say how
+                decisions: dict[Any, ApprovalDecision] = {
+                    item.tool_call_id if item.index is None else item.index: ApprovalDecision(
+                        approved=event.approved, reason=event.reason
+                    )
+                    for item, event in zip(pending.calls, decided, strict=True)
+                }
+                result = await twin.resume(
+                    pending,
+                    decisions,
+                    deps=deps,
+                    sinks=[seen.append],
+                    mode="live" if live is None else None,
+                )
     except Exception as exc:
         failure = exc
     if live is not None and live.divergence is not None:
