@@ -241,16 +241,33 @@ _SAME: Any = object()
 
 
 class _Memo:
-    """What a `SecretRedactor` remembers under one configuration (its patterns and secrets at the time)."""
+    """What a `SecretRedactor` remembers under one configuration (its patterns and secrets at the time).
 
-    __slots__ = ("chars", "combined", "messages", "secrets", "texts")
+    ``key`` is that configuration, exactly (see `SecretRedactor._memo_key`): only a redactor whose settings are
+    equal to it may use the memo, so an answer remembered under other secrets or patterns is never served.
+    """
 
-    def __init__(self, combined: re.Pattern[str] | None, secrets: list[str]) -> None:
+    __slots__ = ("chars", "combined", "key", "messages", "secrets", "texts")
+
+    def __init__(
+        self, key: tuple[Any, ...], combined: re.Pattern[str] | None, secrets: list[str]
+    ) -> None:
+        self.key = key
         self.combined = combined
         self.secrets = secrets
         self.texts: dict[str, Any] = {}
         self.messages: dict[int, tuple[Message, Message]] = {}
         self.chars = 0
+
+
+class _MemoHolder(Protocol):
+    """Where redactors that follow one another hand their memory on (a `agentkit.storage.Session`'s runs).
+
+    ``redaction_memo`` holds what the last redactor that used the holder remembered; the next one takes it only
+    when its settings are exactly the same, and puts its own there otherwise.
+    """
+
+    redaction_memo: object | None
 
 
 @runtime_checkable
@@ -293,8 +310,10 @@ class SecretRedactor:
     With ``cache_chars``, the redactor remembers what it already scanned: each string (by value) and each message
     that nothing can change (by identity), with its redacted form, so content that events carry again (the run
     id, tool names, a message seen twice) costs a lookup, not a scan. What it remembers is forgotten whenever a
-    secret is learned or a tool added, so a later secret is masked in everything redacted after it. The agent's
-    run-local redactor remembers for the length of one run.
+    new secret is learned or a tool with sensitive fields added, so a later secret is masked in everything
+    redacted after it. The agent's run-local redactor remembers for the length of one run; inside a
+    `agentkit.storage.Session`, the next run's redactor takes over the strings remembered when its settings
+    (secrets, patterns, mask, limits) are exactly the same, so a later run scans only what is new.
 
     Args:
         patterns: Extra regular expressions to mask (a named group ``keep`` stays readable).
@@ -338,6 +357,7 @@ class SecretRedactor:
         "_cache_chars",
         "_combined",
         "_compiled",
+        "_holder",
         "_mask",
         "_max_chars",
         "_memo",
@@ -363,6 +383,7 @@ class SecretRedactor:
         self._mask = mask
         self._cache_chars = cache_chars
         self._memo: _Memo | None = None
+        self._holder: _MemoHolder | None = None
         self._max_chars = max_text_chars
         secrets = secret_values(secrets, owner="SecretRedactor(secrets=...)")
         compiled: list[re.Pattern[str]] = [*_builtin_compiled()] if builtin_patterns else []
@@ -398,8 +419,8 @@ class SecretRedactor:
             >>> redactor.redact_text("connect with my-db-password")
             'connect with ***'
         """
-        self._add_secret(value)
-        self._build()
+        if self._add_secret(value):
+            self._build()
 
     def add_tool(self, tool: Any) -> None:
         """Mask the arguments under the ``sensitive`` pointers of ``tool`` (a tool or a contract).
@@ -429,9 +450,10 @@ class SecretRedactor:
         """The sensitive JSON pointers registered for a tool (empty when none)."""
         return self._pointers.get(tool_name, ())
 
-    def _add_secret(self, value: str | SecretStr | None) -> None:
+    def _add_secret(self, value: str | SecretStr | None) -> bool:
+        """Register ``value``; whether the secrets changed (a value already known changes nothing)."""
         if value is None:
-            return
+            return False
         text = value.get_secret_value() if isinstance(value, SecretStr) else value
         if len(text) < _MIN_SECRET_LENGTH:
             raise UsageError(
@@ -441,15 +463,70 @@ class SecretRedactor:
         if text not in self._secrets:
             # A new list, never an in-place change: a worker thread may be iterating the old one.
             self._secrets = sorted([*self._secrets, text], key=len, reverse=True)
+            return True
+        return False
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """The exact values registered so far (given, or learned with `add_secret`), longest first."""
         return tuple(self._secrets)
 
+    def _memo_key(self) -> tuple[Any, ...]:
+        """Everything a remembered answer depends on: secrets (in order), patterns, mask and limits.
+
+        The sensitive pointers are in it too, although texts and messages are redacted without them: a memo is
+        never shared between redactors that differ in any setting.
+        """
+        return (
+            tuple(self._secrets),
+            tuple((p.pattern, p.flags) for p in self._compiled),
+            self._mask,
+            self._max_chars,
+            self._cache_chars,
+            tuple(sorted(self._pointers.items())),
+        )
+
     def _forget(self) -> None:
-        """Forget every remembered redaction (the configuration changed), from the next lookup on."""
-        self._memo = _Memo(self._combined, self._secrets) if self._cache_chars else None
+        """Forget every remembered redaction when the configuration changed, from the next lookup on.
+
+        A configuration equal to the one remembered under (a tool registered again) keeps the memory; with a
+        holder (`_share_memo`), a memo the holder keeps under exactly this configuration is taken over, and a new
+        one is put there otherwise.
+        """
+        if not self._cache_chars:
+            self._memo = None
+            return
+        key = self._memo_key()
+        memo = self._memo
+        if memo is not None and memo.key == key:
+            return
+        holder = self._holder
+        shared = holder.redaction_memo if holder is not None else None
+        if type(shared) is _Memo and shared.key == key:
+            # Messages are remembered by identity, for the redactor that saw them: only strings come back.
+            if shared.messages:
+                shared.messages = {}
+            self._memo = shared
+            return
+        memo = _Memo(key, self._combined, self._secrets)
+        self._memo = memo
+        if holder is not None:
+            holder.redaction_memo = memo
+
+    def _share_memo(self, holder: _MemoHolder) -> None:
+        """Remember across redactors: take over the memo ``holder`` keeps when it was built under these settings.
+
+        From now on the memo this redactor fills (after each secret it learns, too) is the one ``holder`` keeps,
+        so the next redactor with the same secrets, patterns, mask and limits starts from what this one scanned.
+        A redactor whose settings differ in anything starts from an empty memo (and replaces the held one). The
+        messages remembered by identity are dropped on takeover: they belong to the redactor that saw them, and
+        only strings (remembered by value) can come back. Needs ``cache_chars``; without it this does nothing.
+        """
+        if not self._cache_chars:
+            return
+        self._holder = holder
+        self._memo = None
+        self._forget()
 
     def _build(self) -> None:
         try:

@@ -120,13 +120,19 @@ class SecretMemory:
 
     A `agentkit.storage.Session` holds one, so what one run learned is masked in its later runs. The values
     are never written anywhere: a session reopened in another process starts with an empty memory.
+
+    It also keeps what the latest run's redactor remembered scanning (``redaction_memo``: strings and their
+    redacted forms, at most `RUN_CACHE_CHARS` characters), so the next run, whose first request carries the
+    whole history again, scans only what is new. A run whose redactor has other settings (a secret learned
+    since, other provider keys, a redactor of the user's own) starts over: see `SecretRedactor`.
     """
 
-    __slots__ = ("_lock", "_values")
+    __slots__ = ("_lock", "_values", "redaction_memo")
 
     def __init__(self) -> None:
         self._values: list[str] = []
         self._lock = threading.Lock()
+        self.redaction_memo: object | None = None
 
     def add(self, value: str) -> None:
         """Remember ``value`` (ignored when shorter than 4 characters)."""
@@ -214,6 +220,9 @@ class RunRedactor:
         own = SecretRedactor(
             secrets=sorted(set(known)), builtin_patterns=user is None, cache_chars=RUN_CACHE_CHARS
         )
+        if memory is not None:
+            # A session's runs hand on what they scanned (the history the next run's first request carries).
+            own._share_memo(memory)
         return cls(own, user, memory, credentials)
 
     def mask_credentials(self, text: str) -> str:
