@@ -206,14 +206,10 @@ def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str,
         if isinstance(ref, str) and ref.startswith("#"):
             for token in ref[1:].split("/")[1:]:
                 token = token.replace("~1", "/").replace("~0", "~")
-                target = (
-                    target.get(token, {})
-                    if (type(target) is dict or isinstance(target, Mapping))
-                    else {}
-                )
+                target = target.get(token, {}) if (isinstance(target, (dict, Mapping))) else {}
         else:
             target = {}
-        schema = target if (type(target) is dict or isinstance(target, Mapping)) else {}
+        schema = target if (isinstance(target, (dict, Mapping))) else {}
         seen += 1
     return schema
 
@@ -231,7 +227,7 @@ def _type_ok(value: Any, kind: str) -> bool:
 
 def matches(value: Any, schema: Any, root: Mapping[str, Any], depth: int = 0) -> bool:
     """A cheap structural check: types, const/enum, required keys and nested discriminators."""
-    if type(schema) is not dict and not isinstance(schema, Mapping):
+    if not isinstance(schema, dict) and not isinstance(schema, Mapping):
         return schema is not False
     schema = _resolve(schema, root)
     if value is None and schema.get("nullable") is True:

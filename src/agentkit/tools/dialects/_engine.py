@@ -211,7 +211,7 @@ class _Compiler:
         for token in tokens:
             token = token.replace("~1", "/").replace("~0", "~")
             if (
-                type(target) is not dict and not isinstance(target, Mapping)
+                not isinstance(target, dict) and not isinstance(target, Mapping)
             ) or token not in target:
                 if self.frames:
                     self.frames[-1].deps[ref] = ("", _MISSING)
@@ -247,7 +247,7 @@ class _Compiler:
         return name
 
     def accepts_null(self, schema: Any, depth: int = 0) -> bool:
-        if (type(schema) is not dict and not isinstance(schema, Mapping)) or depth > 8:
+        if (not isinstance(schema, dict) and not isinstance(schema, Mapping)) or depth > 8:
             return schema is True
         if "$ref" in schema:
             try:
@@ -473,12 +473,12 @@ class _Compiler:
             return None
         resolved = []
         for branch in branches:
-            if (type(branch) is dict or isinstance(branch, Mapping)) and "$ref" in branch:
+            if (isinstance(branch, (dict, Mapping))) and "$ref" in branch:
                 try:
                     branch = self.lookup(branch["$ref"], "")[1]
                 except SchemaCompileError:
                     return None
-            if type(branch) is not dict and not isinstance(branch, Mapping):
+            if not isinstance(branch, dict) and not isinstance(branch, Mapping):
                 return None
             resolved.append(branch.get("properties", {}))
         if not resolved:
@@ -488,11 +488,9 @@ class _Compiler:
             tags = []
             for props in resolved:
                 sub = props[key]
-                if (type(sub) is dict or isinstance(sub, Mapping)) and "const" in sub:
+                if (isinstance(sub, (dict, Mapping))) and "const" in sub:
                     tags.append(_json(sub["const"]))
-                elif (type(sub) is dict or isinstance(sub, Mapping)) and len(
-                    sub.get("enum", [])
-                ) == 1:
+                elif (isinstance(sub, (dict, Mapping))) and len(sub.get("enum", [])) == 1:
                     tags.append(_json(sub["enum"][0]))
                 else:
                     break
@@ -520,11 +518,11 @@ class _Compiler:
                 not siblings
                 and self.defs is not None
                 and (description is None or (type(description) is str and description))
-                and (type(target) is dict or isinstance(target, Mapping))
+                and (isinstance(target, (dict, Mapping)))
             ):
                 return self.inline_cached(target, target_pointer, pointer, description)
             merged = self.merge(
-                target if (type(target) is dict or isinstance(target, Mapping)) else {},
+                target if (isinstance(target, (dict, Mapping))) else {},
                 siblings,
                 pointer,
                 f"$ref {ref!r}",
@@ -539,7 +537,7 @@ class _Compiler:
         if (
             siblings
             and target_pointer not in self.in_progress
-            and (type(target) is dict or isinstance(target, Mapping))
+            and (isinstance(target, (dict, Mapping)))
         ):
             # Keywords beside $ref are not allowed by every provider: inline this one level.
             merged = self.merge(target, siblings, pointer, f"$ref {ref!r}")
@@ -678,13 +676,12 @@ class _Compiler:
         if not isinstance(branches, list) or not branches:
             raise self.error(pointer, "anyOf must be a non-empty list")
         null_branch = any(
-            (type(b) is dict or isinstance(b, Mapping)) and b.get("type") == "null"
-            for b in branches
+            (isinstance(b, (dict, Mapping))) and b.get("type") == "null" for b in branches
         )
         others = [
             (i, b)
             for i, b in enumerate(branches)
-            if not ((type(b) is dict or isinstance(b, Mapping)) and b.get("type") == "null")
+            if not ((isinstance(b, (dict, Mapping))) and b.get("type") == "null")
         ]
         compiled = [(self.walk(b, _pointer(pointer, "anyOf", i)), b) for i, b in others]
         if tag is not None:
@@ -821,15 +818,15 @@ class _Compiler:
                 raise self.error(
                     _pointer(pointer, key), f"{key} cannot be expressed in {self.p.name}"
                 )
-        if (type(props) is not dict and not isinstance(props, Mapping)) or not isinstance(
+        if (not isinstance(props, dict) and not isinstance(props, Mapping)) or not isinstance(
             required, list
         ):
             raise self.error(pointer, "properties must be an object and required a list")
-        typed_map = (type(addl) is dict or isinstance(addl, Mapping)) and bool(
+        typed_map = (isinstance(addl, (dict, Mapping))) and bool(
             {k: v for k, v in addl.items() if k not in self.p.noise}
         )
         if not has_props and typed_map:
-            assert type(addl) is dict or isinstance(addl, Mapping)
+            assert isinstance(addl, (dict, Mapping))
             return self.map(node, addl, pointer, notes)
         if typed_map and props and self.p.maps_as_pairs:
             raise self.error(
@@ -840,10 +837,7 @@ class _Compiler:
         if (
             self.p.closed_objects
             and has_props
-            and (
-                addl is True
-                or ((type(addl) is dict or isinstance(addl, Mapping)) and not typed_map)
-            )
+            and (addl is True or ((isinstance(addl, (dict, Mapping))) and not typed_map))
         ):
             # The schema says "any other key is fine"; closing the object would reject what it accepts.
             raise self.error(
@@ -886,10 +880,8 @@ class _Compiler:
             )
             if self.p.all_required and name not in required:
                 was_nullable = self.accepts_null(sub)
-                default = (
-                    sub.get("default") if (type(sub) is dict or isinstance(sub, Mapping)) else None
-                )
-                has_default = (type(sub) is dict or isinstance(sub, Mapping)) and "default" in sub
+                default = sub.get("default") if (isinstance(sub, (dict, Mapping))) else None
+                has_default = (isinstance(sub, (dict, Mapping))) and "default" in sub
                 if has_default and default is None and not was_nullable:
                     has_default = (
                         False  # a null default on a non-nullable field just means "omitted"
@@ -915,7 +907,7 @@ class _Compiler:
         if self.p.closed_objects:
             out["additionalProperties"] = False
         elif addl is not None and not self.p.openapi:
-            if type(addl) is dict or isinstance(addl, Mapping):
+            if isinstance(addl, (dict, Mapping)):
                 out["additionalProperties"], _ = self.walk(
                     addl, _pointer(pointer, "additionalProperties")
                 )
@@ -960,7 +952,7 @@ class _Compiler:
             )
         key_schema: dict[str, Any] = {"type": self.kind("string")}
         names = node.pop("propertyNames", None)
-        if type(names) is dict or isinstance(names, Mapping):
+        if isinstance(names, (dict, Mapping)):
             key_schema, _ = self.walk(
                 {"type": "string", **names}, _pointer(pointer, "propertyNames")
             )
@@ -1281,7 +1273,7 @@ class _MapValues(Codec):
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
     """``value`` when it is a mapping, else an empty one."""
-    return value if (type(value) is dict or isinstance(value, Mapping)) else {}
+    return value if (isinstance(value, (dict, Mapping))) else {}
 
 
 def compile_schema(

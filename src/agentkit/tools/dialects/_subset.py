@@ -91,26 +91,24 @@ class SubsetRules:
 def _children(node: Mapping[str, Any], pointer: str) -> Iterator[tuple[str, Any]]:
     for key in ("properties", "$defs"):
         named = node.get(key)
-        if named and (type(named) is dict or isinstance(named, Mapping)):
+        if named and (isinstance(named, (dict, Mapping))):
             for name, sub in named.items():
                 yield f"{pointer}/{key}/{name}", sub
     for key in ("items", "additionalProperties"):
         sub = node.get(key)
-        if sub is not None and (type(sub) is dict or isinstance(sub, Mapping)):
+        if sub is not None and (isinstance(sub, (dict, Mapping))):
             yield f"{pointer}/{key}", sub
     for i, sub in enumerate(node.get("anyOf") or ()):
         yield f"{pointer}/anyOf/{i}", sub
 
 
 def _refs(node: Any) -> Iterator[str]:
-    if type(node) is dict or isinstance(node, Mapping):
+    if isinstance(node, (dict, Mapping)):
         ref = node.get("$ref")
         if isinstance(ref, str):
             yield ref
         for key, value in node.items():
-            if key in ("properties", "$defs") and (
-                type(value) is dict or isinstance(value, Mapping)
-            ):
+            if key in ("properties", "$defs") and (isinstance(value, (dict, Mapping))):
                 for sub in value.values():
                     yield from _refs(sub)
             elif key in ("items", "additionalProperties") or (
@@ -149,7 +147,7 @@ def _has_cycle(schema: Mapping[str, Any]) -> bool:
 def check_schema(schema: Any, rules: SubsetRules) -> tuple[str, ...]:
     """Every place where ``schema`` breaks ``rules``, as ``"<pointer>: <problem>"`` strings."""
     problems: list[str] = []
-    if type(schema) is not dict and not isinstance(schema, Mapping):
+    if not isinstance(schema, dict) and not isinstance(schema, Mapping):
         return ("(root): the parameters schema must be an object",)
     root_type = "OBJECT" if rules.openapi else "object"
     if schema.get("type") != root_type or "anyOf" in schema:
@@ -164,7 +162,7 @@ def check_schema(schema: Any, rules: SubsetRules) -> tuple[str, ...]:
     while stack:
         pointer, node, depth = stack.pop()
         where = pointer or "(root)"
-        if type(node) is not dict and not isinstance(node, Mapping):
+        if not isinstance(node, dict) and not isinstance(node, Mapping):
             problems.append(f"{where}: a schema must be an object, got {node!r}")
             continue
         allowed = rules.keywords | ({"$defs"} if pointer == "" and rules.refs else set())
