@@ -12,6 +12,7 @@ per sample, interleaved the same way.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -144,12 +145,17 @@ _IMPORT_PROBE = "import time\n_t = time.perf_counter()\n{code}\nprint(time.perf_
 
 
 def _import_once(code: str) -> float:
+    # Bytecode caches are written (and then read), as in any installed environment: with PYTHONDONTWRITEBYTECODE
+    # set (CI machines often set it), an editable source tree would be compiled again at every import, while the
+    # peers and pydantic, compiled by pip at install, would not.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.run(
         [sys.executable, "-c", _IMPORT_PROBE.format(code=code)],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
+        env=env,
     )
     if proc.returncode != 0:
         lines = (proc.stderr or "").strip().splitlines() or ["exit code " + str(proc.returncode)]

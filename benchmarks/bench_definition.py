@@ -14,7 +14,8 @@ On the 1,000 distinct generated tools of ``_manytools.py`` (``--quick``: the fir
   ``Tool.from_function(fn).parameters``.
 * **export**: turn all the already-defined tools into what a provider gets, in one call. The floor is the plain dump
   of the ``model_json_schema()`` each floor model produced when defined (``json.dumps`` of the function
-  definition); agentkit compiles each contract with the compile cache cleared before the call (cold), and again from the cache (warm: ``compile_all`` of the same list, and ``compile`` per contract);
+  definition); the collector is off while a call is timed, as ``timeit`` does; agentkit compiles each contract
+  with the compile cache cleared before the call (cold), and again from the cache (warm: ``compile_all`` of the same list, and ``compile`` per contract);
   the peers do what they do per request.
 * **step**: the tool list an agent step pays: ``registry.toolset().tools()``, their contracts and
   ``compile_all`` for the provider's dialect (what a provider adapter calls; also shown: a cached ``compile`` per
@@ -335,12 +336,16 @@ def run(*, quick: bool = False) -> dict[str, Any]:
     ak = bench_dialects._Agentkit(specs)
     peers = _peer_export_entries(specs)
     # Each call exports every tool (the goal is about exporting 1,000 tools cold: a definition shared between
-    # tools is compiled once per export). The long-lived objects of every contender exist now: freeze them, so
-    # the collector's full passes over them do not land at random on whichever contender happens to run.
+    # tools is compiled once per export), with the collector off while it is timed (as timeit does): a call
+    # this long would otherwise pay for collection passes over whatever the other contenders left behind.
     gc.collect()
     gc.freeze()
     results = measure_slices(
-        _export_entries(specs, ak) + peers, [list(range(n))], duration=duration, min_rounds=5
+        _export_entries(specs, ak) + peers,
+        [list(range(n))],
+        duration=duration,
+        min_rounds=5,
+        gc_off=True,
     )
     report["export"] = [_summary(r, 1.0) for r in results]
     _print("export: defined tools -> provider definitions", report["export"], DUMP_FLOOR)

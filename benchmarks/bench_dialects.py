@@ -75,11 +75,14 @@ def measure_slices(
     *,
     duration: float,
     min_rounds: int,
+    gc_off: bool = False,
 ) -> list[_harness.Result]:
     """Interleave ``entries`` (the first is the reference) over ``slices``: round r uses slice r mod len(slices).
 
     ``Result.per_call`` holds seconds *per tool*, one sample per round; ``ratios`` the per-round ratio to the
-    first entry.
+    first entry. With ``gc_off``, the garbage collector is off while a call is timed (as ``timeit`` does) and
+    collects between calls: what a collection pass costs then depends on everything else in the process (other
+    contenders' garbage included), not on the call.
     """
     results = [_harness.Result(e.name) for e in entries]
     for entry in entries:  # warm up: imports, lazy builds, pydantic's schema caches
@@ -97,9 +100,16 @@ def measure_slices(
             entry = entries[i]
             if entry.prepare:
                 entry.prepare(chunk)
+            if gc_off:
+                gc.collect()
+                gc.disable()
             start = perf_counter()
-            entry.run(chunk)
-            times[i] = (perf_counter() - start) / len(chunk)
+            try:
+                entry.run(chunk)
+            finally:
+                times[i] = (perf_counter() - start) / len(chunk)
+                if gc_off:
+                    gc.enable()
             if entry.after:
                 entry.after()
         for i, result in enumerate(results):
