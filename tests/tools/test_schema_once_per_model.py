@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import enum
 import gc
 import json
 import sys
 import warnings
-from typing import Any, Generic, Literal, Optional, TypeVar
+from typing import Annotated, Any, Generic, Literal, Optional, TypeVar
 
 import pydantic
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    TypeAdapter,
+    WithJsonSchema,
+    computed_field,
+    create_model,
+)
 from pydantic.json_schema import PydanticJsonSchemaWarning
 from typing_extensions import TypedDict
 
@@ -281,3 +292,84 @@ def test_the_generated_benchmark_tools_match_pydantic() -> None:
             expected.pop("title", None)
             expected.pop("description", None)
             assert same(made.contract.input_schema, expected), spec.func.__name__
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Cat(BaseModel):
+    kind: Literal["cat"] = "cat"
+    lives: int = 9
+
+
+class Dog(BaseModel):
+    kind: Literal["dog"] = "dog"
+    good: bool = True
+
+
+class Tags(RootModel[list[str]]):
+    pass
+
+
+@dataclasses.dataclass
+class Spot:
+    x: int
+    y: int = 0
+
+
+class Dressed(BaseModel):
+    model_config = ConfigDict(
+        title="Custom Title", json_schema_extra=lambda s, cls: s.update({"x-note": "hi"})
+    )
+    when: datetime.datetime
+    color: Color = Color.RED
+    alias_field: int = Field(0, alias="aliasField")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def doubled(self) -> int:
+        return self.alias_field * 2
+
+
+T = TypeVar("T")
+
+
+class Box(BaseModel, Generic[T]):
+    item: T
+
+
+class Owner(BaseModel):
+    pet: Annotated[Cat | Dog, Field(discriminator="kind")]
+    tags: Tags = Tags([])
+    spot: Spot | None = None
+    dressed: Dressed | None = None
+    box: Box[int] | None = None
+    custom: Annotated[int, WithJsonSchema({"type": "integer", "x-custom": True})] = 1
+
+
+def test_unusual_constructs_match_pydantic() -> None:
+    """Unusual constructs give pydantic's schemas, in both modes, cold and remembered, for arguments and results.
+
+    Discriminated unions, enums, root models, dataclasses, aliases, computed fields, a custom title and
+    ``json_schema_extra``, generic models and ``WithJsonSchema``.
+    """
+    model = create_model(
+        "Args",
+        owner=(Owner, ...),
+        cats=(list[Cat], []),
+        color=(Color, Color.BLUE),
+        boxes=(dict[str, Box[str]], {}),
+        dressed=(Dressed | None, None),
+    )
+    core = model.__pydantic_core_schema__
+    for _ in range(2):
+        for mode in ("validation", "serialization"):
+            assert same(ArgumentsJsonSchema().generate(core, mode=mode), reference(core, mode))
+        for result_type in (Owner, list[Dressed], dict[str, Owner]):
+            adapter = TypeAdapter(result_type)
+            assert same(
+                adapter.json_schema(mode="serialization", schema_generator=ResultJsonSchema),
+                adapter.json_schema(mode="serialization", schema_generator=CanonicalJsonSchema),
+            )
