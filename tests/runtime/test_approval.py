@@ -35,12 +35,13 @@ def call(name: str, arguments: str = "{}", id: str = "c1") -> ToolCallPart:
     return ToolCallPart(id=id, name=name, arguments=arguments)
 
 
-def script() -> FakeProvider:
+def script(secrets: tuple[str, ...] = ()) -> FakeProvider:
     return FakeProvider(
         [
             [call("search", '{"to": "LIS"}', id="s1"), call("book", '{"flight": "TP1"}', id="b1")],
             "All done.",
-        ]
+        ],
+        secrets=secrets,
     )
 
 
@@ -98,6 +99,22 @@ async def test_reject_tells_the_model_and_does_not_run_the_tool() -> None:
     assert answer.is_error
     assert "rejected" in answer.content
     assert "too expensive" in answer.content
+    assert result.output == "All done."
+
+
+async def test_a_rejection_reason_never_carries_a_credential_to_the_model() -> None:
+    """A reviewer's reason that quotes the provider's key reaches the model masked, and the events too."""
+    key = "sk-proj-Zq81LmN4vT7xKc2Wp0aB5e9R"
+    provider = script(secrets=(key,))
+    agent = Agent(provider, tools=[search, book])
+    paused = await agent.run("Book")
+    assert paused.pending is not None
+    with capture_events() as events:
+        result = await agent.resume(paused.pending, {"b1": reject(f"not with key {key}")})
+    sent = json.dumps([m.model_dump(mode="json") for m in provider.requests[-1].messages])
+    assert key not in sent
+    assert "not with key" in sent
+    assert key not in json.dumps([e.model_dump(mode="json") for e in events])
     assert result.output == "All done."
 
 

@@ -825,10 +825,15 @@ class _Run:
                 approved.add(position)
             else:
                 why = f": {decision.reason}" if decision.reason else ""
+                content = _REJECTED_RESULT.format(reason=why)
+                mask = getattr(self.emitter.redactor, "mask_credentials", None)
+                if mask is not None:
+                    # A reviewer's reason quoting the provider's or a toolset's token: never to the model.
+                    content = mask(content)
                 preset[position] = ToolResultPart(
                     tool_call_id=item.tool_call_id,
                     name=item.tool_name,
-                    content=_REJECTED_RESULT.format(reason=why),
+                    content=content,
                     is_error=True,
                 )
         tools = {t.contract.name: t for t in self.agent.toolset.tools()}
