@@ -23,6 +23,7 @@ Examples:
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, Protocol, TypeVar
@@ -88,6 +89,13 @@ ExecutionMode = Literal["live", "dry_run", "mocked", "isolated"]
 # How a tool call ran (`agentkit.sandbox.Mode`); events stored before modes existed read as "live".
 
 
+# The step and position in it of the tool call running in this context (set by the run's loop around each call):
+# the emitter stamps the position on the tool-call events the call emits, and replay finds the call's record by it.
+_CALL_POSITION: ContextVar[tuple[int, int] | None] = ContextVar(
+    "agentkit_call_position", default=None
+)
+
+
 class BaseEvent(BaseModel):
     """Fields every event has.
 
@@ -111,7 +119,10 @@ class ToolCallStarted(BaseEvent):
 
     ``arguments`` are the validated arguments with sensitive fields masked. ``mode`` is how the call runs
     (``live``, ``dry_run``, ``mocked`` or ``isolated``, see `agentkit.sandbox`); the other tool-call events carry
-    it too, and events stored before modes existed read as ``"live"``.
+    it too, and events stored before modes existed read as ``"live"``. ``position`` is the call's place in its
+    step's answer, from 0 (set when an agent runs the call; the other tool-call and approval events carry it too):
+    a model may give two calls of one answer the same id, and the position still tells them apart. Events stored
+    before it existed read as ``None``.
 
     Examples:
         >>> from agentkit.events import ToolCallStarted
@@ -123,6 +134,7 @@ class ToolCallStarted(BaseEvent):
     tool_name: str
     tool_version: str
     tool_call_id: str | None = None
+    position: int | None = Field(default=None, ge=0)
     arguments: dict[str, Any] | None = None
     mode: ExecutionMode = "live"
 
@@ -143,6 +155,7 @@ class ToolCallSucceeded(BaseEvent):
     type: Literal["tool.call.succeeded"] = "tool.call.succeeded"
     tool_name: str
     tool_call_id: str | None = None
+    position: int | None = Field(default=None, ge=0)
     duration_s: float = Field(ge=0)
     output_chars: int = Field(ge=0)
     content: str | None = None
@@ -165,6 +178,7 @@ class ToolCallFailed(BaseEvent):
     type: Literal["tool.call.failed"] = "tool.call.failed"
     tool_name: str
     tool_call_id: str | None = None
+    position: int | None = Field(default=None, ge=0)
     reason: Literal["tool_failed", "retry_requested", "exception", "timeout", "invalid_output"]
     duration_s: float = Field(ge=0)
     error_type: str
@@ -186,6 +200,7 @@ class ToolArgumentsRejected(BaseEvent):
     type: Literal["tool.arguments.rejected"] = "tool.arguments.rejected"
     tool_name: str
     tool_call_id: str | None = None
+    position: int | None = Field(default=None, ge=0)
     issues: list[dict[str, Any]]
     attempt: int = Field(ge=1)
     max_retries: int = Field(ge=0)
@@ -341,6 +356,7 @@ class ToolCallCancelled(BaseEvent):
     type: Literal["tool.call.cancelled"] = "tool.call.cancelled"
     tool_name: str
     tool_call_id: str | None = None
+    position: int | None = Field(default=None, ge=0)
     reason: str
 
 
@@ -386,6 +402,7 @@ class ApprovalRequested(BaseEvent):
     type: Literal["approval.requested"] = "approval.requested"
     tool_name: str
     tool_call_id: str
+    position: int | None = Field(default=None, ge=0)
     reason: str | None = None
 
 
@@ -401,6 +418,7 @@ class ApprovalResolved(BaseEvent):
     type: Literal["approval.resolved"] = "approval.resolved"
     tool_name: str
     tool_call_id: str
+    position: int | None = Field(default=None, ge=0)
     approved: bool
     reason: str | None = None
 
@@ -613,6 +631,12 @@ class DeadlineExceededEvent(BaseEvent):
     timeout_s: float = Field(ge=0)
 
 
+# The events a tool emits while the loop runs it: the emitter stamps them with the call's position.
+_AT_POSITION = frozenset(
+    {ToolCallStarted, ToolCallSucceeded, ToolCallFailed, ToolArgumentsRejected}
+)
+
+
 Event = Annotated[
     ToolCallStarted
     | ToolCallSucceeded
@@ -773,6 +797,13 @@ class SinkFanout:
         return tuple(found)
 
 
+def _stamp_position(fields: dict[str, Any]) -> None:
+    """Add the position of the tool call running in this context (if the loop runs one) to an event's fields."""
+    at = _CALL_POSITION.get()
+    if at is not None:
+        fields["position"] = at[1]
+
+
 class EventEmitter:
     """Stamps events for one run (run id, sequence number, time) and hands them to sinks.
 
@@ -836,6 +867,8 @@ class EventEmitter:
         Returns:
             The event, after every sink received it.
         """
+        if event_type in _AT_POSITION and "position" not in fields:
+            _stamp_position(fields)
         event = event_type(run_id=self.run_id, seq=self._seq, at=self.clock.now(), **fields)
         if self.redactor is not None:
             event = self.redactor(event)  # type: ignore[assignment]  # a redactor returns a copy of the same type
@@ -863,6 +896,8 @@ class EventEmitter:
         import anyio
         import anyio.to_thread
 
+        if event_type in _AT_POSITION and "position" not in fields:
+            _stamp_position(fields)
         draft = event_type(run_id=self.run_id, seq=self._seq, at=self.clock.now(), **fields)
         with anyio.CancelScope(shield=True):
             redacted = await anyio.to_thread.run_sync(redactor, draft)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
+from agentkit.events import _CALL_POSITION as CALL_POSITION
 from agentkit.events import (
     ApprovalRequested,
     ApprovalResolved,
@@ -108,10 +109,8 @@ _TEXT_INSTEAD_OF_TOOL = (
 
 # Whether the call running in this context was approved (set per call: ids may repeat within a step).
 _APPROVED: ContextVar[bool] = ContextVar("agentkit_call_approved", default=False)
-# The step and position in it of the call running in this context (replay finds its recorded result by them).
-CALL_POSITION: ContextVar[tuple[int, int] | None] = ContextVar(
-    "agentkit_call_position", default=None
-)
+# CALL_POSITION (from agentkit.events): the step and position in it of the call running in this context. The
+# emitter stamps the position on the call's tool events; replay finds its recorded result by them.
 
 
 def is_approved(ctx: RunContext[Any]) -> bool:
@@ -614,11 +613,14 @@ class _Run:
             if self.fatal is not None:
                 raise self.fatal
         if step.pending:
+            # In the order of the step's calls, whichever asked first: a replay then pauses the same way.
+            step.pending.sort(key=lambda item: item.index or 0)
             for item in step.pending:
                 self.emitter.emit(
                     ApprovalRequested,
                     tool_name=item.tool_name,
                     tool_call_id=item.tool_call_id,
+                    position=item.index,
                     reason=item.reason,
                 )
             return step
@@ -797,7 +799,11 @@ class _Run:
                 content = _NOT_RUN_RESULT.format(reason=reason)
             self.answer(index, call, content, is_error=True)
             self.emitter.emit(
-                ToolCallCancelled, tool_name=call.name, tool_call_id=call.id, reason=reason
+                ToolCallCancelled,
+                tool_name=call.name,
+                tool_call_id=call.id,
+                position=index,
+                reason=reason,
             )
         self.close_step()
 
@@ -818,6 +824,7 @@ class _Run:
                 ApprovalResolved,
                 tool_name=item.tool_name,
                 tool_call_id=item.tool_call_id,
+                position=position if position >= 0 else None,
                 approved=decision.approved,
                 reason=decision.reason,
             )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 from agentkit._redact import secret_values
 from agentkit._scope import POLICY_EVENT_TYPES, current_scope
 from agentkit.events import (
+    _CALL_POSITION,
     ApprovalRequested,
     ApprovalResolved,
     ModelRequested,
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
 
     from agentkit.events import BaseEvent, Event, EventEmitter
     from agentkit.providers._base import ModelRequest, StreamEvent
-    from agentkit.runtime import Agent, Router, RunResult
+    from agentkit.runtime import Agent, ApprovalDecision, PendingCall, Router, RunResult
     from agentkit.storage._base import EventStore
     from agentkit.tools import RunContext, Tool, ToolContract
     from agentkit.tools._base import ToolOutcome
@@ -607,28 +608,41 @@ class _Invocation:
     done: bool = False
 
 
-def _invocations(events: Iterable[BaseEvent]) -> dict[tuple[int, str], list[_Invocation]]:
-    """Every recorded tool invocation by (step, call id), in the order they started.
+# A recorded call: (step, position in the step), or (step, call id) for events stored before they had a position.
+_CallKey = tuple[int, int | str]
+
+
+def _call_key(step: int, event: BaseEvent) -> _CallKey | None:
+    position: int | None = getattr(event, "position", None)
+    if position is not None:
+        return step, position
+    call_id: str | None = getattr(event, "tool_call_id", None)
+    return (step, call_id) if call_id else None
+
+
+def _invocations(events: Iterable[BaseEvent]) -> dict[_CallKey, list[_Invocation]]:
+    """Every recorded tool invocation by (step, position in the step), in the order they started.
 
     A tool event belongs to the step whose answer came last before it: providers number ids afresh in every
-    answer, so an id names a call only within its step. A call paused for approval is invoked again after the
-    resume (a second invocation of the same key); an end event closes the earliest open invocation of its key.
+    answer, so an id names a call only within its step, and not even there (two calls of one answer may share an
+    id). A call paused for approval is invoked again after the resume (a second invocation of the same key); an
+    end event closes the earliest open invocation of its key. Events stored before they carried a position are
+    keyed by (step, call id): calls sharing an id within a step are then paired in the order they started.
     """
-    found: dict[tuple[int, str], list[_Invocation]] = {}
+    found: dict[_CallKey, list[_Invocation]] = {}
     step = 0
     for event in events:
         if isinstance(event, ModelRequested | ModelResponded):
             step = event.step
         elif isinstance(event, ToolCallStarted | ToolArgumentsRejected):
-            if event.tool_call_id:
+            key = _call_key(step, event)
+            if key is not None:
                 done = isinstance(event, ToolArgumentsRejected)
-                found.setdefault((step, event.tool_call_id), []).append(
-                    _Invocation(event, done=done)
-                )
+                found.setdefault(key, []).append(_Invocation(event, done=done))
         elif isinstance(
             event, ToolCallSucceeded | ToolCallFailed | ToolCallCancelled | ApprovalRequested
         ):
-            key = (step, event.tool_call_id or "")
+            key = _call_key(step, event) or (step, "")
             invocation = next((i for i in found.get(key, ()) if not i.done), None)
             if invocation is None:
                 continue  # a call that never started: cancelled, or paused before it ran
@@ -648,9 +662,7 @@ _ANSWERING: ContextVar[tuple[_Invocation | None, ToolResultPart | None]] = Conte
 
 def _position() -> tuple[int, int] | None:
     """The step and position of the tool call running in this context (set by the run's loop)."""
-    from agentkit.runtime._loop import CALL_POSITION
-
-    return CALL_POSITION.get()
+    return _CALL_POSITION.get()
 
 
 class _RecordedCalls:
@@ -662,14 +674,14 @@ class _RecordedCalls:
         self.by_id = recording.tool_results
         self.outputs = recording.tool_outputs
         self.invocations = _invocations(recording.events)
-        self.taken: dict[tuple[int, str], int] = {}
+        self.taken: dict[_CallKey, int] = {}
 
     def take(self, call_id: str | None) -> tuple[_Invocation | None, ToolResultPart | None]:
         """The recorded invocation and result of the call running now (``None`` where the recording has none)."""
         position = _position()
         if position is None or call_id is None:
             return None, self.by_id.get(call_id or "")
-        key = (position[0], call_id)
+        key = _recorded_key(self.invocations, position, call_id)
         count = self.taken.get(key, 0)
         self.taken[key] = count + 1
         known = self.invocations.get(key, [])
@@ -683,6 +695,13 @@ class _RecordedCalls:
         if invocation is not None:
             return invocation.output
         return None if self.by_position else self.outputs.get(call_id or "")
+
+
+def _recorded_key(
+    recorded: Mapping[_CallKey, object], position: tuple[int, int], call_id: str
+) -> _CallKey:
+    """The key of the running call's record: its step and position, or its step and id in a log without positions."""
+    return position if position in recorded else (position[0], call_id)
 
 
 def _recorded_tool(tool: Tool[Any, Any], calls: _RecordedCalls) -> Tool[Any, Any]:
@@ -783,10 +802,10 @@ class _LiveCheck:
 
     def __init__(self, recording: Recording) -> None:
         self.run_id = recording.run_id
-        self.expected: dict[tuple[int, str], list[ToolCallStarted]] = {}
-        for (step, call_id), invocations in _invocations(recording.events).items():
+        self.expected: dict[_CallKey, list[ToolCallStarted]] = {}
+        for key, invocations in _invocations(recording.events).items():
             started = [i.opened for i in invocations if isinstance(i.opened, ToolCallStarted)]
-            self.expected[step, call_id] = started
+            self.expected[key] = started
         self.divergence: ReplayDivergence | None = None
 
     def check(self, emitter: EventEmitter, fields: Mapping[str, Any]) -> None:
@@ -797,7 +816,8 @@ class _LiveCheck:
         actual = _call_view(draft)
         position = _position()
         step = position[0] if position is not None else 0
-        queue = self.expected.get((step, call_id))
+        key = _recorded_key(self.expected, position, call_id) if position else (0, call_id)
+        queue = self.expected.get(key)
         if not queue:
             self._diverge(
                 step, call_id, "(the recorded run ran no call with this id in this step)", actual
@@ -905,8 +925,9 @@ def _calls_as_sets(events: Sequence[BaseEvent]) -> list[BaseEvent]:
     """The events with each run of tool-call events grouped by call (each call's own events keep their order).
 
     Steps are then compared as sets of calls keyed by call id: a replay whose stand-ins finish in another order
-    than the recorded tools did is the same run. Calls sharing an id within a step are told apart by the order
-    they started in, an end event closing the earliest open one.
+    than the recorded tools did is the same run. Calls sharing an id within a step are told apart by their
+    position in the step; in events stored before they carried one, by the order they started in, an end event
+    closing the earliest open one.
     """
     out: list[BaseEvent] = []
     segment: list[BaseEvent] = []
@@ -917,6 +938,10 @@ def _calls_as_sets(events: Sequence[BaseEvent]) -> list[BaseEvent]:
         waiting: dict[str, list[int]] = {}
         for order, event in enumerate(segment):
             call_id = getattr(event, "tool_call_id", None) or ""
+            position: int | None = getattr(event, "position", None)
+            if position is not None:
+                keyed.append((call_id, position, order, event))
+                continue
             kind = _kind(event)
             open_calls = waiting.get(call_id)
             if kind in _OPENING or not open_calls:
@@ -964,7 +989,8 @@ def _first_event_divergence(
         new_view = None if new is None else _projection(new)
         if old_view is not None and new_view is not None:
             # A log written before schema version 2 has no content to compare with.
-            for name in _CONTENT_FIELDS:
+            # Nor did a log written before tool events carried their call's position.
+            for name in (*_CONTENT_FIELDS, "position"):
                 if name in old_view and old_view[name] is None:
                     old_view.pop(name)
                     new_view.pop(name, None)
@@ -1040,6 +1066,27 @@ def _resumes(events: Sequence[BaseEvent]) -> list[list[ApprovalResolved]]:
     return resumes
 
 
+def _recorded_decisions(
+    calls: Sequence[PendingCall], decided: Sequence[ApprovalResolved]
+) -> dict[Any, ApprovalDecision]:
+    """The recorded decisions for the replay's paused calls: by position when recorded, else in the recorded order."""
+    from agentkit.runtime import ApprovalDecision
+
+    # A step's calls may pause in any order (each asks when it runs): the position names the call.
+    by_position = {e.position: e for e in decided if e.position is not None}
+    if len(by_position) == len(decided) and set(by_position) == {c.index for c in calls}:
+        return {
+            position: ApprovalDecision(approved=e.approved, reason=e.reason)
+            for position, e in by_position.items()
+        }
+    return {
+        item.tool_call_id if item.index is None else item.index: ApprovalDecision(
+            approved=event.approved, reason=event.reason
+        )
+        for item, event in zip(calls, decided, strict=True)
+    }
+
+
 def _pretty(view: dict[str, Any] | None) -> str:
     if view is None:
         return "(no event)"
@@ -1107,7 +1154,7 @@ async def replay(
         +[0] system: Be verbose.
          [1] user: hello
     """
-    from agentkit.runtime import Agent, ApprovalDecision, Router
+    from agentkit.runtime import Agent, Router
 
     if isinstance(agent, Router):
         agent = await _route_again(agent, recording)
@@ -1182,12 +1229,7 @@ async def replay(
                 pending = result.pending
                 if pending is None or len(pending.calls) != len(decided):
                     break  # the replay did not pause as the recording did: the events say how
-                decisions: dict[Any, ApprovalDecision] = {
-                    item.tool_call_id if item.index is None else item.index: ApprovalDecision(
-                        approved=event.approved, reason=event.reason
-                    )
-                    for item, event in zip(pending.calls, decided, strict=True)
-                }
+                decisions = _recorded_decisions(pending.calls, decided)
                 result = await twin.resume(
                     pending,
                     decisions,
