@@ -31,7 +31,7 @@ from agentkit.events import (
     UnknownToolCalled,
 )
 from agentkit.exceptions import UsageError
-from agentkit.messages import ToolResultPart, Usage
+from agentkit.messages import ToolCallPart, ToolResultPart, Usage
 from agentkit.runtime import PendingApproval, PendingCall, PromptInfo
 from agentkit.server._problems import Problem
 from agentkit.storage import RunNotFound, Session, StoreSink
@@ -65,16 +65,18 @@ def _last_step_start(events: Sequence[BaseEvent]) -> int:
 
 
 def pending_calls(events: Sequence[BaseEvent], messages: Sequence[Message]) -> list[PendingCall]:
-    """The calls a paused run waits on: its last step's ``approval.requested`` events, with their arguments."""
+    """The calls a paused run waits on: its last step's ``approval.requested`` events, with their arguments.
+
+    Each event names its call by its position in the step; events stored before they carried one, by id (the
+    first call with that id not taken yet).
+    """
     calls = list(messages[-1].tool_calls) if messages else []
     taken: set[int] = set()
     found: list[PendingCall] = []
     for event in events[_last_step_start(events) :]:
         if not isinstance(event, ApprovalRequested):
             continue
-        index = next(
-            (i for i, c in enumerate(calls) if c.id == event.tool_call_id and i not in taken), None
-        )
+        index = _position_of(event, calls, taken)
         if index is None:
             continue
         taken.add(index)
@@ -88,6 +90,21 @@ def pending_calls(events: Sequence[BaseEvent], messages: Sequence[Message]) -> l
             )
         )
     return found
+
+
+def _position_of(
+    event: ApprovalRequested | ToolCallSucceeded | ToolCallFailed,
+    calls: Sequence[ToolCallPart],
+    taken: set[int],
+) -> int | None:
+    """The position in the step of the call ``event`` belongs to, if it is one of ``calls`` and not ``taken``."""
+    at = event.position
+    if at is not None:
+        fits = at < len(calls) and calls[at].id == event.tool_call_id and at not in taken
+        return at if fits else None
+    return next(
+        (i for i, c in enumerate(calls) if c.id == event.tool_call_id and i not in taken), None
+    )
 
 
 def _shape(agent: Agent[Any, Any], name: str, content: str) -> str:
@@ -124,29 +141,28 @@ def pending_from_events(events: Sequence[BaseEvent], agent: Agent[Any, Any]) -> 
     messages = conversation_from_events(events) or []
     calls = list(messages[-1].tool_calls) if messages else []
     paused = pending_calls(events, messages)
-    positions = {p.index for p in paused}
-    step = events[_last_step_start(events) :]
-    used: set[int] = set()
+    # Each call's result, by its position in the step: the events name it (by id in events stored before that).
+    answered: set[int] = {p.index for p in paused if p.index is not None}
+    ended: dict[int, ToolCallSucceeded | ToolCallFailed] = {}
+    for event in events[_last_step_start(events) :]:
+        if not isinstance(event, (ToolCallSucceeded, ToolCallFailed)) or event.content is None:
+            continue
+        index = _position_of(event, calls, answered)
+        if index is not None:
+            answered.add(index)
+            ended[index] = event
     results: list[ToolResultPart] = []
     for index, call in enumerate(calls):
-        if index in positions:
+        end = ended.get(index)
+        if end is None or end.content is None:
             continue
-        for k, event in enumerate(step):
-            if k in used or not isinstance(event, (ToolCallSucceeded, ToolCallFailed)):
-                continue
-            if event.tool_call_id != call.id or event.content is None:
-                continue
-            used.add(k)
-            if isinstance(event, ToolCallSucceeded):
-                content, is_error = _shape(agent, call.name, event.content), False
-            else:
-                content, is_error = event.content, True
-            results.append(
-                ToolResultPart(
-                    tool_call_id=call.id, name=call.name, content=content, is_error=is_error
-                )
-            )
-            break
+        if isinstance(end, ToolCallSucceeded):
+            content, is_error = _shape(agent, call.name, end.content), False
+        else:
+            content, is_error = end.content, True
+        results.append(
+            ToolResultPart(tool_call_id=call.id, name=call.name, content=content, is_error=is_error)
+        )
     tool_retries: dict[str, int] = {}
     run_retries = output_retries = 0
     prompt: PromptInfo | None = None
