@@ -339,3 +339,27 @@ def test_a_tool_event_without_position_reads_as_none_and_round_trips_with_one() 
     assert parse_event(new.model_dump_json()) == new
     with pytest.raises(ValueError, match="greater than or equal to 0"):
         parse_event({**old.model_dump(mode="json"), "position": -1})
+
+
+async def test_approvals_stored_without_positions_replay_in_their_recorded_order(
+    tmp_path: Path,
+) -> None:
+    """A log from before positions: two same-id calls paused, one approved, one rejected; decided in order."""
+
+    @tool(requires_approval=True)
+    def book(flight: str) -> str:
+        """Book a flight."""
+        return f"booked {flight}"
+
+    calls = (("book", '{"flight": "TP1"}'), ("book", '{"flight": "TP2"}'))
+    decisions: list[dict[Any, Any]] = [{0: approve(), 1: reject("one is enough")}]
+    agent, result, recording = await _record(tmp_path, [book], calls, decisions=decisions)
+    store = MemoryStore()
+    store.append(
+        "r1", [migrate(_without_positions(e.model_dump(mode="json"))) for e in recording.events]
+    )
+    legacy = Recording.load(store, "r1", verify=False)
+    assert not any(getattr(e, "position", None) is not None for e in legacy.events)
+    replayed = await replay(agent, legacy, strict=True)
+    assert _results(replayed) == _results(result)
+    assert [e for _, _, _, e in _results(replayed)] == [False, True]

@@ -157,3 +157,32 @@ def test_a_restarted_service_resumes_same_id_calls_each_with_its_own_result(
     assert approved.status_code == 202
     assert rest[-1]["status"] == "completed"
     assert fake.requests[-1].body["messages"] == expected
+
+
+def test_paused_calls_are_named_by_position_and_by_id_in_older_events() -> None:
+    """``approval.requested`` names its call by position; without one, by id; a position that fits no call is dropped."""
+    from datetime import datetime, timezone
+
+    from agentkit.events import ApprovalRequested, ModelResponded
+    from agentkit.messages import Message, ToolCallPart
+    from agentkit.server._runs import pending_calls
+
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    calls = tuple(
+        ToolCallPart(id="0", name="book", arguments=json.dumps({"flight": f"TP{n}"}))
+        for n in range(3)
+    )
+    messages = [Message.user("Go."), Message(role="assistant", parts=calls)]
+
+    def asked(*positions: int | None) -> list[Any]:
+        head = ModelResponded(run_id="r", seq=0, at=at, step=1, finish_reason="tool_calls")
+        return [head] + [
+            ApprovalRequested(
+                run_id="r", seq=n + 1, at=at, tool_name="book", tool_call_id="0", position=p
+            )
+            for n, p in enumerate(positions)
+        ]
+
+    assert [c.index for c in pending_calls(asked(2, 0), messages)] == [2, 0]
+    assert [c.index for c in pending_calls(asked(None, None), messages)] == [0, 1]
+    assert [c.index for c in pending_calls(asked(7, 1, 1), messages)] == [1]
