@@ -163,7 +163,7 @@ def _dry_run_call(item: Tool[Any, Any], spec: _ToolSpec) -> Callable[..., Any]:
             if inspect.isawaitable(answer):
                 answer = await answer
             return answer
-        arguments = mask_arguments(_as_plain(args), spec.contract.sensitive)
+        arguments = mask_arguments(_as_plain(args, spec), spec.contract.sensitive)
         return DryRunResult(spec.name, arguments, DRY_RUN_NOTICE.format(name=spec.name))
 
     return call
@@ -178,7 +178,7 @@ def _own_dry_run(item: Tool[Any, Any], spec: _ToolSpec) -> Callable[[Any, Any], 
         wants_ctx = spec.ctx_param is not None and spec.ctx_param in _parameters(handler)
 
         def by_keywords(args: Any, ctx: Any) -> Any:
-            fields = dict(args.__dict__)
+            fields = dict(args)
             if wants_ctx:
                 fields[spec.ctx_param] = ctx
             return handler(**fields)
@@ -201,7 +201,7 @@ def _mocked_call(item: Tool[Any, Any], spec: _ToolSpec, policy: ModePolicy) -> C
     mocks = policy.mocks
 
     async def call(_self: Any, args: Any, ctx: RunContext[Any]) -> Any:
-        arguments = _as_plain(args)
+        arguments = _as_plain(args, spec)
         if mocks is not None:
             found, answer = mocks._answer(spec.name, arguments, spec.contract.sensitive)
             if found:

@@ -96,7 +96,7 @@ def _request(item: Tool[Any, Any], spec: _ToolSpec, args: Any, ctx: RunContext[A
         )
     child_ctx = RunContext(deps=ctx.deps, run_id=ctx.run_id, tool_call_id=ctx.tool_call_id)
     if kind == "function":
-        call_kwargs = dict(args.__dict__)
+        call_kwargs = dict(args)
         if mode == _CALL_KWARGS_CTX and spec.ctx_param is not None:
             call_kwargs[spec.ctx_param] = child_ctx
         elif mode != _CALL_KWARGS:  # pragma: no cover - function tools use one of the two

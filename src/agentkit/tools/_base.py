@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import re
 import sys
@@ -183,6 +184,7 @@ class _ToolSpec:
         "max_retries",
         "name",
         "nullable_args",
+        "plain_args",
         "timeout",
         "validate_json",
         "validate_python",
@@ -203,6 +205,7 @@ class _ToolSpec:
         max_retries: int,
         max_argument_bytes: int,
         ctx_param: str | None = None,
+        plain_args: Callable[[Any], Any] | None = None,
     ) -> None:
         if max_retries < 0:
             raise ToolDefinitionError("max_retries must be >= 0", tool_name=contract.name)
@@ -226,6 +229,8 @@ class _ToolSpec:
         self.max_argument_bytes = max_argument_bytes
         self.timeout = contract.timeout
         self.ctx_param = ctx_param
+        # Validated arguments as JSON values (for events, dry runs and mocks), when they are not a model.
+        self.plain_args = plain_args
         self._hints: HintBuilder | None = None
         self.nullable_args = not contract.input_schema.get("required")
         # Inline: no timeout to enforce and nothing that may block the event loop.
@@ -279,7 +284,14 @@ def _make_dumper(result_type: Any) -> tuple[Callable[[Any], str], JSONSchema | N
             raise _ReturnTypeMismatch(value, result_type, "the tool declares it returns None")
 
         return dump_none, None
-    serializer, validate, schema, exact = _output_adapter(result_type)
+    dump, schema = _output_adapter(result_type)[3:]
+    return dump, share_defs(_json_copy(schema))
+
+
+def _typed_dumper(
+    result_type: Any, serializer: SchemaSerializer, validate: Callable[..., Any], exact: Any
+) -> Callable[[Any], str]:
+    """The serializer function of `_make_dumper` for one return type (made once per type, shared by tools)."""
 
     def dump(value: Any) -> str:
         cls = type(value)
@@ -303,17 +315,19 @@ def _make_dumper(result_type: Any) -> tuple[Callable[[Any], str], JSONSchema | N
                 raise  # not a mismatch: a value no serializer can write
             raise _ReturnTypeMismatch(value, result_type, text.split("\n", 1)[-1].strip()) from None
 
-    return dump, share_defs(_json_copy(schema))
+    return dump
 
 
-_OUTPUT_ADAPTERS: dict[Any, tuple[SchemaSerializer, Callable[..., Any], JSONSchema, Any]] = {}
+_OUTPUT_ADAPTERS: dict[
+    Any, tuple[SchemaSerializer, Callable[..., Any], Any, Callable[[Any], str], JSONSchema]
+] = {}
 _MAX_OUTPUT_ADAPTERS = 512
 
 
 def _output_adapter(
     result_type: Any,
-) -> tuple[SchemaSerializer, Callable[..., Any], JSONSchema, Any]:
-    """The serializer, strict validator, output schema and exact class for a return type, built once per type.
+) -> tuple[SchemaSerializer, Callable[..., Any], Any, Callable[[Any], str], JSONSchema]:
+    """The serializer, strict validator, exact class, dump function and output schema of a return type, once per type.
 
     Tools share their return types (``str``, ``dict``, a project's result model): one adapter serves them all.
     """
@@ -331,7 +345,14 @@ def _output_adapter(
         if result_type in (str, int, float, bool, bytes) or is_model_class(result_type)
         else None
     )
-    built = (adapter.serializer, adapter.validator.validate_python, schema, exact)
+    serializer, validate = adapter.serializer, adapter.validator.validate_python
+    built = (
+        serializer,
+        validate,
+        exact,
+        _typed_dumper(result_type, serializer, validate, exact),
+        schema,
+    )
     try:
         if len(_OUTPUT_ADAPTERS) >= _MAX_OUTPUT_ADAPTERS:
             _OUTPUT_ADAPTERS.pop(next(iter(_OUTPUT_ADAPTERS)))
@@ -473,16 +494,135 @@ def _args_validator(args_type: Any, *, tool_name: str) -> tuple[Callable[[], Any
     return lambda: _forbidding_validator(original, validator), share_defs(schema)
 
 
+class _Keywords:
+    """How a function tool checks its arguments without keeping its arguments model.
+
+    The model (built by ``create_model``) gives the input schema and the core schema; the tool then validates
+    with a typed-dict copy of that core schema, which yields the keyword arguments as a dict, and lets the model
+    go: the class with its field infos, core schema and ABC bookkeeping was two thirds of what a registered tool
+    kept (about 23 of 35 KiB, tracemalloc), and the call path never needs it (``FunctionTool.args_model`` builds it
+    again on demand). Validators are built here, at definition, so a first call costs what any call does.
+    """
+
+    __slots__ = ("plain", "schema", "validate_json", "validate_python")
+
+    def __init__(self, args_model: Any, *, tool_name: str) -> None:
+        original = args_model.__pydantic_core_schema__
+        try:
+            schema = ArgumentsJsonSchema().generate(original, mode="validation")
+        except Exception as exc:
+            raise ToolDefinitionError(
+                f"cannot build a schema for the arguments: {exc}", tool_name=tool_name
+            ) from exc
+        schema.pop("title", None)
+        schema.pop("description", None)
+        self.schema: JSONSchema = share_defs(schema)
+        keywords = _as_keywords(original)
+        validator: Any = None
+        if keywords is not None:
+            core, config = keywords
+            forbidding, changed = forbid_unset_extras(core)
+            try:
+                validator = (
+                    _validator_for(forbidding, config) if changed else SchemaValidator(core, config)
+                )
+                serializer = SchemaSerializer(core, config)
+            except (
+                Exception
+            ):  # pragma: no cover - a pydantic-core refusing the copy: keep the model
+                validator = None
+            else:
+                # pydantic-core keeps the schema it was built from only to pickle the validator again, which a
+                # tool never does (deepcopy shares the spec). Emptying the two top nodes, which are ours, lets the
+                # rest (the model's field schemas, copies of nested models) go with the model.
+                forbidding.clear()
+                core.clear()
+        if validator is None:
+            self._with_model(args_model, original)
+            return
+        self.validate_json: Callable[[str | bytes], Any] = validator.validate_json
+        self.validate_python: Callable[[Any], Any] = validator.validate_python
+        self.plain: Callable[[Any], Any] = functools.partial(
+            serializer.to_python, mode="json", by_alias=False
+        )
+
+    def _with_model(self, args_model: Any, original: Any) -> None:
+        """The fallback for a core schema of another shape: validate with the model, hand over its fields."""
+        checked = _forbidding_validator(original, args_model.__pydantic_validator__)
+        serializer = args_model.__pydantic_serializer__
+
+        def validate_json(raw: str | bytes) -> dict[str, Any]:
+            return dict(checked.validate_json(raw).__dict__)
+
+        def validate_python(value: Any) -> dict[str, Any]:
+            return dict(checked.validate_python(value).__dict__)
+
+        def plain(args: dict[str, Any]) -> Any:
+            return serializer.to_python(
+                args_model.model_construct(**args), mode="json", by_alias=False
+            )
+
+        self.validate_json = validate_json
+        self.validate_python = validate_python
+        self.plain = plain
+
+
+def _as_keywords(core: Any) -> tuple[dict[str, Any], Any] | None:
+    """A ``create_model`` core schema as a typed dict of the same fields, and its config; None for other shapes.
+
+    A model's fields (``model-field``) become ``typed-dict-field``s, required unless they carry a default, so
+    validation gives ``{name: value}`` in field order with the same checks, defaults, aliases and errors (the one
+    difference: a payload that is not an object is a ``dict_type`` error, not ``model_type``).
+    """
+    definitions = None
+    model = core
+    if model.get("type") == "definitions":
+        definitions, model = model.get("definitions"), model.get("schema")
+    if (
+        not isinstance(model, dict)
+        or model.get("type") != "model"
+        or model.get("root_model")
+        or model.get("post_init")
+        or model.get("custom_init")
+    ):
+        return None
+    inner = model.get("schema")
+    if (
+        not isinstance(inner, dict)
+        or inner.get("type") != "model-fields"
+        or inner.get("computed_fields")
+    ):
+        return None
+    fields: dict[str, Any] = {}
+    for name, field in inner["fields"].items():
+        if field.get("type") != "model-field":  # pragma: no cover - pydantic makes only these
+            return None
+        copied = {k: v for k, v in field.items() if k not in ("type", "frozen")}
+        copied["type"] = "typed-dict-field"
+        copied["required"] = field["schema"].get("type") != "default"
+        fields[name] = copied
+    config = model.get("config") or {}
+    keywords: dict[str, Any] = {"type": "typed-dict", "fields": fields, "config": config}
+    for key in ("strict", "extras_schema", "extra_behavior", "populate_by_name"):
+        if key in inner:
+            keywords[key] = inner[key]
+    if "extra_behavior" not in keywords and "extra_fields_behavior" in config:
+        keywords["extra_behavior"] = config["extra_fields_behavior"]
+    if definitions is not None:
+        keywords = {"type": "definitions", "schema": keywords, "definitions": definitions}
+    return keywords, config
+
+
 def _forbidding_validator(original: Any, validator: Any) -> Any:
     """``validator``, or one of its own if some class in the core schema chose no extra-keys policy."""
     core, changed = forbid_unset_extras(original)
     return _validator_for(core) if changed else validator
 
 
-def _validator_for(core: Any) -> SchemaValidator:
+def _validator_for(core: Any, config: Any = None) -> SchemaValidator:
     """A validator for a rewritten core schema that never reuses a nested class's own (prebuilt) validator."""
     try:
-        return SchemaValidator(core, _use_prebuilt=False)  # type: ignore[call-arg,unused-ignore]  # pydantic-core >= 2.42
+        return SchemaValidator(core, config, _use_prebuilt=False)  # type: ignore[call-arg,unused-ignore]  # pydantic-core >= 2.42
     except TypeError:
         pass
     # Older pydantic-core has no switch: from pydantic 2.11 (core 2.30) to 2.12 it reuses the validator of every
@@ -495,7 +635,7 @@ def _validator_for(core: Any) -> SchemaValidator:
         for cls in classes:
             type.__setattr__(cls, "__pydantic_complete__", False)
         try:
-            return SchemaValidator(core)
+            return SchemaValidator(core, config)
         finally:
             for cls in classes:
                 type.__setattr__(cls, "__pydantic_complete__", True)
@@ -747,7 +887,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
             # The fast path: nothing to record and nothing that needs a thread, a timeout or a context.
             try:
                 if spec.call_mode == _CALL_KWARGS:
-                    result = spec.call(**args.__dict__)
+                    result = spec.call(**args)
                 else:
                     result = spec.call(self, args, RunContext(deps=None) if ctx is None else ctx)
                 if spec.is_async:
@@ -805,7 +945,7 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
                 tool_name=spec.name,
                 tool_version=spec.contract.version,
                 tool_call_id=call_id,
-                arguments=mask_arguments(_as_plain(args), spec.contract.sensitive),
+                arguments=mask_arguments(_as_plain(args, spec), spec.contract.sensitive),
                 mode=CALL_MODE.get(),
             )
         else:
@@ -816,21 +956,21 @@ class Tool(ABC, Generic[ArgsT, ResultT]):
         try:
             if spec.inline:
                 if mode == _CALL_KWARGS:
-                    result = spec.call(**args.__dict__)
+                    result = spec.call(**args)
                 elif mode == _CALL_MODEL:
                     result = spec.call(self, args, ctx)
                 elif mode == _CALL_KWARGS_CTX:
-                    result = spec.call(**args.__dict__, **{spec.ctx_param: ctx})  # type: ignore[arg-type]  # ctx_param is set in this mode
+                    result = spec.call(**args, **{spec.ctx_param: ctx})  # type: ignore[arg-type]  # ctx_param is set in this mode
                 else:
                     result = spec.call(args, ctx)
                 if spec.is_async:
                     result = await result
             elif mode == _CALL_KWARGS:
-                result = await self._run_guarded(spec, spec.call, (), args.__dict__)
+                result = await self._run_guarded(spec, spec.call, (), args)
             elif mode == _CALL_MODEL:
                 result = await self._run_guarded(spec, spec.call, (self, args, ctx), {})
             elif mode == _CALL_KWARGS_CTX:
-                kwargs = {**args.__dict__, spec.ctx_param: ctx}
+                kwargs = {**args, spec.ctx_param: ctx}
                 result = await self._run_guarded(spec, spec.call, (), kwargs)
             else:
                 result = await self._run_guarded(spec, spec.call, (args, ctx), {})
@@ -1220,10 +1360,17 @@ def _bare_signature(func: Callable[..., Any]) -> str:
     return str(signature.replace(parameters=params, return_annotation=signature.empty))
 
 
+_NO_ANNOTATIONS: ToolAnnotations | None = None
+
+
 def _build_contract(**fields: Any) -> ToolContract:
+    global _NO_ANNOTATIONS
     name = fields.get("name")
     if fields.get("annotations") is None:
-        fields["annotations"] = ToolAnnotations()
+        # Frozen, so one instance serves every tool that states no hints.
+        if _NO_ANNOTATIONS is None:
+            _NO_ANNOTATIONS = ToolAnnotations()
+        fields["annotations"] = _NO_ANNOTATIONS
     parse_version(fields["version"], tool_name=name)
     try:
         return ToolContract(**fields)
@@ -1271,7 +1418,13 @@ def _qualname(cls: type) -> str:
     )
 
 
-def _as_plain(args: Any) -> Any:
+def _as_plain(args: Any, spec: _ToolSpec | None = None) -> Any:
+    """Validated arguments as JSON values: what events record and what dry runs and mocks see."""
+    if spec is not None and spec.plain_args is not None:
+        try:
+            return spec.plain_args(args)
+        except Exception:  # pragma: no cover - defensive: events must never break a call
+            return None
     if isinstance(args, BaseModel):
         return args.model_dump(mode="json")
     if isinstance(args, dict):

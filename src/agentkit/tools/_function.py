@@ -11,7 +11,7 @@ import typing
 import warnings
 from typing import Any, Generic, TypeVar, get_args, get_origin, overload
 
-from pydantic import ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 from typing_extensions import ParamSpec, is_typeddict
 
@@ -22,8 +22,8 @@ from agentkit.tools._base import (
     DEFAULT_MAX_ARGUMENT_BYTES,
     DEFAULT_MAX_RETRIES,
     Tool,
-    _args_validator,
     _build_contract,
+    _Keywords,
     _make_dumper,
     _ToolSpec,
     string_tuple,
@@ -115,7 +115,7 @@ def _unknown_doc_params(
             f"{'the description is' if len(unknown) == 1 else 'their descriptions are'} not used"
             + (f" ({hints})" if hints else "")
         ),
-        stacklevel=4,
+        stacklevel=5,
     )
 
 
@@ -225,148 +225,16 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             )
         tags = string_tuple(tags, option="tags", tool_name=tool_name)
         sensitive = string_tuple(sensitive, option="sensitive", tool_name=tool_name)
-        target: Any = func
-        hints_from: Any = func
-        bound: frozenset[str] = frozenset()
-        is_async = inspect.iscoroutinefunction(func)
-        doc = parse_docstring(_doc(func))
-        doc_params = doc.params
-        doc_where = f"{getattr(func, '__qualname__', tool_name)}"
-        if isinstance(func, functools.partial):
-            # The partial's signature already leaves out the positional arguments it binds; the keywords it binds
-            # are fixed by the partial too, so they leave the schema (the model cannot override them).
-            inner = func.func
-            hints_from = inner
-            bound = frozenset(func.keywords)
-            doc = parse_docstring(_doc(inner))
-            doc_params = doc.params
-            doc_where = getattr(inner, "__qualname__", tool_name)
-            is_async = is_async or inspect.iscoroutinefunction(inner)
-        elif not inspect.isfunction(func) and not inspect.ismethod(func) and callable(func):
-            # A callable object: its __call__ holds the signature and, often, the documentation.
-            target = hints_from = func.__call__  # type: ignore[operator]  # callable() checked above
-            is_async = is_async or inspect.iscoroutinefunction(target)
-            call_doc = parse_docstring(_doc(target))
-            doc_where = f"{type(func).__qualname__}.__call__"
-            # The class docstring describes the tool when it has one; its parameter entries usually describe
-            # __init__, so only __call__'s docstring is checked against the parameters.
-            class_params = {k: v for k, v in doc.params.items() if k in call_doc.params}
-            doc = type(doc)(
-                description=doc.description or call_doc.description,
-                params={**call_doc.params, **class_params},
-                style=call_doc.style,
-            )
-            doc_params = call_doc.params
-        try:
-            signature = inspect.signature(target)
-        except (TypeError, ValueError) as exc:
-            raise ToolDefinitionError(
-                f"cannot read the signature: {exc}", tool_name=tool_name
-            ) from exc
-        hints = _resolve_hints(hints_from, localns, tool_name)
-        if doc_params:
-            known = signature if hints_from is target else inspect.signature(hints_from)
-            _unknown_doc_params(doc_params, {*known.parameters}, tool_name, doc_where)
-
-        fields: dict[str, Any] = {}
-        ctx_param: str | None = None
-        uses_typeddict = False
-        for pname, param in signature.parameters.items():
-            if pname in bound:
-                continue
-            annotation = hints.get(
-                pname, Any if param.annotation is inspect.Parameter.empty else param.annotation
-            )
-            if _is_run_context(annotation):
-                if ctx_param is not None:
-                    raise ToolDefinitionError(
-                        f"only one RunContext parameter is allowed, got {ctx_param!r} and {pname!r}",
-                        tool_name=tool_name,
-                    )
-                ctx_param = pname
-                continue
-            if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-                raise ToolDefinitionError(
-                    f"*args/**kwargs ({pname!r}) cannot be described to a model; declare each parameter "
-                    "or take one pydantic model",
-                    tool_name=tool_name,
-                )
-            if param.kind is inspect.Parameter.POSITIONAL_ONLY:
-                raise ToolDefinitionError(
-                    f"positional-only parameter {pname!r} is not supported: models pass arguments by name",
-                    tool_name=tool_name,
-                )
-            if pname in ("self", "cls") and param.annotation is inspect.Parameter.empty:
-                raise ToolDefinitionError(
-                    "@tool decorates functions, not methods; for a tool with state, subclass Tool",
-                    tool_name=tool_name,
-                )
-            if pname == "model_config":
-                raise ToolDefinitionError(
-                    "parameter 'model_config' is reserved by pydantic; rename it",
-                    tool_name=tool_name,
-                )
-            if pname.startswith("_"):
-                raise ToolDefinitionError(
-                    f"parameter {pname!r} starts with '_', which pydantic treats as private; rename it",
-                    tool_name=tool_name,
-                )
-            default: Any = ... if param.default is inspect.Parameter.empty else param.default
-            annotated = getattr(annotation, "__metadata__", None) is not None
-            if default is ... and annotated:
-                in_annotation = FieldInfo.from_annotation(annotation)
-                if not in_annotation.is_required():
-                    # Annotated[int, Field(default=3)]: the default lives in the annotation. It is passed on
-                    # explicitly, since pydantic < 2.10 drops it once the annotation is wrapped again (below).
-                    factory = in_annotation.default_factory
-                    default = (
-                        Field(default_factory=factory)
-                        if factory is not None
-                        else in_annotation.default
-                    )
-            # Field(description=...) first, then Annotated[T, "text"], then the docstring.
-            described = _annotated_text(annotation) if annotated else None
-            described = described or doc.params.get(pname)
-            if described:
-                if not annotated and not isinstance(default, FieldInfo):
-                    # Nothing else can describe the field: the description goes with the default (wrapping the
-                    # annotation in Annotated costs more than the rest of the field).
-                    default = Field(default, description=described)
-                elif FieldInfo.from_annotated_attribute(annotation, default).description is None:
-                    annotation = typing.Annotated[annotation, Field(description=described)]
-            uses_typeddict = uses_typeddict or _has_typeddict(annotation)
-            fields[pname] = (annotation, default)
-
-        model_name = (
-            "".join(part.capitalize() for part in re.split(r"[^0-9A-Za-z]+", tool_name) if part)
-            + "Args"
+        args_model, ctx_param, is_async, doc, hints = _analyse(
+            func, tool_name, localns=localns, strict=strict, warn=True
         )
-        try:
-            with warnings.catch_warnings():
-                # Parameters such as ``schema`` or ``json`` shadow BaseModel methods; harmless here, since the
-                # arguments model is private and its values are read from ``__dict__``.
-                warnings.filterwarnings(
-                    "ignore", r"Field name .* shadows an attribute", UserWarning
-                )
-                args_model = create_model(
-                    model_name or "ToolArgs",
-                    __config__=ConfigDict(
-                        extra="forbid",
-                        strict=strict,
-                        arbitrary_types_allowed=False,
-                        # A TypedDict without a config of its own takes this one: its attribute docstrings
-                        # become field descriptions (only then, since reading them means reading source).
-                        **({"use_attribute_docstrings": True} if uses_typeddict else {}),
-                    ),
-                    __module__=getattr(func, "__module__", __name__),
-                    **fields,
-                )
-        except Exception as exc:
-            raise ToolDefinitionError(
-                f"cannot build an arguments model: {exc}", tool_name=tool_name
-            ) from exc
-        self.args_model: type[Any] = args_model
-        load_validator, input_schema = _args_validator(args_model, tool_name=tool_name)
+        # The model is not kept: validation uses a typed-dict copy of its core schema (see ``_Keywords``), and
+        # ``args_model`` builds it again when someone asks.
+        self._localns = localns
+        self._strict = strict
+        self._model_of = tool_name
+        keywords = _Keywords(args_model, tool_name=tool_name)
+        input_schema = keywords.schema
 
         return_hint = hints.get("return", inspect.Parameter.empty)
         if is_async and get_origin(return_hint) in (typing.Coroutine, typing.Awaitable):
@@ -393,7 +261,9 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         )
         self._spec = _ToolSpec(
             contract=contract,
-            load_validator=load_validator,
+            validate_json=keywords.validate_json,
+            validate_python=keywords.validate_python,
+            plain_args=keywords.plain,
             call=func,
             call_mode=_CALL_KWARGS_CTX if ctx_param else _CALL_KWARGS,
             dump=dump,
@@ -404,9 +274,34 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             ctx_param=ctx_param,
         )
 
+    @property
+    def args_model(self) -> type[BaseModel]:
+        """The pydantic model of the arguments (``extra="forbid"``), built on first access and kept.
+
+        The tool does not need it: it validates with a typed-dict copy of this model's core schema, made when the
+        tool was defined, so tools that nobody inspects do not keep a model class each. The model is built again
+        from the function's signature, with the same names, types, defaults and descriptions.
+
+        Examples:
+            >>> from agentkit import tool
+            >>> @tool
+            ... def add(a: int, b: int = 1) -> int:
+            ...     '''Add two integers.'''
+            ...     return a + b
+            >>> add.args_model(a=2).b
+            1
+        """
+        model: type[BaseModel] | None = self.__dict__.get("_args_model")
+        if model is None:
+            model = _analyse(
+                self.func, self._model_of, localns=self._localns, strict=self._strict, warn=False
+            )[0]
+            self.__dict__["_args_model"] = model
+        return model
+
     def run(self, args: Any, ctx: RunContext[Any]) -> Any:
-        """Call the function with validated arguments (the fast path bypasses this)."""
-        kwargs = dict(args.__dict__)
+        """Call the function with validated arguments: a dict of them, or an ``args_model`` instance."""
+        kwargs = dict(args) if isinstance(args, dict) else dict(args.__dict__)
         if self._spec.ctx_param:
             kwargs[self._spec.ctx_param] = ctx
         func: Callable[..., Any] = self.func
@@ -539,3 +434,152 @@ def _caller_locals() -> dict[str, Any] | None:
     if frame.f_code.co_flags & inspect.CO_NEWLOCALS and frame.f_locals is not frame.f_globals:
         return dict(frame.f_locals)
     return None
+
+
+def _analyse(
+    func: Callable[..., Any],
+    tool_name: str,
+    *,
+    localns: dict[str, Any] | None,
+    strict: bool,
+    warn: bool,
+) -> tuple[type[BaseModel], str | None, bool, Any, dict[str, Any]]:
+    """The arguments model of ``func``, its ``RunContext`` parameter, whether it is async, its docstring and hints.
+
+    ``warn=False`` when the model is built again (``FunctionTool.args_model``): the definition warned already.
+    """
+    target: Any = func
+    hints_from: Any = func
+    bound: frozenset[str] = frozenset()
+    is_async = inspect.iscoroutinefunction(func)
+    doc = parse_docstring(_doc(func))
+    doc_params = doc.params
+    doc_where = f"{getattr(func, '__qualname__', tool_name)}"
+    if isinstance(func, functools.partial):
+        # The partial's signature already leaves out the positional arguments it binds; the keywords it binds
+        # are fixed by the partial too, so they leave the schema (the model cannot override them).
+        inner = func.func
+        hints_from = inner
+        bound = frozenset(func.keywords)
+        doc = parse_docstring(_doc(inner))
+        doc_params = doc.params
+        doc_where = getattr(inner, "__qualname__", tool_name)
+        is_async = is_async or inspect.iscoroutinefunction(inner)
+    elif not inspect.isfunction(func) and not inspect.ismethod(func) and callable(func):
+        # A callable object: its __call__ holds the signature and, often, the documentation.
+        target = hints_from = func.__call__  # type: ignore[operator]  # callable() checked above
+        is_async = is_async or inspect.iscoroutinefunction(target)
+        call_doc = parse_docstring(_doc(target))
+        doc_where = f"{type(func).__qualname__}.__call__"
+        # The class docstring describes the tool when it has one; its parameter entries usually describe
+        # __init__, so only __call__'s docstring is checked against the parameters.
+        class_params = {k: v for k, v in doc.params.items() if k in call_doc.params}
+        doc = type(doc)(
+            description=doc.description or call_doc.description,
+            params={**call_doc.params, **class_params},
+            style=call_doc.style,
+        )
+        doc_params = call_doc.params
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError) as exc:
+        raise ToolDefinitionError(f"cannot read the signature: {exc}", tool_name=tool_name) from exc
+    hints = _resolve_hints(hints_from, localns, tool_name)
+    if doc_params and warn:
+        known = signature if hints_from is target else inspect.signature(hints_from)
+        _unknown_doc_params(doc_params, {*known.parameters}, tool_name, doc_where)
+
+    fields: dict[str, Any] = {}
+    ctx_param: str | None = None
+    uses_typeddict = False
+    for pname, param in signature.parameters.items():
+        if pname in bound:
+            continue
+        annotation = hints.get(
+            pname, Any if param.annotation is inspect.Parameter.empty else param.annotation
+        )
+        if _is_run_context(annotation):
+            if ctx_param is not None:
+                raise ToolDefinitionError(
+                    f"only one RunContext parameter is allowed, got {ctx_param!r} and {pname!r}",
+                    tool_name=tool_name,
+                )
+            ctx_param = pname
+            continue
+        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            raise ToolDefinitionError(
+                f"*args/**kwargs ({pname!r}) cannot be described to a model; declare each parameter "
+                "or take one pydantic model",
+                tool_name=tool_name,
+            )
+        if param.kind is inspect.Parameter.POSITIONAL_ONLY:
+            raise ToolDefinitionError(
+                f"positional-only parameter {pname!r} is not supported: models pass arguments by name",
+                tool_name=tool_name,
+            )
+        if pname in ("self", "cls") and param.annotation is inspect.Parameter.empty:
+            raise ToolDefinitionError(
+                "@tool decorates functions, not methods; for a tool with state, subclass Tool",
+                tool_name=tool_name,
+            )
+        if pname == "model_config":
+            raise ToolDefinitionError(
+                "parameter 'model_config' is reserved by pydantic; rename it",
+                tool_name=tool_name,
+            )
+        if pname.startswith("_"):
+            raise ToolDefinitionError(
+                f"parameter {pname!r} starts with '_', which pydantic treats as private; rename it",
+                tool_name=tool_name,
+            )
+        default: Any = ... if param.default is inspect.Parameter.empty else param.default
+        annotated = getattr(annotation, "__metadata__", None) is not None
+        if default is ... and annotated:
+            in_annotation = FieldInfo.from_annotation(annotation)
+            if not in_annotation.is_required():
+                # Annotated[int, Field(default=3)]: the default lives in the annotation. It is passed on
+                # explicitly, since pydantic < 2.10 drops it once the annotation is wrapped again (below).
+                factory = in_annotation.default_factory
+                default = (
+                    Field(default_factory=factory) if factory is not None else in_annotation.default
+                )
+        # Field(description=...) first, then Annotated[T, "text"], then the docstring.
+        described = _annotated_text(annotation) if annotated else None
+        described = described or doc.params.get(pname)
+        if described:
+            if not annotated and not isinstance(default, FieldInfo):
+                # Nothing else can describe the field: the description goes with the default (wrapping the
+                # annotation in Annotated costs more than the rest of the field).
+                default = Field(default, description=described)
+            elif FieldInfo.from_annotated_attribute(annotation, default).description is None:
+                annotation = typing.Annotated[annotation, Field(description=described)]
+        uses_typeddict = uses_typeddict or _has_typeddict(annotation)
+        fields[pname] = (annotation, default)
+
+    model_name = (
+        "".join(part.capitalize() for part in re.split(r"[^0-9A-Za-z]+", tool_name) if part)
+        + "Args"
+    )
+    try:
+        with warnings.catch_warnings():
+            # Parameters such as ``schema`` or ``json`` shadow BaseModel methods; harmless here, since the
+            # tool validates to a dict of keyword arguments and never reads them as attributes.
+            warnings.filterwarnings("ignore", r"Field name .* shadows an attribute", UserWarning)
+            args_model = create_model(
+                model_name or "ToolArgs",
+                __config__=ConfigDict(
+                    extra="forbid",
+                    strict=strict,
+                    arbitrary_types_allowed=False,
+                    # A TypedDict without a config of its own takes this one: its attribute docstrings
+                    # become field descriptions (only then, since reading them means reading source).
+                    **({"use_attribute_docstrings": True} if uses_typeddict else {}),
+                ),
+                __module__=getattr(func, "__module__", __name__),
+                **fields,
+            )
+    except Exception as exc:
+        raise ToolDefinitionError(
+            f"cannot build an arguments model: {exc}", tool_name=tool_name
+        ) from exc
+    return args_model, ctx_param, is_async, doc, hints
