@@ -107,7 +107,12 @@ def _definers() -> list[tuple[str, Callable[[Callable[..., Any]], Any]]]:
     def pydantic_ai() -> Callable[[Callable[..., Any]], Any]:
         from pydantic_ai import Tool
 
-        return lambda func: Tool(func, takes_ctx=False).tool_def
+        def define(func: Callable[..., Any]) -> Any:
+            # Kept whole, as a toolset keeps it (its validator and function schema), not only its definition.
+            made = Tool(func, takes_ctx=False)
+            return made, made.tool_def
+
+        return define
 
     def openai_agents() -> Callable[[Callable[..., Any]], Any]:
         from agents import function_tool
