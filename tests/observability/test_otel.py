@@ -131,3 +131,44 @@ def test_lazy_attribute() -> None:
     with pytest.raises(AttributeError):
         _ = observability.Nope  # type: ignore[attr-defined]
     assert provider_name("OpenAIChatProvider") == "openai"
+
+
+def test_two_calls_sharing_an_id_get_a_span_each(otel: Any) -> None:
+    """Calls of one answer that share an id and finish out of order each close their own span with their result."""
+    import anyio
+
+    from agentkit.observability.otel import OTelSink
+
+    second_done = anyio.Event()
+
+    @tool
+    async def wait(label: str) -> str:
+        """Finish after the other call when asked to."""
+        if label == "first":
+            await second_done.wait()
+        else:
+            second_done.set()
+        return f"done {label}"
+
+    sink = OTelSink(
+        tracer_provider=otel.tracer_provider,
+        meter_provider=otel.meter_provider,
+        capture_content=True,
+    )
+    provider = FakeProvider(
+        [
+            [
+                ToolCallPart(id="same", name="wait", arguments='{"label": "first"}'),
+                ToolCallPart(id="same", name="wait", arguments='{"label": "second"}'),
+            ],
+            "ok",
+        ]
+    )
+    Agent(provider, tools=[wait], sinks=[sink]).run_sync("go")
+    tool_spans = [s for s in otel.spans() if s.name == "execute_tool wait"]
+    assert len(tool_spans) == 2
+    by_arguments = {
+        s.attributes["gen_ai.tool.call.arguments"]: s.attributes["gen_ai.tool.call.result"]
+        for s in tool_spans
+    }
+    assert by_arguments == {'{"label":"first"}': "done first", '{"label":"second"}': "done second"}

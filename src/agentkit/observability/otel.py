@@ -152,7 +152,7 @@ class _RunSpans:
     output_type: str
     prompt: dict[str, str] = field(default_factory=dict)
     chats: dict[int, _Open] = field(default_factory=dict)
-    tools: dict[str, _Open] = field(default_factory=dict)
+    tools: dict[tuple[str, int | None], _Open] = field(default_factory=dict)
     history: list[Any] = field(
         default_factory=list
     )  # the conversation, kept only to capture content
@@ -348,11 +348,11 @@ class OTelSink:
                 attributes["gen_ai.tool.call.id"] = e.tool_call_id
             if self.capture_content and e.arguments is not None:
                 attributes["gen_ai.tool.call.arguments"] = _json(e.arguments)
-            run.tools[e.tool_call_id or f"name:{e.tool_name}"] = self._open(
+            run.tools[_tool_key(e)] = self._open(
                 f"execute_tool {e.tool_name}", SpanKind.INTERNAL, event, attributes, run.agent
             )
         elif kind in ("tool.call.succeeded", "tool.call.failed", "tool.call.cancelled"):
-            tool = run.tools.pop(e.tool_call_id or f"name:{e.tool_name}", None)
+            tool = run.tools.pop(_tool_key(e), None)
             if tool is None:
                 return
             if kind == "tool.call.failed":
@@ -483,3 +483,12 @@ class OTelSink:
 
     def __repr__(self) -> str:
         return f"OTelSink(runs_in_flight={len(self._runs)})"
+
+
+def _tool_key(event: Any) -> tuple[str, int | None]:
+    """Which open tool span an event belongs to: its call's id (or tool name) and its place in the step.
+
+    Two calls of one answer may share an id; their positions (events stored before positions read ``None``)
+    still keep their spans apart.
+    """
+    return (event.tool_call_id or f"name:{event.tool_name}", getattr(event, "position", None))
