@@ -335,3 +335,32 @@ def test_the_analysis_runs_once_per_definition(monkeypatch: pytest.MonkeyPatch) 
     _ = made.args_model
     _ = made.args_model
     assert calls == ["simple", "simple"]
+
+
+class _Bulky:
+    """Something a function that defines a tool happens to hold."""
+
+
+def test_a_tool_defined_in_a_function_keeps_its_types_not_the_callers_locals() -> None:
+    """``args_model`` resolves a type local to the defining function, and the function's other locals are freed."""
+
+    def build() -> tuple[Any, weakref.ref[_Bulky]]:
+        bulky = _Bulky()
+
+        class Local(BaseModel):
+            """Defined in the function body."""
+
+            size: int
+
+        @tool
+        def measure(item: Local) -> int:
+            """Measure."""
+            return item.size
+
+        return measure, weakref.ref(bulky)
+
+    made, bulky = build()
+    gc.collect()
+    assert bulky() is None
+    assert made.args_model(item={"size": 3}).item.size == 3
+    assert anyio.run(made.invoke_json, '{"item": {"size": 4}}').value == 4

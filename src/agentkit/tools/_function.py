@@ -230,7 +230,9 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         )
         # The model is not kept: validation uses a typed-dict copy of its core schema (see ``_Keywords``), and
         # ``args_model`` builds it again when someone asks.
-        self._localns = localns
+        # For args_model: the resolved annotations when they needed the caller's locals (keeping those locals
+        # would keep everything the caller had), else nothing (the module's globals resolve them again).
+        self._hints = hints if localns is not None else None
         self._strict = strict
         self._model_of = tool_name
         keywords = _Keywords(args_model, tool_name=tool_name)
@@ -294,7 +296,12 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
         model: type[BaseModel] | None = self.__dict__.get("_args_model")
         if model is None:
             model = _analyse(
-                self.func, self._model_of, localns=self._localns, strict=self._strict, warn=False
+                self.func,
+                self._model_of,
+                localns=None,
+                strict=self._strict,
+                warn=False,
+                hints=self._hints,
             )[0]
             self.__dict__["_args_model"] = model
         return model
@@ -443,10 +450,12 @@ def _analyse(
     localns: dict[str, Any] | None,
     strict: bool,
     warn: bool,
+    hints: dict[str, Any] | None = None,
 ) -> tuple[type[BaseModel], str | None, bool, Any, dict[str, Any]]:
     """The arguments model of ``func``, its ``RunContext`` parameter, whether it is async, its docstring and hints.
 
-    ``warn=False`` when the model is built again (``FunctionTool.args_model``): the definition warned already.
+    ``warn=False`` when the model is built again (``FunctionTool.args_model``): the definition warned already;
+    ``hints`` are the annotations resolved then, when they needed the caller's locals.
     """
     target: Any = func
     hints_from: Any = func
@@ -484,7 +493,8 @@ def _analyse(
         signature = inspect.signature(target)
     except (TypeError, ValueError) as exc:
         raise ToolDefinitionError(f"cannot read the signature: {exc}", tool_name=tool_name) from exc
-    hints = _resolve_hints(hints_from, localns, tool_name)
+    if hints is None:
+        hints = _resolve_hints(hints_from, localns, tool_name)
     if doc_params and warn:
         known = signature if hints_from is target else inspect.signature(hints_from)
         _unknown_doc_params(doc_params, {*known.parameters}, tool_name, doc_where)
