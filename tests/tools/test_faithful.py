@@ -385,6 +385,80 @@ def test_nested_model_that_chose_its_extra_policy_keeps_it() -> None:
     assert defs["OpenUnits"]["additionalProperties"] is True
 
 
+class _Opts(TypedDict):
+    units: str
+
+
+class _Where(BaseModel):
+    """A model without a policy, nesting a TypedDict without one."""
+
+    city: str
+    opts: _Opts
+
+
+class _IgnoringWhere(BaseModel):
+    """A model whose author chose to ignore extra keys: the TypedDict inside takes that policy."""
+
+    model_config = ConfigDict(extra="ignore")
+    city: str
+    opts: _Opts
+
+
+class _OwnOpts(TypedDict):
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+    units: str
+
+
+class _WhereWithOwn(BaseModel):
+    city: str
+    opts: _OwnOpts
+
+
+def test_misspelt_key_in_a_typeddict_inside_a_model_gets_a_repair_hint() -> None:
+    """A TypedDict without a policy, in a model without one, refuses ``unts`` on every pydantic (2.8+ too).
+
+    pydantic >= 2.8 writes "ignore" on every TypedDict's core schema, which read as a chosen policy: the misspelt
+    key was dropped silently, by ``@tool`` and ``Tool[Args]`` tools alike.
+    """
+
+    @tool
+    def weather(where: _Where) -> str:
+        """Weather."""
+        return where.opts["units"]
+
+    class Args(BaseModel):
+        where: _Where
+
+    class Weather(Tool[Args, str]):
+        """Weather."""
+
+        def run(self, args: Args, ctx: RunContext[Any]) -> str:
+            return args.where.opts["units"]
+
+    for made in (weather, Weather()):
+        outcome = _run(made, '{"where": {"city": "Oslo", "opts": {"units": "C", "unts": "F"}}}')
+        assert outcome.status == "invalid_arguments"
+        issue = json.loads(outcome.content)["issues"][0]
+        assert (issue["path"], issue["did_you_mean"]) == ("where.opts.unts", "units")
+        assert made.contract.input_schema["$defs"]["_Opts"]["additionalProperties"] is False
+
+
+def test_a_typeddict_keeps_the_policy_of_its_model_or_its_own() -> None:
+    """``extra="ignore"`` on the model around it, or a TypedDict's own ``extra="allow"``, is kept."""
+
+    @tool
+    def weather(a: _IgnoringWhere, b: _WhereWithOwn) -> str:
+        """Weather."""
+        return f"{a.opts} {b.opts}"
+
+    outcome = _run(
+        weather,
+        '{"a": {"city": "O", "opts": {"units": "C", "unts": "F"}},'
+        ' "b": {"city": "O", "opts": {"units": "C", "wind": 3}}}',
+    )
+    assert outcome.content == "{'units': 'C'} {'units': 'C', 'wind': 3}"
+
+
 # ------------------------------------------------------------------ dialects: keep or refuse, never rewrite
 
 

@@ -417,7 +417,10 @@ def _forbid_node(node: dict[str, Any]) -> dict[str, Any]:
             return out
     elif kind == "typed-dict":
         config = node.get("config") or {}
-        if "extra_behavior" not in node and "extra_fields_behavior" not in config:
+        # pydantic >= 2.8 writes ``extra_behavior: "ignore"`` on every TypedDict; whether a policy was chosen (its
+        # own ``__pydantic_config__``, or the config of the model around it) shows in its config, as for models.
+        # PEP 728 ``closed=True`` / ``extra_items=`` give "forbid" / "allow", kept as they are.
+        if "extra_fields_behavior" not in config and node.get("extra_behavior", "ignore") == "ignore":
             out = dict(node)
             out["extra_behavior"] = "forbid"
             return out
