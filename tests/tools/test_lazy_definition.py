@@ -254,3 +254,62 @@ def test_the_first_module_that_logs_keeps_agentkit_quiet() -> None:
         "assert any(isinstance(h, logging.NullHandler) for h in handlers), handlers\n"
     )
     subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
+def test_forbid_unset_extras_skips_models_whose_classes_all_chose_a_policy() -> None:
+    """A model whose own classes all chose a policy is left as it is (not walked, not copied); the rest still is."""
+    from pydantic import create_model
+
+    from agentkit.tools import _schema
+
+    class Inner(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        x: int
+
+    class Outer(BaseModel):
+        model_config = ConfigDict(extra="ignore")
+        inner: Inner
+
+    class Bare(BaseModel):
+        y: int
+
+    class Mixed(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        bare: Bare
+
+    class Node(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        children: list[Node] = []
+
+    Node.model_rebuild()
+    core = create_model(
+        "Args", outer=(Outer, ...), mixed=(Mixed, ...), node=(Node, ...)
+    ).__pydantic_core_schema__
+    copied, changed = forbid_unset_extras(core)
+    assert changed
+    assert _schema._all_set(Outer)
+    assert _schema._all_set(Node)  # recursive: answered once, correctly
+    assert not _schema._all_set(Mixed)
+    assert not _schema._all_set(Bare)
+    assert _configs(copied)["Bare"]["extra_fields_behavior"] == "forbid"
+    assert _configs(copied)["Outer"]["extra_fields_behavior"] == "ignore"
+
+    def nodes(schema: Any, name: str) -> list[int]:
+        found: list[int] = []
+
+        def visit(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("type") == "model" and node["cls"].__name__ == name:
+                    found.append(id(node))
+                for key, value in node.items():
+                    if key != "metadata":
+                        visit(value)
+            elif isinstance(node, list):
+                for value in node:
+                    visit(value)
+
+        visit(schema)
+        return found
+
+    assert nodes(copied, "Outer") == nodes(core, "Outer")  # the very same objects
+    assert nodes(copied, "Mixed") != nodes(core, "Mixed")

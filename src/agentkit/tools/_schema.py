@@ -378,10 +378,13 @@ def forbid_unset_extras(core_schema: Any) -> tuple[Any, bool]:
             return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
         if not isinstance(node, dict):
             return node
+        kind = node.get("type")
+        if kind in _LEAF_KINDS or (kind == "model" and _all_set(node.get("cls"))):
+            return node  # no class under it, or all chose a policy: nothing to copy
         out = node
         for key, value in node.items():
-            if key == "metadata":
-                continue  # pydantic's notes for JSON Schema generation: never a core schema
+            if key in _NOT_SCHEMAS:
+                continue  # JSON Schema notes, a default value, a config: never a core schema
             cls = type(value)
             if (
                 cls is str
@@ -403,6 +406,38 @@ def forbid_unset_extras(core_schema: Any) -> tuple[Any, bool]:
     return copied, changed
 
 
+# Core schema types that hold no other schema (scalars, literals, enums), and keys that never hold one.
+_LEAF_KINDS = frozenset(
+    {
+        "any", "none", "bool", "int", "float", "decimal", "complex", "str", "bytes", "date", "time", "datetime",
+        "timedelta", "literal", "enum", "is-instance", "is-subclass", "callable", "uuid", "url", "multi-host-url",
+    }
+)  # fmt: skip
+_NOT_SCHEMAS = frozenset({"metadata", "default", "config"})
+_ALL_SET: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+
+
+def _all_set(cls: Any) -> bool:
+    """Whether a model, and every class its own core schema reaches, chose an extra-keys policy.
+
+    Then `forbid_unset_extras` leaves any copy of its node as it is, without walking it: the classes a node of
+    ``cls`` reaches are the ones ``cls``'s own core schema reaches, however a tool's schema inlines them. Answered
+    once per class; a class still being answered (a recursive one) reads as "no" meanwhile, which only means a walk.
+    """
+    if not isinstance(cls, type):
+        return False
+    answer = _ALL_SET.get(cls)
+    if answer is not None:
+        return answer
+    own = cls.__dict__.get("__pydantic_core_schema__")
+    if not isinstance(own, dict):  # a model not built yet (its schema is a mock)
+        return False
+    _ALL_SET[cls] = False  # meanwhile: a recursive model reaches itself
+    answer = not forbid_unset_extras(own)[1]
+    _ALL_SET[cls] = answer
+    return answer
+
+
 def _forbid_node(node: dict[str, Any]) -> dict[str, Any]:
     """``node`` itself, or a shallow copy forbidding extra keys if it is a class that chose no policy."""
     kind = node.get("type")
@@ -420,7 +455,10 @@ def _forbid_node(node: dict[str, Any]) -> dict[str, Any]:
         # pydantic >= 2.8 writes ``extra_behavior: "ignore"`` on every TypedDict; whether a policy was chosen (its
         # own ``__pydantic_config__``, or the config of the model around it) shows in its config, as for models.
         # PEP 728 ``closed=True`` / ``extra_items=`` give "forbid" / "allow", kept as they are.
-        if "extra_fields_behavior" not in config and node.get("extra_behavior", "ignore") == "ignore":
+        if (
+            "extra_fields_behavior" not in config
+            and node.get("extra_behavior", "ignore") == "ignore"
+        ):
             out = dict(node)
             out["extra_behavior"] = "forbid"
             return out
