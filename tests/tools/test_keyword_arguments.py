@@ -364,3 +364,26 @@ def test_a_tool_defined_in_a_function_keeps_its_types_not_the_callers_locals() -
     assert bulky() is None
     assert made.args_model(item={"size": 3}).item.size == 3
     assert anyio.run(made.invoke_json, '{"item": {"size": 4}}').value == 4
+
+
+def test_only_the_locals_the_annotations_name_are_kept() -> None:
+    """A tool keeps the caller's locals its annotations name, nothing else (a registry's own frame included)."""
+    from agentkit.registry import Registry
+
+    def build() -> Any:
+        bulky = _Bulky()  # noqa: F841 - a local the tool must not keep
+
+        class Local(BaseModel):
+            """Defined in the function body."""
+
+            size: int
+
+        @tool
+        def measure(item: Local, times: list[Local] | None = None) -> int:
+            """Measure."""
+            return item.size
+
+        return measure
+
+    assert set(build()._locals) == {"Local"}
+    assert Registry().register(simple)._locals is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import re
@@ -225,14 +226,13 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             )
         tags = string_tuple(tags, option="tags", tool_name=tool_name)
         sensitive = string_tuple(sensitive, option="sensitive", tool_name=tool_name)
-        args_model, ctx_param, is_async, doc, hints = _analyse(
+        args_model, ctx_param, is_async, doc, hints, used_locals = _analyse(
             func, tool_name, localns=localns, strict=strict, warn=True
         )
         # The model is not kept: validation uses a typed-dict copy of its core schema (see ``_Keywords``), and
-        # ``args_model`` builds it again when someone asks.
-        # For args_model: the resolved annotations when they needed the caller's locals (keeping those locals
-        # would keep everything the caller had), else nothing (the module's globals resolve them again).
-        self._hints = hints if localns is not None else None
+        # ``args_model`` builds it again when someone asks, with the caller's locals that the annotations name
+        # (only those: keeping the caller's locals would keep everything the caller held).
+        self._locals = used_locals
         self._strict = strict
         self._model_of = tool_name
         keywords = _Keywords(args_model, tool_name=tool_name)
@@ -298,10 +298,9 @@ class FunctionTool(Tool[Any, Any], Generic[P, R]):
             model = _analyse(
                 self.func,
                 self._model_of,
-                localns=None,
+                localns=self._locals,
                 strict=self._strict,
                 warn=False,
-                hints=self._hints,
             )[0]
             self.__dict__["_args_model"] = model
         return model
@@ -450,12 +449,11 @@ def _analyse(
     localns: dict[str, Any] | None,
     strict: bool,
     warn: bool,
-    hints: dict[str, Any] | None = None,
-) -> tuple[type[BaseModel], str | None, bool, Any, dict[str, Any]]:
-    """The arguments model of ``func``, its ``RunContext`` parameter, whether it is async, its docstring and hints.
+) -> tuple[type[BaseModel], str | None, bool, Any, dict[str, Any], dict[str, Any] | None]:
+    """Analyse ``func``: its arguments model, ``RunContext`` parameter, async-ness, docstring, hints, and locals.
 
-    ``warn=False`` when the model is built again (``FunctionTool.args_model``): the definition warned already;
-    ``hints`` are the annotations resolved then, when they needed the caller's locals.
+    The last is the part of ``localns`` its annotations name (None if none): enough to resolve them again.
+    ``warn=False`` when the model is built again (``FunctionTool.args_model``): the definition warned already.
     """
     target: Any = func
     hints_from: Any = func
@@ -493,8 +491,7 @@ def _analyse(
         signature = inspect.signature(target)
     except (TypeError, ValueError) as exc:
         raise ToolDefinitionError(f"cannot read the signature: {exc}", tool_name=tool_name) from exc
-    if hints is None:
-        hints = _resolve_hints(hints_from, localns, tool_name)
+    hints = _resolve_hints(hints_from, localns, tool_name)
     if doc_params and warn:
         known = signature if hints_from is target else inspect.signature(hints_from)
         _unknown_doc_params(doc_params, {*known.parameters}, tool_name, doc_where)
@@ -592,4 +589,23 @@ def _analyse(
         raise ToolDefinitionError(
             f"cannot build an arguments model: {exc}", tool_name=tool_name
         ) from exc
-    return args_model, ctx_param, is_async, doc, hints
+    used = _named_locals(hints_from, localns) if localns else None
+    return args_model, ctx_param, is_async, doc, hints, used
+
+
+def _named_locals(func: Any, localns: dict[str, Any]) -> dict[str, Any] | None:
+    """The entries of ``localns`` that ``func``'s annotations name (in strings and forward references)."""
+    names: set[str] = set()
+    stack = list(getattr(func, "__annotations__", {}).values())
+    while stack:
+        annotation = stack.pop()
+        text = annotation if isinstance(annotation, str) else None
+        if isinstance(annotation, typing.ForwardRef):
+            text = annotation.__forward_arg__
+        if text is not None:
+            with contextlib.suppress(SyntaxError):  # it did not resolve at definition either
+                names.update(compile(text, "<annotation>", "eval").co_names)
+            continue
+        stack.extend(get_args(annotation))
+    kept = {name: localns[name] for name in names if name in localns}
+    return kept or None
