@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import re
@@ -589,23 +588,31 @@ def _analyse(
         raise ToolDefinitionError(
             f"cannot build an arguments model: {exc}", tool_name=tool_name
         ) from exc
-    used = _named_locals(hints_from, localns) if localns else None
+    used = _named_locals(hints_from, localns, hints) if localns else None
     return args_model, ctx_param, is_async, doc, hints, used
 
 
-def _named_locals(func: Any, localns: dict[str, Any]) -> dict[str, Any] | None:
-    """The entries of ``localns`` that ``func``'s annotations name (in strings and forward references)."""
+def _named_locals(
+    func: Any, localns: dict[str, Any], hints: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The entries of ``localns`` that ``func``'s annotations may name (in strings and forward references).
+
+    Only annotations that resolving changed are read (one that resolved to itself looked nothing up), and every
+    identifier in their text counts: a few more entries than needed at worst, never one missing.
+    """
     names: set[str] = set()
-    stack = list(getattr(func, "__annotations__", {}).values())
+    raw = getattr(func, "__annotations__", {})
+    stack = [value for key, value in raw.items() if hints.get(key) is not value]
     while stack:
         annotation = stack.pop()
-        text = annotation if isinstance(annotation, str) else None
-        if isinstance(annotation, typing.ForwardRef):
-            text = annotation.__forward_arg__
-        if text is not None:
-            with contextlib.suppress(SyntaxError):  # it did not resolve at definition either
-                names.update(compile(text, "<annotation>", "eval").co_names)
-            continue
-        stack.extend(get_args(annotation))
-    kept = {name: localns[name] for name in names if name in localns}
+        if isinstance(annotation, str):
+            names.update(_IDENTIFIER.findall(annotation))
+        elif isinstance(annotation, typing.ForwardRef):
+            names.update(_IDENTIFIER.findall(annotation.__forward_arg__))
+        else:
+            stack.extend(get_args(annotation))
+    kept = {name: localns[name] for name in names.intersection(localns)}
     return kept or None
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
