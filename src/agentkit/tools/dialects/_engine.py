@@ -353,7 +353,12 @@ class _Compiler:
         elif not node:
             return self.any_value({}, pointer)
         noise = self.p.noise
-        node = {k: v for k, v in node.items() if k not in noise}
+        # A copy to take keywords from (without the dialect's noise: titles, $schema and the like).
+        node = (
+            dict(node)
+            if noise.isdisjoint(node)
+            else {k: v for k, v in node.items() if k not in noise}
+        )
         description = node.pop("description", None)
         notes: list[str] = []
         if "$ref" in node:
