@@ -480,18 +480,32 @@ def _args_validator(args_type: Any, *, tool_name: str) -> tuple[Callable[[], Any
             adapter: TypeAdapter[Any] = TypeAdapter(args_type)
             validator = adapter.validator
             original = adapter.core_schema
-        # Unknown fields should come back to the model as "did you mean" hints, not vanish, at every level:
-        # validate with a copy of the core schema where every model that chose no extra-keys policy forbids them.
-        # The schema describes that copy (ArgumentsJsonSchema rewrites each class as it reaches it); the copy
-        # itself is made on the first call, and only if some class needs it.
-        schema = ArgumentsJsonSchema().generate(original, mode="validation")
+    except Exception as exc:
+        raise ToolDefinitionError(
+            f"cannot build a schema for the arguments: {exc}", tool_name=tool_name
+        ) from exc
+    # Unknown fields should come back to the model as "did you mean" hints, not vanish, at every level: validate
+    # with a copy of the core schema where every model that chose no extra-keys policy forbids them. The schema
+    # describes that copy; the copy itself is made on the first call, and only if some class needs it.
+    schema = _input_schema(original, tool_name)
+    return lambda: _forbidding_validator(original, validator), schema
+
+
+def _input_schema(core: Any, tool_name: str) -> JSONSchema:
+    """The canonical input schema of an arguments core schema, as the forbid-extras copy validates.
+
+    ``ArgumentsJsonSchema`` rewrites each class that chose no extra-keys policy as it reaches it; the title and
+    description of the arguments model itself are not part of a tool's schema; nested definitions are shared.
+    """
+    try:
+        schema = ArgumentsJsonSchema().generate(core, mode="validation")
     except Exception as exc:
         raise ToolDefinitionError(
             f"cannot build a schema for the arguments: {exc}", tool_name=tool_name
         ) from exc
     schema.pop("title", None)
     schema.pop("description", None)
-    return lambda: _forbidding_validator(original, validator), share_defs(schema)
+    return share_defs(schema)
 
 
 class _Keywords:
@@ -508,15 +522,7 @@ class _Keywords:
 
     def __init__(self, args_model: Any, *, tool_name: str) -> None:
         original = args_model.__pydantic_core_schema__
-        try:
-            schema = ArgumentsJsonSchema().generate(original, mode="validation")
-        except Exception as exc:
-            raise ToolDefinitionError(
-                f"cannot build a schema for the arguments: {exc}", tool_name=tool_name
-            ) from exc
-        schema.pop("title", None)
-        schema.pop("description", None)
-        self.schema: JSONSchema = share_defs(schema)
+        self.schema: JSONSchema = _input_schema(original, tool_name)
         keywords = _as_keywords(original)
         validator: Any = None
         if keywords is not None:
