@@ -533,10 +533,8 @@ class _Keywords:
                     _validator_for(forbidding, config) if changed else SchemaValidator(core, config)
                 )
                 serializer = SchemaSerializer(core, config)
-            except (
-                Exception
-            ):  # pragma: no cover - a pydantic-core refusing the copy: keep the model
-                validator = None
+            except Exception:  # pragma: no cover - a pydantic-core refusing the copy
+                validator = None  # keep the model (below)
             else:
                 # pydantic-core keeps the schema it was built from only to pickle the validator again, which a
                 # tool never does (deepcopy shares the spec). Emptying the two top nodes, which are ours, lets the
