@@ -461,6 +461,24 @@ def serving(app: Any) -> Iterator[str]:
             raise ServerError("uvicorn did not stop")
 
 
+def run_events(
+    base: str, run_id: str, headers: dict[str, str], after: int | None = None
+) -> list[dict[str, Any]]:
+    """Read a served run's event stream (``GET /v1/runs/{id}/events``, SSE) to its end; the events' JSON data."""
+    import json
+
+    import httpx
+
+    headers = dict(headers)
+    if after is not None:
+        headers["Last-Event-ID"] = str(after)
+    with httpx.stream(
+        "GET", f"{base}/v1/runs/{run_id}/events", headers=headers, timeout=60
+    ) as response:
+        raw = "".join(response.iter_text())
+    return [json.loads(line[6:]) for line in raw.splitlines() if line.startswith("data: ")]
+
+
 def main(argv: list[str]) -> int:
     """Run a command with both servers up and ``AGENTKIT_TEST_*`` pointing at them; stop them when it ends."""
     if not argv:

@@ -13,3 +13,4 @@ KEY = "srv-Hq7Zt3Lm9Xc2Vb8Nw4Pe"  # the service's API key: no well-known shape, 
 
 # Run an app under uvicorn on 127.0.0.1 in a thread (tests/_servers.py, loaded by tests/conftest.py).
 serving = sys.modules["_agentkit_test_servers"].serving
+run_events = sys.modules["_agentkit_test_servers"].run_events

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -16,7 +15,7 @@ from agentkit.server import APIKeys, ServerLimits, create_app
 from agentkit.storage import SQLiteStore
 from agentkit.testing import FakeProviderServer, Fault, Reply, ServedRequest
 
-from .conftest import KEY, serving
+from .conftest import KEY, run_events, serving
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -61,17 +60,6 @@ def _agent(fake: FakeProviderServer, name: str = "planner") -> Agent[Any, str]:
     return Agent(provider, tools=[weather, book], name=name, max_tool_output_chars=40)
 
 
-def _drain(base: str, run_id: str, after: int | None = None) -> list[dict[str, Any]]:
-    headers = dict(HEADERS)
-    if after is not None:
-        headers["Last-Event-ID"] = str(after)
-    with httpx.stream(
-        "GET", f"{base}/v1/runs/{run_id}/events", headers=headers, timeout=60
-    ) as response:
-        raw = "".join(response.iter_text())
-    return [json.loads(line[6:]) for line in raw.splitlines() if line.startswith("data: ")]
-
-
 def test_resume_from_the_store_matches_the_runtime_resume(
     fake: FakeProviderServer, tmp_path: Path
 ) -> None:
@@ -89,7 +77,7 @@ def test_resume_from_the_store_matches_the_runtime_resume(
     with serving(create_app(agents=_agent(fake), store=store, auth=APIKeys({KEY: "t"}))) as base:
         started = httpx.post(base + "/v1/runs", json={"input": "plan a trip"}, headers=HEADERS)
         run_id = started.json()["run_id"]
-        first = _drain(base, run_id)
+        first = run_events(base, run_id, HEADERS)
         pending = httpx.get(f"{base}/v1/runs/{run_id}", headers=HEADERS).json()["pending"]
     store.close()
     store = SQLiteStore(path)
@@ -98,7 +86,7 @@ def test_resume_from_the_store_matches_the_runtime_resume(
         approved = httpx.post(
             f"{base}/v1/runs/{run_id}/approvals", json={"decisions": [decision]}, headers=HEADERS
         )
-        rest = _drain(base, run_id, after=first[-1]["seq"])
+        rest = run_events(base, run_id, HEADERS, after=first[-1]["seq"])
     summary = store.get_run(run_id)
     store.close()
     assert approved.status_code == 202

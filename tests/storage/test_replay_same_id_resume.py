@@ -31,6 +31,7 @@ KEY = "srv-same-id-Vb3Kq9Wz7Tn"
 HEADERS = {"X-API-Key": KEY}
 # Run an app under uvicorn on 127.0.0.1 in a thread (tests/_servers.py, loaded by tests/conftest.py).
 serving = sys.modules["_agentkit_test_servers"].serving
+run_events = sys.modules["_agentkit_test_servers"].run_events
 GATES: dict[str, anyio.Event] = {}
 
 
@@ -99,17 +100,6 @@ def _agent(fake: FakeProviderServer) -> Agent[Any, str]:
     return Agent(provider, tools=[slow, fast, book], name="planner")
 
 
-def _drain(base: str, run_id: str, after: int | None = None) -> list[dict[str, Any]]:
-    headers = dict(HEADERS)
-    if after is not None:
-        headers["Last-Event-ID"] = str(after)
-    with httpx.stream(
-        "GET", f"{base}/v1/runs/{run_id}/events", headers=headers, timeout=60
-    ) as response:
-        raw = "".join(response.iter_text())
-    return [json.loads(line[6:]) for line in raw.splitlines() if line.startswith("data: ")]
-
-
 def test_a_restarted_service_resumes_same_id_calls_each_with_its_own_result(
     fake: FakeProviderServer, tmp_path: Path
 ) -> None:
@@ -132,7 +122,7 @@ def test_a_restarted_service_resumes_same_id_calls_each_with_its_own_result(
     with serving(create_app(agents=_agent(fake), store=store, auth=APIKeys({KEY: "t"}))) as base:
         started = httpx.post(base + "/v1/runs", json={"input": "plan a trip"}, headers=HEADERS)
         run_id = started.json()["run_id"]
-        first = _drain(base, run_id)
+        first = run_events(base, run_id, HEADERS)
         pending = httpx.get(f"{base}/v1/runs/{run_id}", headers=HEADERS).json()["pending"]
     ended = [(e["position"], e["content"]) for e in first if e["type"] == "tool.call.succeeded"]
     assert ended == [(1, "fast value of second"), (0, "slow value of first")]
@@ -149,7 +139,7 @@ def test_a_restarted_service_resumes_same_id_calls_each_with_its_own_result(
             json={"decisions": [{"index": 2, "approved": True}]},
             headers=HEADERS,
         )
-        rest = _drain(base, run_id, after=first[-1]["seq"])
+        rest = run_events(base, run_id, HEADERS, after=first[-1]["seq"])
     store.close()
     assert [(p["tool_name"], p["index"], json.loads(p["arguments"])) for p in pending] == [
         ("book", 2, {"flight": "TP1"})
